@@ -1,0 +1,65 @@
+// Bundles the extension and the CLI. A failed build exits non-zero so CI and `npm test` stop.
+const esbuild = require('esbuild');
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+
+/** Prints errors in the shape VS Code's esbuild problem matcher reads, for watch tasks. */
+const problemMatcherPlugin = {
+  name: 'esbuild-problem-matcher',
+  setup(build) {
+    build.onStart(() => console.log('[watch] build started'));
+    build.onEnd((result) => {
+      for (const { text, location } of result.errors) {
+        console.error(`✘ [ERROR] ${text}`);
+        if (location) console.error(`    ${location.file}:${location.line}:${location.column}:`);
+      }
+      console.log('[watch] build finished');
+    });
+  },
+};
+
+const shared = {
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  minify: production,
+  sourcemap: !production,
+  sourcesContent: false,
+  // Error classes and the CRC engine name are reported by name; keep them readable.
+  keepNames: true,
+  // The native CRC64 binding is loaded at run time when it fits the host's ABI (see src/core/crc64.ts).
+  external: ['vscode', 'crc64-ecma182'],
+  logLevel: 'silent',
+  plugins: watch ? [problemMatcherPlugin] : [],
+};
+
+const entries = [
+  { entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js' },
+  { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+];
+
+async function main() {
+  const contexts = await Promise.all(entries.map((entry) => esbuild.context({ ...shared, ...entry })));
+  if (watch) {
+    await Promise.all(contexts.map((ctx) => ctx.watch()));
+    return;
+  }
+  try {
+    for (const ctx of contexts) {
+      const result = await ctx.rebuild();
+      for (const warning of result.warnings) console.warn(`warning: ${warning.text}`);
+    }
+  } finally {
+    await Promise.all(contexts.map((ctx) => ctx.dispose()));
+  }
+}
+
+main().catch((error) => {
+  for (const e of error.errors ?? [error]) {
+    const where = e.location ? ` (${e.location.file}:${e.location.line})` : '';
+    console.error(`build failed: ${e.text ?? e.message}${where}`);
+  }
+  process.exit(1);
+});

@@ -1,0 +1,173 @@
+/**
+ * One error family for the whole uploader. Callers match on `code` (stable) rather than on class
+ * or message; `retryable` tells the retry policy and the UI whether trying again can help.
+ * Messages never contain secrets: they name what failed, then what to do, variable part last.
+ */
+
+const BRAND = Symbol.for('cos-part-uploader.CosError');
+
+export type CosErrorCode =
+  /** An option or argument is out of range or malformed (part size, bucket name, key, ...). */
+  | 'INVALID_ARGUMENT'
+  | 'FILE_NOT_FOUND'
+  | 'FILE_NOT_A_FILE'
+  | 'FILE_UNREADABLE'
+  /** The file's size or mtime changed during or since the upload began. */
+  | 'FILE_CHANGED'
+  /** COS answered with an error document or status (see `cosCode`, `status`). */
+  | 'SERVICE_ERROR'
+  /** COS rejected the credentials or signature (AccessDenied, SignatureDoesNotMatch, InvalidAccessKeyId). */
+  | 'ACCESS_DENIED'
+  /** Temporary credentials expired; fresh ones let the upload continue. */
+  | 'CREDENTIALS_EXPIRED'
+  | 'NO_SUCH_BUCKET'
+  /** The server no longer knows this uploadId. */
+  | 'NO_SUCH_UPLOAD'
+  | 'OBJECT_EXISTS'
+  /** Connection refused, reset, DNS failure, TLS failure. */
+  | 'NETWORK'
+  | 'TIMEOUT'
+  /** The server's answer could not be understood (not XML, truncated, missing fields, HTML). */
+  | 'BAD_RESPONSE'
+  /** A hash returned by COS does not match the bytes we sent. */
+  | 'INTEGRITY'
+  | 'ABORTED'
+  | 'CHECKPOINT'
+  | 'INTERNAL';
+
+export interface CosErrorOptions {
+  cause?: unknown;
+  retryable?: boolean;
+  requestId?: string;
+}
+
+export class CosError extends Error {
+  override readonly name: string = 'CosError';
+  readonly code: CosErrorCode;
+  readonly retryable: boolean;
+  /** x-cos-request-id of the request that failed, when there was one. */
+  readonly requestId?: string;
+
+  constructor(code: CosErrorCode, message: string, options: CosErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.retryable = options.retryable ?? false;
+    if (options.requestId) this.requestId = options.requestId;
+    Object.defineProperty(this, BRAND, { value: true });
+  }
+
+  /** Works across duplicate copies of this module (bundles, tests), where instanceof does not. */
+  static is(value: unknown): value is CosError {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+  }
+}
+
+export interface CosServiceErrorInit {
+  status: number;
+  cosCode?: string;
+  cosMessage?: string;
+  requestId?: string;
+  traceId?: string;
+  resource?: string;
+  /** What we were doing, e.g. "Upload Part 3". */
+  operation: string;
+  retryable?: boolean;
+  code?: CosErrorCode;
+  hint?: string;
+  cause?: unknown;
+}
+
+/** COS answered, and the answer was an error. */
+export class CosServiceError extends CosError {
+  override readonly name = 'CosServiceError';
+  readonly status: number;
+  readonly cosCode?: string;
+  readonly cosMessage?: string;
+  readonly traceId?: string;
+  readonly resource?: string;
+  readonly operation: string;
+
+  constructor(init: CosServiceErrorInit) {
+    const what = init.cosCode ? `${init.cosCode} (HTTP ${init.status})` : `HTTP ${init.status}`;
+    const detail = init.cosMessage ? `: ${init.cosMessage}` : '';
+    const hint = init.hint ? ` ${init.hint}` : '';
+    const rid = init.requestId ? ` [request id ${init.requestId}]` : '';
+    super(init.code ?? 'SERVICE_ERROR', `${init.operation} failed with ${what}${detail}.${hint}${rid}`, {
+      cause: init.cause,
+      retryable: init.retryable ?? false,
+      requestId: init.requestId,
+    });
+    this.status = init.status;
+    if (init.cosCode) this.cosCode = init.cosCode;
+    if (init.cosMessage) this.cosMessage = init.cosMessage;
+    if (init.traceId) this.traceId = init.traceId;
+    if (init.resource) this.resource = init.resource;
+    this.operation = init.operation;
+  }
+}
+
+/** A hash COS returned (ETag, x-cos-hash-crc64ecma) differs from the one computed locally. */
+export class IntegrityError extends CosError {
+  override readonly name = 'IntegrityError';
+  readonly what: string;
+  readonly expected: string;
+  readonly actual: string;
+
+  constructor(what: string, expected: string, actual: string, options: CosErrorOptions = {}) {
+    super('INTEGRITY', `${what} does not match: expected ${expected}, COS returned ${actual}`, {
+      retryable: true,
+      ...options,
+    });
+    this.what = what;
+    this.expected = expected;
+    this.actual = actual;
+  }
+}
+
+export type AbortReason = 'user' | 'timeout' | 'shutdown';
+
+/** The caller's AbortSignal fired. The upload is left on the server unless the caller aborts it. */
+export class UploadAbortedError extends CosError {
+  override readonly name = 'UploadAbortedError';
+  readonly reason: AbortReason;
+
+  constructor(reason: AbortReason = 'user', cause?: unknown) {
+    super('ABORTED', reason === 'timeout' ? 'The upload timed out.' : 'The upload was cancelled.', {
+      cause,
+      retryable: false,
+    });
+    this.reason = reason;
+  }
+}
+
+/** An argument or option was rejected before any request was sent. */
+export class ConfigError extends CosError {
+  override readonly name = 'ConfigError';
+  /** The option or argument at fault, e.g. "partSize". */
+  readonly field: string;
+
+  constructor(field: string, message: string) {
+    super('INVALID_ARGUMENT', message);
+    this.field = field;
+  }
+}
+
+/** Turns the reason an AbortSignal carries into our error, once, in one place. */
+export function abortError(signal: AbortSignal): UploadAbortedError {
+  const reason: unknown = signal.reason;
+  if (reason instanceof UploadAbortedError) return reason;
+  if (CosError.is(reason) && reason.code === 'ABORTED') return reason as UploadAbortedError;
+  const isTimeout = typeof reason === 'object' && reason !== null && (reason as Error).name === 'TimeoutError';
+  return new UploadAbortedError(isTimeout ? 'timeout' : 'user', reason);
+}
+
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw abortError(signal);
+}
+
+/** A short, secret-free line for logs: code, message and request id. */
+export function describeError(error: unknown): string {
+  if (CosError.is(error)) return `${error.code}: ${error.message}`;
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}

@@ -145,6 +145,8 @@ export type UploadEvent =
     }
   | { type: 'retry'; operation: string; attempt: number; delayMs: number; error: Error; partNumber?: number }
   | { type: 'credentials-refreshed' }
+  /** A checkpoint could not be resumed (the server forgot the upload, or the file changed) and a new upload began. */
+  | { type: 'restarted'; reason: string; previousUploadId: string }
   | { type: 'clock-corrected'; offsetMs: number }
   | {
       type: 'complete';

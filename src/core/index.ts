@@ -1,0 +1,19 @@
+/** The uploader core: no VS Code here, so the CLI, tests and the extension share it. */
+export * from './types';
+export * from './errors';
+export { uploadFile, type UploadRequest } from './multipartUpload';
+export { defaultUploadOptions, resolveUploadOptions, TRAFFIC_LIMIT_MIN, TRAFFIC_LIMIT_MAX, MAX_CONCURRENCY } from './options';
+export { CosClient, type ObjectInfo } from './cosClient';
+export { FileCheckpointStore, checkpointId } from './checkpoint';
+export { staticCredentials, refreshableCredentials } from './credentials';
+export { getCrc64Engine, crc64EngineStatus } from './crc64';
+export { parseSize, formatBytes, planParts, MIN_PART_SIZE, MAX_PART_SIZE, MAX_PARTS, DEFAULT_PART_SIZE } from './partPlan';
+export {
+  validateBucket,
+  validateRegion,
+  validateObjectKey,
+  validateEndpoint,
+  resolveEndpoint,
+  isLoopbackHost,
+  COS_REGIONS,
+} from './endpoint';

@@ -1,0 +1,448 @@
+import type { Dispatcher } from 'undici';
+import { CheckpointWriter, checkpointId } from './checkpoint';
+import { CosClient } from './cosClient';
+import { crc64EngineStatus, crc64ToDecimal, getCrc64Engine, parseCrc64, type Crc64Engine } from './crc64';
+import { validateObjectKey } from './endpoint';
+import { abortError, CosError, describeError, IntegrityError, throwIfAborted } from './errors';
+import { combinePartCrcs, digestPart, etagMatchesMd5, type PartDigest } from './integrity';
+import { resolveUploadOptions } from './options';
+import { partRange, planParts } from './partPlan';
+import { ProgressTracker } from './progress';
+import { SourceFile } from './sourceFile';
+import type {
+  BucketTarget,
+  Checkpoint,
+  CheckpointStore,
+  CompletedPart,
+  CredentialSource,
+  Logger,
+  PartPlan,
+  UploadEvent,
+  UploadOptions,
+  UploadResult,
+} from './types';
+import { silentLogger } from './types';
+import { completeHeaders, objectHeaders, partHeaders } from './uploadHeaders';
+
+export interface UploadRequest {
+  filePath: string;
+  /** Object key, without a leading '/'. */
+  key: string;
+  target: BucketTarget;
+  credentials: CredentialSource;
+  options?: Partial<UploadOptions>;
+  /** When given, progress is saved after each part and a matching checkpoint is resumed. */
+  checkpoints?: CheckpointStore;
+  /** On cancel: keep the upload on the server for resuming (default) or abort it. */
+  onCancel?: 'keep' | 'abort';
+  /** When a checkpoint's file has changed: fail (default, nothing is touched) or abort it and start over. */
+  onFileChanged?: 'fail' | 'restart';
+  signal?: AbortSignal;
+  onEvent?: (event: UploadEvent) => void;
+  logger?: Logger;
+  /** A custom undici dispatcher (proxy); by default a keep-alive pool sized to the concurrency. */
+  dispatcher?: Dispatcher;
+}
+
+/** Upload one file to COS: Put Object below the multipart threshold, otherwise a resumable multipart upload. */
+export async function uploadFile(request: UploadRequest): Promise<UploadResult> {
+  const options = resolveUploadOptions(request.options);
+  validateObjectKey(request.key);
+  throwIfAborted(request.signal);
+  const file = await SourceFile.open(request.filePath);
+  const job = new UploadJob(request, options, file);
+  try {
+    return await job.run();
+  } finally {
+    await job.dispose();
+  }
+}
+
+class UploadJob {
+  private readonly started = Date.now();
+  private readonly logger: Logger;
+  private readonly client: CosClient;
+  private readonly crc: Crc64Engine;
+  /** Extra attempts per part, counted from the client's retry events. */
+  private readonly attempts = new Map<number, number>();
+  private progress?: ProgressTracker;
+
+  constructor(
+    private readonly request: UploadRequest,
+    private readonly options: UploadOptions,
+    private readonly file: SourceFile,
+  ) {
+    this.logger = request.logger ?? silentLogger;
+    this.crc = getCrc64Engine();
+    this.client = new CosClient({
+      target: request.target,
+      credentials: request.credentials,
+      logger: this.logger,
+      maxConnections: options.maxConcurrency + 1,
+      retry: { retries: options.retries },
+      requestTimeoutMs: options.requestTimeoutMs,
+      dispatcher: request.dispatcher,
+      events: {
+        onRetry: (info) => {
+          if (info.partNumber !== undefined) {
+            this.attempts.set(info.partNumber, (this.attempts.get(info.partNumber) ?? 1) + 1);
+            this.progress?.reset(info.partNumber);
+          }
+          this.emit({ type: 'retry', ...info });
+        },
+        onClockCorrected: (offsetMs) => this.emit({ type: 'clock-corrected', offsetMs }),
+        onCredentialsRefreshed: () => this.emit({ type: 'credentials-refreshed' }),
+      },
+    });
+  }
+
+  async dispose(): Promise<void> {
+    await this.client.close().catch(() => undefined);
+    await this.file.close();
+  }
+
+  private emit(event: UploadEvent): void {
+    try {
+      this.request.onEvent?.(event);
+    } catch (error) {
+      this.logger.warn(`An upload event listener threw: ${describeError(error)}`);
+    }
+  }
+
+  run(): Promise<UploadResult> {
+    const crcStatus = crc64EngineStatus();
+    this.logger.debug(`CRC64 engine: ${crcStatus.name}${crcStatus.reason ? ` (${crcStatus.reason})` : ''}`);
+    return this.file.size < this.options.multipartThreshold ? this.putWhole() : this.multipart();
+  }
+
+  /** Small files: one Put Object, verified like a part. */
+  private async putWhole(): Promise<UploadResult> {
+    const { key } = this.request;
+    const size = this.file.size;
+    this.emit({ type: 'start', key, fileSize: size, partSize: size, partCount: 1, resumedParts: 0, multipart: false, crcEngine: this.crc.name });
+    const progress = new ProgressTracker(size, 1, (e) => this.emit(e));
+    this.progress = progress;
+    const data = await this.file.read({ partNumber: 1, offset: 0, length: size }, Buffer.allocUnsafe(size));
+    await this.file.assertUnchanged();
+    const digest = digestPart(data, this.crc);
+    const headers = {
+      ...objectHeaders(key, this.options),
+      ...(this.options.trafficLimit !== undefined ? { 'x-cos-traffic-limit': String(this.options.trafficLimit) } : {}),
+      'content-md5': digest.md5Base64,
+    };
+    const part = await this.sendVerified(1, size, digest, (signal, onSent) => this.client.putObject(key, data, headers, signal, onSent));
+    progress.partDone(1, size);
+    this.emit({ type: 'part', partCount: 1, ...part.event });
+    const crc64 = crc64ToDecimal(digest.crc64);
+    this.emit({ type: 'complete', key, etag: part.etag, crc64, crc64Verified: part.crcVerified, requestId: part.event.requestId });
+    return { key, etag: part.etag, crc64, crc64Verified: part.crcVerified, parts: 1, bytes: size, seconds: this.elapsed(), requestId: part.event.requestId, resumedParts: 0 };
+  }
+
+  private elapsed(): number {
+    return (Date.now() - this.started) / 1000;
+  }
+
+  private async multipart(): Promise<UploadResult> {
+    const { key, target, checkpoints } = this.request;
+    const id = checkpoints ? checkpointId(target, key, this.file.path) : undefined;
+    const writer = checkpoints && id ? new CheckpointWriter(checkpoints, id) : undefined;
+    const session = await this.resumeOrInitiate(id);
+    try {
+      const result = await this.uploadParts(session, writer);
+      if (checkpoints && id) await checkpoints.remove(id);
+      return result;
+    } catch (error) {
+      await writer?.flush().catch((e: unknown) => this.logger.warn(`Checkpoint not saved: ${describeError(e)}`));
+      if (CosError.is(error) && error.code === 'ABORTED' && this.request.onCancel === 'abort') {
+        await this.abortOnServer(session.checkpoint.uploadId);
+        if (checkpoints && id) await checkpoints.remove(id);
+      }
+      throw error;
+    }
+  }
+
+  private async abortOnServer(uploadId: string): Promise<void> {
+    try {
+      await this.client.abortMultipartUpload(this.request.key, uploadId, AbortSignal.timeout(10_000));
+      this.logger.info(`Aborted upload ${uploadId} on the server.`);
+    } catch (error) {
+      this.logger.warn(`Could not abort upload ${uploadId} on the server; it stays listed as incomplete: ${describeError(error)}`);
+    }
+  }
+
+  /** Loads and reconciles a checkpoint with List Parts, or initiates a new upload. */
+  private async resumeOrInitiate(id: string | undefined): Promise<Session> {
+    const store = this.request.checkpoints;
+    const existing = store && id ? await store.load(id) : undefined;
+    if (existing) {
+      const changed = existing.fileSize !== this.file.size || existing.fileMtimeMs !== this.file.mtimeMs;
+      if (changed) {
+        if (this.request.onFileChanged !== 'restart') {
+          throw new CosError(
+            'FILE_CHANGED',
+            `The file changed since upload ${existing.uploadId} was interrupted (size ${existing.fileSize} → ${this.file.size} bytes, or its modification time), so it cannot be resumed; start it over (the old upload will be aborted): ${this.file.path}`,
+          );
+        }
+        await this.abortOnServer(existing.uploadId);
+        this.emit({ type: 'restarted', reason: 'file changed', previousUploadId: existing.uploadId });
+      } else {
+        const resumed = await this.reconcile(existing);
+        if (resumed) return resumed;
+      }
+    }
+    return this.initiate(id);
+  }
+
+  private async reconcile(checkpoint: Checkpoint): Promise<Session | undefined> {
+    let listed;
+    try {
+      listed = await this.client.listParts(this.request.key, checkpoint.uploadId, this.request.signal);
+    } catch (error) {
+      if (CosError.is(error) && error.code === 'NO_SUCH_UPLOAD') {
+        this.logger.warn(`COS no longer knows upload ${checkpoint.uploadId}; starting the upload over.`);
+        this.emit({ type: 'restarted', reason: 'the server no longer knows the upload (NoSuchUpload)', previousUploadId: checkpoint.uploadId });
+        return undefined;
+      }
+      throw error;
+    }
+    const plan = planParts(this.file.size, checkpoint.partSize);
+    const onServer = new Map(listed.map((p) => [p.partNumber, p]));
+    // Trust a part only if the server has it with the size and ETag we recorded: no re-read, no re-hash.
+    const confirmed = checkpoint.parts.filter((p) => {
+      const server = onServer.get(p.partNumber);
+      return (
+        server !== undefined &&
+        p.partNumber <= plan.partCount &&
+        server.size === p.size &&
+        p.size === partRange(plan, p.partNumber).length &&
+        normalizeEtag(server.etag) === normalizeEtag(p.etag)
+      );
+    });
+    this.logger.info(`Resuming upload ${checkpoint.uploadId}: ${confirmed.length}/${plan.partCount} parts confirmed by List Parts.`);
+    return { plan, checkpoint: { ...checkpoint, parts: confirmed }, resumedParts: confirmed.length };
+  }
+
+  private async initiate(id: string | undefined): Promise<Session> {
+    const { key, target } = this.request;
+    const plan = planParts(this.file.size, this.options.partSize);
+    const { uploadId } = await this.client.initiateMultipartUpload(key, objectHeaders(key, this.options), this.request.signal);
+    const now = new Date().toISOString();
+    const checkpoint: Checkpoint = {
+      version: 1,
+      uploadId,
+      bucket: target.bucket,
+      region: target.region,
+      ...(target.endpoint ? { endpoint: target.endpoint } : {}),
+      key,
+      filePath: this.file.path,
+      fileSize: this.file.size,
+      fileMtimeMs: this.file.mtimeMs,
+      partSize: plan.partSize,
+      partCount: plan.partCount,
+      parts: [],
+      createdAt: now,
+      updatedAt: now,
+    };
+    // Saved before any part so even a crash during the first part leaves a record of the uploadId.
+    if (this.request.checkpoints && id) await this.request.checkpoints.save(id, checkpoint);
+    return { plan, checkpoint, resumedParts: 0 };
+  }
+
+  private async uploadParts(session: Session, writer: CheckpointWriter | undefined): Promise<UploadResult> {
+    const { key } = this.request;
+    const { plan, checkpoint } = session;
+    const done = new Map<number, CompletedPart>(checkpoint.parts.map((p) => [p.partNumber, p]));
+    const alreadyBytes = checkpoint.parts.reduce((sum, p) => sum + p.size, 0);
+    this.emit({
+      type: 'start',
+      key,
+      uploadId: checkpoint.uploadId,
+      fileSize: plan.fileSize,
+      partSize: plan.partSize,
+      partCount: plan.partCount,
+      resumedParts: session.resumedParts,
+      multipart: true,
+      crcEngine: this.crc.name,
+    });
+    const progress = new ProgressTracker(plan.fileSize, plan.partCount, (e) => this.emit(e), { bytes: alreadyBytes, parts: done.size });
+    this.progress = progress;
+    progress.concurrency = this.options.concurrency;
+
+    const pending: number[] = [];
+    for (let n = 1; n <= plan.partCount; n++) if (!done.has(n)) pending.push(n);
+    const internal = new AbortController();
+    const signal = this.request.signal ? AbortSignal.any([this.request.signal, internal.signal]) : internal.signal;
+    const pool = new BufferPool(plan.partSize);
+    let failure: unknown;
+
+    const worker = async (): Promise<void> => {
+      while (failure === undefined && pending.length > 0) {
+        const partNumber = pending.shift() as number;
+        try {
+          const part = await this.uploadOnePart(session, partNumber, pool, signal);
+          done.set(partNumber, part.completed);
+          progress.partDone(partNumber, part.completed.size);
+          this.emit({ type: 'part', partCount: plan.partCount, ...part.event });
+          if (writer) {
+            const parts = [...done.values()].sort((a, b) => a.partNumber - b.partNumber);
+            await writer.write({ ...checkpoint, parts, updatedAt: new Date().toISOString() });
+          }
+        } catch (error) {
+          if (failure === undefined) {
+            failure = error;
+            internal.abort(error);
+          }
+          return;
+        }
+      }
+    };
+    const workers = Math.min(this.options.concurrency, Math.max(1, pending.length));
+    await Promise.all(Array.from({ length: workers }, worker));
+    if (failure !== undefined) {
+      if (this.request.signal?.aborted) throw abortError(this.request.signal);
+      throw failure;
+    }
+    await writer?.flush();
+    await this.file.assertUnchanged();
+    return this.complete(session, [...done.values()].sort((a, b) => a.partNumber - b.partNumber));
+  }
+
+  private async uploadOnePart(
+    session: Session,
+    partNumber: number,
+    pool: BufferPool,
+    signal: AbortSignal,
+  ): Promise<{ completed: CompletedPart; event: PartEventFields }> {
+    const range = partRange(session.plan, partNumber);
+    const buffer = pool.acquire();
+    try {
+      await this.file.assertUnchanged();
+      throwIfAborted(signal);
+      const data = await this.file.read(range, buffer);
+      const digest = digestPart(data, this.crc);
+      const headers = partHeaders(this.options);
+      const { key } = this.request;
+      const uploadId = session.checkpoint.uploadId;
+      const sent = await this.sendVerified(partNumber, range.length, digest, (s, onSent) =>
+        this.client.uploadPart({ key, uploadId, partNumber, data, contentMd5: digest.md5Base64, headers }, s, onSent),
+      signal);
+      return {
+        completed: { partNumber, size: range.length, etag: sent.etag, crc64: crc64ToDecimal(digest.crc64) },
+        event: sent.event,
+      };
+    } finally {
+      pool.release(buffer);
+    }
+  }
+
+  /**
+   * Sends one part (or a whole small object) and checks COS's ETag and CRC64 against the local
+   * digest; a mismatch means the bytes changed on the way, so the part is sent again.
+   */
+  private async sendVerified(
+    partNumber: number,
+    size: number,
+    digest: PartDigest,
+    send: (signal: AbortSignal | undefined, onSent: (bytes: number) => void) => Promise<{ etag: string; crc64?: string; requestId?: string }>,
+    signal: AbortSignal | undefined = this.request.signal,
+  ): Promise<{ etag: string; crcVerified: boolean; event: PartEventFields }> {
+    for (let integrityAttempt = 1; ; integrityAttempt++) {
+      const t0 = Date.now();
+      const result = await send(signal, (bytes) => this.progress?.sent(partNumber, bytes));
+      const localCrc = crc64ToDecimal(digest.crc64);
+      let mismatch: IntegrityError | undefined;
+      const serverCrc = result.crc64 === undefined ? undefined : parseCrc64(result.crc64);
+      if (result.crc64 !== undefined && serverCrc !== digest.crc64) {
+        mismatch = new IntegrityError(`CRC64 of part ${partNumber}`, localCrc, result.crc64, { requestId: result.requestId });
+      } else if (etagMatchesMd5(result.etag, digest.md5Hex) === 'mismatch') {
+        mismatch = new IntegrityError(`ETag (MD5) of part ${partNumber}`, `"${digest.md5Hex}"`, result.etag, { requestId: result.requestId });
+      }
+      if (!mismatch) {
+        const attempt = (this.attempts.get(partNumber) ?? 1) + integrityAttempt - 1;
+        return {
+          etag: result.etag,
+          crcVerified: serverCrc !== undefined,
+          event: { partNumber, bytes: size, etag: result.etag, crc64: localCrc, requestId: result.requestId, attempt, durationMs: Date.now() - t0 },
+        };
+      }
+      this.progress?.reset(partNumber);
+      if (integrityAttempt > this.options.retries) throw mismatch;
+      this.logger.warn(`${mismatch.message}; sending part ${partNumber} again.`);
+      this.emit({ type: 'retry', operation: 'Upload Part', attempt: integrityAttempt, delayMs: 0, error: mismatch, partNumber });
+    }
+  }
+
+  private async complete(session: Session, parts: CompletedPart[]): Promise<UploadResult> {
+    const { key } = this.request;
+    const uploadId = session.checkpoint.uploadId;
+    const expected = combinePartCrcs(parts.map((p) => ({ crc64: BigInt(p.crc64), size: p.size })));
+    const expectedText = crc64ToDecimal(expected);
+    let result;
+    try {
+      result = await this.client.completeMultipartUpload(key, uploadId, parts, completeHeaders(this.options), this.request.signal);
+    } catch (error) {
+      // A retried Complete whose first answer was lost finds the upload already gone: check the object.
+      if (CosError.is(error) && error.code === 'NO_SUCH_UPLOAD') {
+        const head = await this.client.headObject(key, this.request.signal);
+        if (head && head.size === this.file.size && head.crc64 === expectedText) {
+          result = { etag: head.etag, crc64: head.crc64, requestId: error.requestId };
+        } else {
+          throw error;
+        }
+      } else {
+        throw error;
+      }
+    }
+    let verified = false;
+    if (result.crc64 !== undefined) {
+      if (parseCrc64(result.crc64) !== expected) {
+        throw new IntegrityError(
+          'Whole-object CRC64 after Complete Multipart Upload',
+          expectedText,
+          result.crc64,
+          { requestId: result.requestId, retryable: false },
+        );
+      }
+      verified = true;
+    } else {
+      this.logger.warn('COS did not return the whole-object CRC64 after Complete; the object was checked part by part only.');
+    }
+    this.emit({ type: 'complete', key, uploadId, etag: result.etag, crc64: expectedText, crc64Verified: verified, requestId: result.requestId });
+    return {
+      key,
+      uploadId,
+      etag: result.etag,
+      crc64: expectedText,
+      crc64Verified: verified,
+      parts: parts.length,
+      bytes: this.file.size,
+      seconds: this.elapsed(),
+      requestId: result.requestId,
+      resumedParts: session.resumedParts,
+    };
+  }
+}
+
+interface Session {
+  plan: PartPlan;
+  checkpoint: Checkpoint;
+  resumedParts: number;
+}
+
+type PartEventFields = Omit<Extract<UploadEvent, { type: 'part' }>, 'type' | 'partCount'>;
+
+function normalizeEtag(etag: string): string {
+  return etag.replace(/"/g, '').trim().toLowerCase();
+}
+
+/** Reuses part buffers so memory stays at about concurrency × part size, whatever the file size. */
+class BufferPool {
+  private readonly free: Buffer[] = [];
+  constructor(private readonly size: number) {}
+  acquire(): Buffer {
+    return this.free.pop() ?? Buffer.allocUnsafe(this.size);
+  }
+  release(buffer: Buffer): void {
+    this.free.push(buffer);
+  }
+}

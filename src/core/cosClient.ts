@@ -136,8 +136,9 @@ export class CosClient {
       this.dispatcher = new Pool(this.endpoint.origin, {
         connections: Math.max(1, options.maxConnections ?? 4),
         keepAliveTimeout: 30_000,
-        headersTimeout: this.requestTimeoutMs,
-        bodyTimeout: this.requestTimeoutMs,
+        // Backstops only: the per-attempt watchdog (same budget, reset on progress) fires first.
+        headersTimeout: this.requestTimeoutMs * 2,
+        bodyTimeout: this.requestTimeoutMs * 2,
       });
       this.ownsDispatcher = true;
     }
@@ -404,6 +405,10 @@ export class CosClient {
   private toCosError(caught: unknown, spec: RequestSpec): CosError {
     if (CosError.is(caught)) return caught;
     const where = spec.partNumber ? ` part ${spec.partNumber}` : '';
+    const undiciCode = (caught as { code?: string }).code;
+    if (undiciCode === 'UND_ERR_HEADERS_TIMEOUT' || undiciCode === 'UND_ERR_BODY_TIMEOUT') {
+      return new CosError('TIMEOUT', `${spec.operation}${where} got no answer in time: the connection stalled.`, { retryable: true, cause: caught });
+    }
     if (isTransientNetworkError(caught)) {
       const detail = caught instanceof Error ? caught.message : String(caught);
       return new CosError('NETWORK', `${spec.operation}${where} failed on the network: ${detail}. Check the connection, proxy and endpoint ${this.endpoint.origin}.`, {

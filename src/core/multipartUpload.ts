@@ -1,9 +1,10 @@
 import type { Dispatcher } from 'undici';
+import { AdaptiveConcurrency } from './adaptiveConcurrency';
 import { CheckpointWriter, checkpointId } from './checkpoint';
 import { CosClient } from './cosClient';
 import { crc64EngineStatus, crc64ToDecimal, getCrc64Engine, parseCrc64, type Crc64Engine } from './crc64';
 import { validateObjectKey } from './endpoint';
-import { abortError, CosError, describeError, IntegrityError, throwIfAborted } from './errors';
+import { abortError, CosError, CosServiceError, describeError, IntegrityError, throwIfAborted } from './errors';
 import { combinePartCrcs, digestPart, etagMatchesMd5, type PartDigest } from './integrity';
 import { resolveUploadOptions } from './options';
 import { partRange, planParts } from './partPlan';
@@ -23,6 +24,9 @@ import type {
 } from './types';
 import { silentLogger } from './types';
 import { completeHeaders, objectHeaders, partHeaders } from './uploadHeaders';
+
+/** Part buffers may hold at most this much when concurrency grows on its own. */
+const MEMORY_BUDGET_BYTES = 256 * 1024 * 1024;
 
 export interface UploadRequest {
   filePath: string;
@@ -66,6 +70,7 @@ class UploadJob {
   /** Extra attempts per part, counted from the client's retry events. */
   private readonly attempts = new Map<number, number>();
   private progress?: ProgressTracker;
+  private adaptive?: AdaptiveConcurrency;
 
   constructor(
     private readonly request: UploadRequest,
@@ -84,6 +89,7 @@ class UploadJob {
       dispatcher: request.dispatcher,
       events: {
         onRetry: (info) => {
+          if (isPushback(info.error)) this.adaptive?.backOff();
           if (info.partNumber !== undefined) {
             this.attempts.set(info.partNumber, (this.attempts.get(info.partNumber) ?? 1) + 1);
             this.progress?.reset(info.partNumber);
@@ -136,6 +142,12 @@ class UploadJob {
     const crc64 = crc64ToDecimal(digest.crc64);
     this.emit({ type: 'complete', key, etag: part.etag, crc64, crc64Verified: part.crcVerified, requestId: part.event.requestId });
     return { key, etag: part.etag, crc64, crc64Verified: part.crcVerified, parts: 1, bytes: size, seconds: this.elapsed(), requestId: part.event.requestId, resumedParts: 0 };
+  }
+
+  /** Buffers in flight are concurrency × part size: cap growth to stay within the memory budget. */
+  private maxConcurrencyFor(partSize: number): number {
+    const byMemory = Math.max(1, Math.floor(MEMORY_BUDGET_BYTES / partSize));
+    return Math.max(this.options.concurrency, Math.min(this.options.maxConcurrency, byMemory));
   }
 
   private elapsed(): number {
@@ -273,31 +285,49 @@ class UploadJob {
     const internal = new AbortController();
     const signal = this.request.signal ? AbortSignal.any([this.request.signal, internal.signal]) : internal.signal;
     const pool = new BufferPool(plan.partSize);
+    const adaptive = new AdaptiveConcurrency(this.options.concurrency, this.maxConcurrencyFor(plan.partSize));
+    this.adaptive = adaptive;
     let failure: unknown;
+    let active = 0;
+    const running: Array<Promise<void>> = [];
 
     const worker = async (): Promise<void> => {
-      while (failure === undefined && pending.length > 0) {
-        const partNumber = pending.shift() as number;
-        try {
-          const part = await this.uploadOnePart(session, partNumber, pool, signal);
-          done.set(partNumber, part.completed);
-          progress.partDone(partNumber, part.completed.size);
-          this.emit({ type: 'part', partCount: plan.partCount, ...part.event });
-          if (writer) {
-            const parts = [...done.values()].sort((a, b) => a.partNumber - b.partNumber);
-            await writer.write({ ...checkpoint, parts, updatedAt: new Date().toISOString() });
+      try {
+        // A worker leaves when the target shrank below the number running (server pushback).
+        while (failure === undefined && pending.length > 0 && active <= adaptive.current) {
+          const partNumber = pending.shift() as number;
+          try {
+            const part = await this.uploadOnePart(session, partNumber, pool, signal);
+            done.set(partNumber, part.completed);
+            progress.partDone(partNumber, part.completed.size);
+            this.emit({ type: 'part', partCount: plan.partCount, ...part.event });
+            if (adaptive.record(part.completed.size) !== undefined) grow();
+            if (writer) {
+              const parts = [...done.values()].sort((a, b) => a.partNumber - b.partNumber);
+              await writer.write({ ...checkpoint, parts, updatedAt: new Date().toISOString() });
+            }
+          } catch (error) {
+            if (failure === undefined) {
+              failure = error;
+              internal.abort(error);
+            }
+            return;
           }
-        } catch (error) {
-          if (failure === undefined) {
-            failure = error;
-            internal.abort(error);
-          }
-          return;
         }
+      } finally {
+        active--;
       }
     };
-    const workers = Math.min(this.options.concurrency, Math.max(1, pending.length));
-    await Promise.all(Array.from({ length: workers }, worker));
+    const grow = (): void => {
+      while (active < adaptive.current && pending.length > active) {
+        active++;
+        running.push(worker());
+      }
+      progress.concurrency = active;
+    };
+    grow();
+    // Workers may be added while we wait, so wait until the list stops growing.
+    for (let seen = 0; seen < running.length; seen = running.length) await Promise.all(running.slice(seen));
     if (failure !== undefined) {
       if (this.request.signal?.aborted) throw abortError(this.request.signal);
       throw failure;
@@ -430,6 +460,11 @@ interface Session {
 }
 
 type PartEventFields = Omit<Extract<UploadEvent, { type: 'part' }>, 'type' | 'partCount'>;
+
+/** The server says it is overloaded: fewer connections, not just a later retry. */
+function isPushback(error: Error): boolean {
+  return error instanceof CosServiceError && (error.status === 503 || error.status === 429 || error.cosCode === 'SlowDown');
+}
 
 function normalizeEtag(etag: string): string {
   return etag.replace(/"/g, '').trim().toLowerCase();

@@ -1,0 +1,320 @@
+import { strict as assert } from 'node:assert';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import {
+  CosClient,
+  CosError,
+  FileCheckpointStore,
+  staticCredentials,
+  uploadFile,
+  type UploadEvent,
+  type UploadOptions,
+  type UploadRequest,
+} from '../../src/core';
+import { startEmulator, type RunningEmulator } from '../emulator';
+import { makeFile, MiB, tempDir } from './helpers';
+
+describe('integration: uploadFile against the emulator', function () {
+  this.timeout(60_000);
+  let emu: RunningEmulator;
+
+  before(async () => {
+    emu = await startEmulator();
+  });
+  after(async () => {
+    await emu.close();
+  });
+  beforeEach(() => {
+    emu.faults.clear();
+  });
+
+  function request(filePath: string, key: string, options: Partial<UploadOptions> = {}, extra: Partial<UploadRequest> = {}): UploadRequest {
+    return {
+      filePath,
+      key,
+      target: { bucket: emu.bucket, region: emu.region, endpoint: emu.url },
+      credentials: staticCredentials(emu.credentials),
+      // Small parts and fast retries keep the tests quick while exercising every path.
+      options: { partSize: MiB, multipartThreshold: 0, concurrency: 3, requestTimeoutMs: 5_000, ...options },
+      ...extra,
+    };
+  }
+
+  function logFor(key: string, operation?: string) {
+    return emu.log.filter((e) => e.key === key && (operation === undefined || e.operation === operation));
+  }
+
+  async function assertStored(key: string, sha: string): Promise<void> {
+    assert.equal(await emu.objectSha256(key), sha, `stored object ${key} differs from the file`);
+  }
+
+  const sizes: Array<[string, number, Partial<UploadOptions>]> = [
+    ['0 B (Put Object)', 0, { multipartThreshold: 8 * MiB }],
+    ['1 B (Put Object)', 1, { multipartThreshold: 8 * MiB }],
+    ['exactly one part', MiB, {}],
+    ['one part + 1 B', MiB + 1, {}],
+    ['several parts with concurrency', 7 * MiB + 12345, { concurrency: 4 }],
+  ];
+  for (const [label, size, options] of sizes) {
+    it(`uploads ${label} byte-identically with verified CRC64`, async () => {
+      const file = await makeFile(size);
+      const key = `sizes/${size}.bin`;
+      const events: UploadEvent[] = [];
+      const result = await uploadFile(request(file.path, key, options, { onEvent: (e) => events.push(e) }));
+      await assertStored(key, file.sha256);
+      assert.equal(result.bytes, size);
+      assert.equal(result.crc64Verified, true);
+      const partEvents = events.filter((e) => e.type === 'part');
+      assert.equal(partEvents.length, result.parts);
+      for (const p of partEvents) {
+        assert.ok(p.type === 'part' && /^"[0-9a-f]{32}"$/.test(p.etag) && p.requestId, 'each part reports ETag and request id');
+      }
+      const progress = events.filter((e) => e.type === 'progress');
+      const last = progress[progress.length - 1];
+      assert.ok(last && last.type === 'progress' && last.bytesSent === size && last.partsDone === result.parts);
+    });
+  }
+
+  it('reports bytes as they are sent, not only finished parts', async () => {
+    const file = await makeFile(3 * MiB);
+    const seen: number[] = [];
+    await uploadFile(
+      request(file.path, 'progress/bytes.bin', { concurrency: 1 }, {
+        onEvent: (e) => {
+          if (e.type === 'progress') seen.push(e.bytesSent);
+        },
+      }),
+    );
+    assert.ok(seen.some((b) => b % MiB !== 0), `expected progress inside a part, got ${seen.join(',')}`);
+  });
+
+  it('retries a part that gets a 500 and completes', async () => {
+    const file = await makeFile(3 * MiB);
+    const key = 'faults/500.bin';
+    const rule = emu.faults.add({ operation: 'uploadPart', partNumber: 2, fault: 'status', status: 500 });
+    const result = await uploadFile(request(file.path, key));
+    assert.equal(rule.hits, 1);
+    await assertStored(key, file.sha256);
+    assert.equal(result.parts, 3);
+    assert.equal(logFor(key, 'uploadPart').filter((e) => e.partNumber === 2).length, 2);
+  });
+
+  it('honours SlowDown with Retry-After', async () => {
+    const file = await makeFile(2 * MiB);
+    const key = 'faults/slowdown.bin';
+    emu.faults.add({ operation: 'uploadPart', partNumber: 1, fault: 'status', status: 503, code: 'SlowDown', retryAfter: 1 });
+    const retries: number[] = [];
+    await uploadFile(request(file.path, key, {}, { onEvent: (e) => e.type === 'retry' && retries.push(e.delayMs) }));
+    assert.ok(retries.length >= 1 && retries[0] >= 1000, `Retry-After of 1 s honoured: ${retries.join(',')}`);
+    await assertStored(key, file.sha256);
+  });
+
+  it('survives a connection reset mid-body', async () => {
+    const file = await makeFile(3 * MiB);
+    const key = 'faults/reset.bin';
+    const rule = emu.faults.add({ operation: 'uploadPart', partNumber: 3, fault: 'reset', at: 'request' });
+    await uploadFile(request(file.path, key));
+    assert.equal(rule.hits, 1);
+    await assertStored(key, file.sha256);
+  });
+
+  it('times out a stalled answer and retries', async () => {
+    const file = await makeFile(2 * MiB);
+    const key = 'faults/stall.bin';
+    const rule = emu.faults.add({ operation: 'uploadPart', partNumber: 1, fault: 'stall' });
+    const events: UploadEvent[] = [];
+    await uploadFile(request(file.path, key, { requestTimeoutMs: 800 }, { onEvent: (e) => events.push(e) }));
+    assert.equal(rule.hits, 1);
+    const retry = events.find((e) => e.type === 'retry');
+    assert.ok(retry && retry.type === 'retry' && CosError.is(retry.error) && retry.error.code === 'TIMEOUT');
+    await assertStored(key, file.sha256);
+  });
+
+  it('fails at once with a clear ACCESS_DENIED on a wrong secret (no retry storm)', async () => {
+    const file = await makeFile(2 * MiB);
+    const key = 'faults/wrong-secret.bin';
+    const before = emu.log.length;
+    const req = request(file.path, key);
+    req.credentials = staticCredentials({ ...emu.credentials, secretKey: 'not-the-secret-key-0123456789' });
+    await assert.rejects(uploadFile(req), (error: unknown) => {
+      assert.ok(CosError.is(error));
+      assert.equal(error.code, 'ACCESS_DENIED');
+      assert.match(error.message, /SecretKey/);
+      assert.doesNotMatch(error.message, /not-the-secret-key/);
+      return true;
+    });
+    assert.equal(emu.log.length - before, 1, 'exactly one request: no retries for a 403');
+  });
+
+  it('detects a wrong CRC64 from the server and sends that part again', async () => {
+    const file = await makeFile(3 * MiB);
+    const key = 'faults/wrong-crc.bin';
+    const rule = emu.faults.add({ operation: 'uploadPart', partNumber: 2, fault: 'wrongCrc' });
+    const events: UploadEvent[] = [];
+    await uploadFile(request(file.path, key, {}, { onEvent: (e) => events.push(e) }));
+    assert.equal(rule.hits, 1);
+    assert.equal(logFor(key, 'uploadPart').filter((e) => e.partNumber === 2).length, 2);
+    const retry = events.find((e) => e.type === 'retry');
+    assert.ok(retry && retry.type === 'retry' && CosError.is(retry.error) && retry.error.code === 'INTEGRITY');
+    await assertStored(key, file.sha256);
+  });
+
+  it('detects a wrong ETag and sends that part again', async () => {
+    const file = await makeFile(2 * MiB);
+    const key = 'faults/wrong-etag.bin';
+    emu.faults.add({ operation: 'uploadPart', partNumber: 1, fault: 'wrongEtag' });
+    await uploadFile(request(file.path, key));
+    assert.equal(logFor(key, 'uploadPart').filter((e) => e.partNumber === 1).length, 2);
+    await assertStored(key, file.sha256);
+  });
+
+  it('never reports success when the whole-object CRC64 after Complete is wrong', async () => {
+    const file = await makeFile(2 * MiB);
+    emu.faults.add({ operation: 'complete', fault: 'wrongCrc' });
+    await assert.rejects(uploadFile(request(file.path, 'faults/complete-crc.bin')), (error: unknown) => {
+      assert.ok(CosError.is(error));
+      assert.equal(error.code, 'INTEGRITY');
+      assert.match(error.message, /Whole-object CRC64/);
+      return true;
+    });
+  });
+
+  it('retries a Complete that answers 200 with an <Error> body', async () => {
+    const file = await makeFile(2 * MiB);
+    const key = 'faults/complete-200-error.bin';
+    const rule = emu.faults.add({ operation: 'complete', fault: 'completeErrorIn200' });
+    const result = await uploadFile(request(file.path, key));
+    assert.equal(rule.hits, 1);
+    assert.equal(result.crc64Verified, true);
+    await assertStored(key, file.sha256);
+  });
+
+  it('fails clearly on a garbage (HTML) answer to Initiate', async () => {
+    const file = await makeFile(2 * MiB);
+    emu.faults.add({ operation: 'initiate', fault: 'garbage' });
+    await assert.rejects(uploadFile(request(file.path, 'faults/garbage.bin')), (error: unknown) => {
+      assert.ok(CosError.is(error));
+      assert.equal(error.code, 'BAD_RESPONSE');
+      assert.match(error.message, /Initiate Multipart Upload/);
+      return true;
+    });
+  });
+
+  it('fails with NO_SUCH_UPLOAD when the server forgets the upload mid-way', async () => {
+    const file = await makeFile(3 * MiB);
+    emu.faults.add({ operation: 'uploadPart', partNumber: 2, fault: 'status', status: 404, code: 'NoSuchUpload' });
+    await assert.rejects(uploadFile(request(file.path, 'faults/nosuchupload.bin', { concurrency: 1 })), (error: unknown) => {
+      assert.ok(CosError.is(error));
+      assert.equal(error.code, 'NO_SUCH_UPLOAD');
+      assert.equal(error.retryable, false);
+      return true;
+    });
+  });
+
+  it('corrects a skewed clock from the server Date and completes', async () => {
+    const file = await makeFile(2 * MiB);
+    const key = 'faults/skew.bin';
+    emu.setClockSkew(45 * 60 * 1000);
+    try {
+      const events: UploadEvent[] = [];
+      await uploadFile(request(file.path, key, {}, { onEvent: (e) => events.push(e) }));
+      assert.ok(events.some((e) => e.type === 'clock-corrected'));
+      await assertStored(key, file.sha256);
+    } finally {
+      emu.setClockSkew(0);
+    }
+  });
+
+  it('rejects bad options before sending any request', async () => {
+    const file = await makeFile(2 * MiB);
+    const before = emu.log.length;
+    for (const [options, field] of [
+      [{ trafficLimit: 1000 }, /trafficLimit/],
+      [{ partSize: 1000 }, /Part size/],
+      [{ concurrency: 0 }, /concurrency/],
+    ] as const) {
+      await assert.rejects(uploadFile(request(file.path, 'bad/options.bin', options)), (error: unknown) => {
+        assert.ok(CosError.is(error) && error.code === 'INVALID_ARGUMENT');
+        assert.match(error.message, field);
+        return true;
+      });
+    }
+    await assert.rejects(uploadFile(request(path.join(file.dir, 'missing.bin'), 'bad/missing.bin')), /does not exist/);
+    await assert.rejects(uploadFile(request(file.dir, 'bad/folder.bin')), /folder/);
+    assert.equal(emu.log.length, before, 'no request was sent');
+  });
+
+  it('sends SSE-C headers on Initiate and every part, and traffic-limit on parts', async () => {
+    const file = await makeFile(2 * MiB);
+    const key = 'options/ssec.bin';
+    const sseKey = Buffer.alloc(32, 7).toString('base64');
+    const result = await uploadFile(request(file.path, key, { sse: { type: 'SSE-C', key: sseKey }, trafficLimit: 838860800 }));
+    assert.equal(result.parts, 2);
+    await assertStored(key, file.sha256);
+  });
+
+  it('cancels within a second, keeps a checkpoint, and resumes sending only the missing parts', async () => {
+    const file = await makeFile(6 * MiB);
+    const key = 'resume/cancel.bin';
+    const store = new FileCheckpointStore(await tempDir('cos-ckpt-'));
+    // Part 4 stalls so the upload is surely in flight when we cancel.
+    emu.faults.add({ operation: 'uploadPart', partNumber: 4, fault: 'stall' });
+    const controller = new AbortController();
+    let partsDone = 0;
+    const first = uploadFile(
+      request(file.path, key, { concurrency: 1, requestTimeoutMs: 30_000 }, {
+        checkpoints: store,
+        signal: controller.signal,
+        onEvent: (e) => {
+          if (e.type === 'part') partsDone++;
+          if (e.type === 'part' && partsDone === 3) setTimeout(() => controller.abort(), 50);
+        },
+      }),
+    );
+    const t0 = Date.now();
+    await assert.rejects(first, (error: unknown) => CosError.is(error) && error.code === 'ABORTED');
+    assert.ok(Date.now() - t0 < 2_000, 'cancel took effect quickly');
+    const saved = await store.list();
+    assert.equal(saved.length, 1);
+    assert.equal(saved[0].checkpoint.parts.length, 3);
+    emu.faults.clear();
+
+    const result = await uploadFile(request(file.path, key, { concurrency: 2 }, { checkpoints: store }));
+    assert.equal(result.resumedParts, 3);
+    await assertStored(key, file.sha256);
+    const sent = logFor(key, 'uploadPart').filter((e) => e.status === 200).map((e) => e.partNumber);
+    assert.deepEqual([...sent].sort((a, b) => (a ?? 0) - (b ?? 0)), [1, 2, 3, 4, 5, 6], 'each part stored exactly once');
+    assert.equal((await store.list()).length, 0, 'checkpoint removed after success');
+  });
+
+  it('starts over, clearly, when a checkpoint names an upload the server no longer knows', async () => {
+    const file = await makeFile(3 * MiB);
+    const key = 'resume/forgotten.bin';
+    const store = new FileCheckpointStore(await tempDir('cos-ckpt-'));
+    emu.faults.add({ operation: 'uploadPart', partNumber: 2, fault: 'status', status: 400, code: 'InvalidArgument' });
+    await assert.rejects(uploadFile(request(file.path, key, { concurrency: 1 }, { checkpoints: store })));
+    const [{ checkpoint }] = await store.list();
+    const admin = new CosClient({ target: { bucket: emu.bucket, region: emu.region, endpoint: emu.url }, credentials: staticCredentials(emu.credentials) });
+    await admin.abortMultipartUpload(key, checkpoint.uploadId);
+    await admin.close();
+    const events: UploadEvent[] = [];
+    await uploadFile(request(file.path, key, {}, { checkpoints: store, onEvent: (e) => events.push(e) }));
+    const restarted = events.find((e) => e.type === 'restarted');
+    assert.ok(restarted && restarted.type === 'restarted' && /NoSuchUpload/.test(restarted.reason));
+    await assertStored(key, file.sha256);
+  });
+
+  it('refuses to resume a file that changed since, and keeps the checkpoint', async () => {
+    const file = await makeFile(3 * MiB);
+    const key = 'resume/changed.bin';
+    const store = new FileCheckpointStore(await tempDir('cos-ckpt-'));
+    emu.faults.add({ operation: 'uploadPart', partNumber: 2, fault: 'status', status: 400, code: 'InvalidArgument' });
+    await assert.rejects(uploadFile(request(file.path, key, { concurrency: 1 }, { checkpoints: store })));
+    await fs.appendFile(file.path, 'more');
+    await assert.rejects(uploadFile(request(file.path, key, {}, { checkpoints: store })), (error: unknown) => {
+      assert.ok(CosError.is(error) && error.code === 'FILE_CHANGED');
+      return true;
+    });
+    assert.equal((await store.list()).length, 1, 'checkpoint kept');
+  });
+});

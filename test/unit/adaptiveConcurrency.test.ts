@@ -1,0 +1,48 @@
+import { strict as assert } from 'node:assert';
+import { AdaptiveConcurrency } from '../../src/core/adaptiveConcurrency';
+
+/** Feeds one window of `rate` bytes/ms and returns the new target, if any. */
+function windowAt(a: AdaptiveConcurrency, t: { now: number }, rate: number): number | undefined {
+  t.now += 1000;
+  return a.record(rate * 1000, t.now);
+}
+
+describe('adaptive concurrency', () => {
+  it('grows while throughput rises and stops at the cap', () => {
+    const t = { now: Date.now() };
+    const a = new AdaptiveConcurrency(2, 10, 750, 0.1);
+    // Throughput proportional to connections, as on a latency-bound link.
+    const grown: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const next = windowAt(a, t, a.current * 100);
+      if (next !== undefined) grown.push(next);
+    }
+    assert.deepEqual(grown, [3, 5, 8, 10]);
+    assert.equal(a.current, 10);
+  });
+
+  it('stops probing when more connections no longer help', () => {
+    const t = { now: Date.now() };
+    const a = new AdaptiveConcurrency(4, 32);
+    assert.equal(windowAt(a, t, 500), 6);
+    assert.equal(windowAt(a, t, 505), undefined, 'flat: no growth');
+    assert.equal(windowAt(a, t, 505), undefined);
+    assert.equal(windowAt(a, t, 5000), undefined, 'after two flat windows it holds for good');
+    assert.equal(a.current, 6);
+  });
+
+  it('halves on server pushback and never goes below one', () => {
+    const a = new AdaptiveConcurrency(8, 16);
+    assert.equal(a.backOff(), 4);
+    assert.equal(a.backOff(), 2);
+    assert.equal(a.backOff(), 1);
+    assert.equal(a.backOff(), 1);
+  });
+
+  it('ignores windows shorter than the minimum', () => {
+    const a = new AdaptiveConcurrency(2, 8, 750);
+    const now = Date.now();
+    assert.equal(a.record(1e9, now + 10), undefined);
+    assert.equal(a.current, 2);
+  });
+});

@@ -38,6 +38,8 @@ const shared = {
 const entries = [
   { entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js' },
   { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  // Loaded by src/core/hashPool.ts from the bundle's own folder.
+  { entryPoints: ['src/core/hashWorker.ts'], outfile: 'dist/hashWorker.js' },
 ];
 
 async function main() {

@@ -5,6 +5,7 @@ import { CosClient } from './cosClient';
 import { crc64EngineStatus, crc64ToDecimal, getCrc64Engine, parseCrc64, type Crc64Engine } from './crc64';
 import { validateObjectKey } from './endpoint';
 import { abortError, CosError, CosServiceError, describeError, IntegrityError, throwIfAborted } from './errors';
+import { sharedHashPool } from './hashPool';
 import { combinePartCrcs, digestPart, etagMatchesMd5, type PartDigest } from './integrity';
 import { resolveUploadOptions } from './options';
 import { partRange, planParts } from './partPlan';
@@ -71,6 +72,7 @@ class UploadJob {
   private readonly attempts = new Map<number, number>();
   private progress?: ProgressTracker;
   private adaptive?: AdaptiveConcurrency;
+  private readonly hashes = sharedHashPool();
 
   constructor(
     private readonly request: UploadRequest,
@@ -117,7 +119,9 @@ class UploadJob {
 
   run(): Promise<UploadResult> {
     const crcStatus = crc64EngineStatus();
-    this.logger.debug(`CRC64 engine: ${crcStatus.name}${crcStatus.reason ? ` (${crcStatus.reason})` : ''}`);
+    this.logger.info(
+      `CRC64 engine: ${crcStatus.name}${crcStatus.reason ? ` (${crcStatus.reason})` : ''}; hashing on ${this.hashes.threaded ? 'worker threads' : 'the calling thread'}`,
+    );
     return this.file.size < this.options.multipartThreshold ? this.putWhole() : this.multipart();
   }
 
@@ -284,7 +288,7 @@ class UploadJob {
     for (let n = 1; n <= plan.partCount; n++) if (!done.has(n)) pending.push(n);
     const internal = new AbortController();
     const signal = this.request.signal ? AbortSignal.any([this.request.signal, internal.signal]) : internal.signal;
-    const pool = new BufferPool(plan.partSize);
+    const pool = new BufferPool(plan.partSize, (size) => this.hashes.allocate(size));
     const adaptive = new AdaptiveConcurrency(this.options.concurrency, this.maxConcurrencyFor(plan.partSize));
     this.adaptive = adaptive;
     let failure: unknown;
@@ -349,7 +353,7 @@ class UploadJob {
       await this.file.assertUnchanged();
       throwIfAborted(signal);
       const data = await this.file.read(range, buffer);
-      const digest = digestPart(data, this.crc);
+      const digest = await this.hashes.digest(data, this.crc);
       const headers = partHeaders(this.options);
       const { key } = this.request;
       const uploadId = session.checkpoint.uploadId;
@@ -473,9 +477,12 @@ function normalizeEtag(etag: string): string {
 /** Reuses part buffers so memory stays at about concurrency × part size, whatever the file size. */
 class BufferPool {
   private readonly free: Buffer[] = [];
-  constructor(private readonly size: number) {}
+  constructor(
+    private readonly size: number,
+    private readonly allocate: (size: number) => Buffer,
+  ) {}
   acquire(): Buffer {
-    return this.free.pop() ?? Buffer.allocUnsafe(this.size);
+    return this.free.pop() ?? this.allocate(this.size);
   }
   release(buffer: Buffer): void {
     this.free.push(buffer);

@@ -1,0 +1,45 @@
+import { strict as assert } from 'node:assert';
+import { randomFillSync } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { getCrc64Engine, typescriptCrc64 } from '../../src/core/crc64';
+import { HashPool } from '../../src/core/hashPool';
+import { digestPart } from '../../src/core/integrity';
+
+describe('hash pool', () => {
+  let pool: HashPool;
+  before(() => {
+    pool = HashPool.create(2);
+  });
+  after(async () => {
+    await pool.close();
+  });
+
+  it('runs on worker threads exactly when the worker script was built beside it', () => {
+    const script = path.join(path.dirname(require.resolve('../../src/core/hashPool')), 'hashWorker.js');
+    assert.equal(pool.threaded, existsSync(script));
+  });
+
+  it('gives the same digest as hashing inline, for shared and ordinary buffers at any offset', async () => {
+    const shared = pool.allocate(3 * 1024 * 1024 + 17);
+    randomFillSync(shared);
+    for (const [start, end] of [
+      [0, shared.length],
+      [1, 1024 * 1024 + 3],
+      [shared.length - 5, shared.length],
+      [100, 100],
+    ]) {
+      const slice = shared.subarray(start, end);
+      const threaded = await pool.digest(slice, getCrc64Engine());
+      assert.deepEqual(threaded, digestPart(slice), `slice ${start}..${end}`);
+    }
+    const plain = Buffer.from('123456789');
+    assert.equal((await pool.digest(plain, typescriptCrc64)).crc64, 11051210869376104954n);
+  });
+
+  it('hashes many parts concurrently without mixing up answers', async () => {
+    const buffers = Array.from({ length: 12 }, (_, i) => randomFillSync(pool.allocate(64 * 1024 + i)));
+    const digests = await Promise.all(buffers.map((b) => pool.digest(b, getCrc64Engine())));
+    digests.forEach((d, i) => assert.deepEqual(d, digestPart(buffers[i])));
+  });
+});

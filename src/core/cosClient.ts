@@ -1,8 +1,9 @@
-import { Pool, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { objectPath, resolveEndpoint, type ResolvedEndpoint } from './endpoint';
 import { abortError, CosError, CosServiceError, type CosErrorCode } from './errors';
 import { backoffDelay, DEFAULT_RETRY_POLICY, isRetryableStatus, isTransientNetworkError, parseRetryAfter, sleep, type RetryPolicy } from './retry';
 import { presignQuery, signAuthorization } from './signer';
+import { assertEndpointTransport, createDispatcher, type TransportOptions } from './transport';
 import type { BucketTarget, Credentials, CredentialSource, Logger } from './types';
 import { silentLogger } from './types';
 import {
@@ -47,8 +48,9 @@ export interface CosClientOptions {
   retry?: Partial<RetryPolicy>;
   /** No progress for this long (ms) fails the attempt as a timeout. */
   requestTimeoutMs?: number;
-  /** A custom dispatcher (proxy agent, test agent); by default one keep-alive pool. */
+  /** A custom dispatcher (test agent); by default one keep-alive pool, or a proxy agent. */
   dispatcher?: Dispatcher;
+  transport?: TransportOptions;
   events?: ClientEvents;
   /** Key-time window for each signature, seconds: short, as a signature only needs to outlive its request. */
   signatureTtlSeconds?: number;
@@ -130,16 +132,20 @@ export class CosClient {
     this.signatureTtlSeconds = options.signatureTtlSeconds ?? 900;
     this.events = options.events ?? {};
     if (options.dispatcher) {
+      assertEndpointTransport(this.endpoint.origin, options.transport);
       this.dispatcher = options.dispatcher;
       this.ownsDispatcher = false;
     } else {
-      this.dispatcher = new Pool(this.endpoint.origin, {
-        connections: Math.max(1, options.maxConnections ?? 4),
-        keepAliveTimeout: 30_000,
-        // Backstops only: the per-attempt watchdog (same budget, reset on progress) fires first.
-        headersTimeout: this.requestTimeoutMs * 2,
-        bodyTimeout: this.requestTimeoutMs * 2,
-      });
+      this.dispatcher = createDispatcher(
+        this.endpoint.origin,
+        {
+          connections: Math.max(1, options.maxConnections ?? 4),
+          // Backstops only: the per-attempt watchdog (same budget, reset on progress) fires first.
+          headersTimeout: this.requestTimeoutMs * 2,
+          bodyTimeout: this.requestTimeoutMs * 2,
+        },
+        options.transport,
+      );
       this.ownsDispatcher = true;
     }
   }

@@ -17,3 +17,4 @@ export {
   isLoopbackHost,
   COS_REGIONS,
 } from './endpoint';
+export { type TransportOptions } from './transport';

@@ -11,6 +11,7 @@ import { resolveUploadOptions } from './options';
 import { partRange, planParts } from './partPlan';
 import { ProgressTracker } from './progress';
 import { SourceFile } from './sourceFile';
+import type { TransportOptions } from './transport';
 import type {
   BucketTarget,
   Checkpoint,
@@ -45,8 +46,10 @@ export interface UploadRequest {
   signal?: AbortSignal;
   onEvent?: (event: UploadEvent) => void;
   logger?: Logger;
-  /** A custom undici dispatcher (proxy); by default a keep-alive pool sized to the concurrency. */
+  /** A custom undici dispatcher; by default a keep-alive pool sized to the concurrency. */
   dispatcher?: Dispatcher;
+  /** Proxy, TLS verification and plain-HTTP policy. */
+  transport?: TransportOptions;
 }
 
 /** Upload one file to COS: Put Object below the multipart threshold, otherwise a resumable multipart upload. */
@@ -89,6 +92,7 @@ class UploadJob {
       retry: { retries: options.retries },
       requestTimeoutMs: options.requestTimeoutMs,
       dispatcher: request.dispatcher,
+      transport: request.transport,
       events: {
         onRetry: (info) => {
           if (isPushback(info.error)) this.adaptive?.backOff();

@@ -320,8 +320,13 @@ export class CosClient {
       if (spec.signal?.aborted) throw abortError(spec.signal);
       let error: CosError;
       let retryAfterMs: number | undefined;
+      let used: Credentials | undefined;
+      let usedToken = false;
       try {
-        const res = await this.attempt(spec);
+        const credentials = await this.options.credentials.get(spec.signal);
+        used = credentials;
+        usedToken = Boolean(credentials.sessionToken);
+        const res = await this.attempt(spec, credentials);
         if ((res.status >= 200 && res.status < 300) || spec.okStatuses?.includes(res.status)) {
           spec.accept?.(res);
           return res;
@@ -332,14 +337,17 @@ export class CosClient {
           attempt--; // a clock fix is not a failed attempt
           continue;
         }
-        error = this.serviceError(spec.operation, res.status, res.headers, doc, res.body, spec.partNumber);
+        error = this.serviceError(spec.operation, res.status, res.headers, doc, res.body, spec.partNumber, usedToken);
         retryAfterMs = parseRetryAfter(res.headers['retry-after']);
       } catch (caught) {
         if (spec.signal?.aborted) throw abortError(spec.signal);
         error = this.toCosError(caught, spec);
       }
       if (error.code === 'CREDENTIALS_EXPIRED' && !credentialsRefreshed && this.options.credentials.refresh) {
-        const fresh = await this.options.credentials.refresh(spec.signal);
+        // Another request may already have renewed them while this one was in flight.
+        const current = await this.options.credentials.get(spec.signal);
+        const renewedMeanwhile = used !== undefined && (current.sessionToken !== used.sessionToken || current.secretId !== used.secretId);
+        const fresh = renewedMeanwhile ? current : await this.options.credentials.refresh(spec.signal);
         if (fresh) {
           credentialsRefreshed = true;
           this.events.onCredentialsRefreshed?.();
@@ -364,8 +372,7 @@ export class CosClient {
     return true;
   }
 
-  private async attempt(spec: RequestSpec): Promise<CosResponse> {
-    const credentials = await this.options.credentials.get(spec.signal);
+  private async attempt(spec: RequestSpec, credentials: Credentials): Promise<CosResponse> {
     const headers = this.signedHeaders(spec, credentials);
     const path = objectPath(spec.key) + queryString(spec.query);
     const watchdog = new Watchdog(this.requestTimeoutMs);
@@ -433,6 +440,8 @@ export class CosClient {
     doc: CosErrorDocument | undefined,
     body: string,
     partNumber?: number,
+    /** Temporary credentials were used: COS reports their expiry as an unknown SecretId. */
+    temporaryCredentials = false,
   ): CosServiceError {
     const op = partNumber ? `${operation} ${partNumber}` : operation;
     const cosCode = doc?.code;
@@ -450,11 +459,19 @@ export class CosClient {
         : 'The answer is not a COS error document: check that the endpoint is a COS endpoint.';
     }
     switch (cosCode) {
-      case 'SignatureDoesNotMatch':
       case 'InvalidAccessKeyId':
+        if (temporaryCredentials) {
+          code = 'CREDENTIALS_EXPIRED';
+          hint = 'The temporary credentials expired (or were revoked): provide fresh ones and resume.';
+          break;
+        }
+        code = 'ACCESS_DENIED';
+        hint = 'Check the SecretId and SecretKey, and that this key may write to the bucket.';
+        break;
+      case 'SignatureDoesNotMatch':
       case 'AccessDenied':
         code = 'ACCESS_DENIED';
-        hint = "Check the profile's SecretId and SecretKey, and that this key may write to the bucket.";
+        hint = 'Check the SecretId and SecretKey, and that this key may write to the bucket.';
         break;
       case 'RequestTimeTooSkewed':
         code = 'ACCESS_DENIED';

@@ -89,7 +89,7 @@ export class CosServiceError extends CosError {
 
   constructor(init: CosServiceErrorInit) {
     const what = init.cosCode ? `${init.cosCode} (HTTP ${init.status})` : `HTTP ${init.status}`;
-    const detail = init.cosMessage ? `: ${init.cosMessage}` : '';
+    const detail = init.cosMessage ? `: ${init.cosMessage.trim().replace(/\.+$/, '')}` : '';
     const hint = init.hint ? ` ${init.hint}` : '';
     const rid = init.requestId ? ` [request id ${init.requestId}]` : '';
     super(init.code ?? 'SERVICE_ERROR', `${init.operation} failed with ${what}${detail}.${hint}${rid}`, {

@@ -458,6 +458,11 @@ export class CosClient {
         ? 'The answer is an HTML page, not a COS document: a proxy or captive portal may be in the way, or the endpoint is wrong.'
         : 'The answer is not a COS error document: check that the endpoint is a COS endpoint.';
     }
+    if (!doc && status === 403 && !/^\s*</.test(body)) {
+      // HEAD answers carry no body, so a refused signature shows only as a bare 403.
+      code = 'ACCESS_DENIED';
+      hint = 'Access was denied: check the SecretId and SecretKey, and that this key may read and write the bucket.';
+    }
     switch (cosCode) {
       case 'InvalidAccessKeyId':
         if (temporaryCredentials) {

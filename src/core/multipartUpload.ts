@@ -20,6 +20,7 @@ import type {
   CredentialSource,
   Logger,
   PartPlan,
+  PendingPart,
   UploadEvent,
   UploadOptions,
   UploadResult,
@@ -238,8 +239,21 @@ class UploadJob {
         normalizeEtag(server.etag) === normalizeEtag(p.etag)
       );
     });
-    this.logger.info(`Resuming upload ${checkpoint.uploadId}: ${confirmed.length}/${plan.partCount} parts confirmed by List Parts.`);
-    return { plan, checkpoint: { ...checkpoint, parts: confirmed }, resumedParts: confirmed.length };
+    // A part stored just before a crash is known only as pending: adopt it when COS holds exactly those bytes.
+    const known = new Set(confirmed.map((p) => p.partNumber));
+    const adopted: CompletedPart[] = [];
+    for (const p of checkpoint.pending ?? []) {
+      const server = onServer.get(p.partNumber);
+      if (known.has(p.partNumber) || !server || p.partNumber > plan.partCount) continue;
+      if (server.size === p.size && p.size === partRange(plan, p.partNumber).length && normalizeEtag(server.etag) === p.md5Hex.toLowerCase()) {
+        adopted.push({ partNumber: p.partNumber, size: p.size, etag: server.etag, crc64: p.crc64 });
+      }
+    }
+    const parts = [...confirmed, ...adopted].sort((a, b) => a.partNumber - b.partNumber);
+    this.logger.info(
+      `Resuming upload ${checkpoint.uploadId}: ${parts.length}/${plan.partCount} parts confirmed by List Parts${adopted.length ? ` (${adopted.length} finished just before the interruption)` : ''}.`,
+    );
+    return { plan, checkpoint: { ...checkpoint, parts, pending: [] }, resumedParts: parts.length };
   }
 
   private async initiate(id: string | undefined): Promise<Session> {
@@ -253,6 +267,7 @@ class UploadJob {
       bucket: target.bucket,
       region: target.region,
       ...(target.endpoint ? { endpoint: target.endpoint } : {}),
+      ...(target.accelerate ? { accelerate: true } : {}),
       key,
       filePath: this.file.path,
       fileSize: this.file.size,
@@ -295,6 +310,12 @@ class UploadJob {
     const pool = new BufferPool(plan.partSize, (size) => this.hashes.allocate(size));
     const adaptive = new AdaptiveConcurrency(this.options.concurrency, this.maxConcurrencyFor(plan.partSize));
     this.adaptive = adaptive;
+    const pendingParts = new Map<number, PendingPart>();
+    const save = async (): Promise<void> => {
+      if (!writer) return;
+      const parts = [...done.values()].sort((a, b) => a.partNumber - b.partNumber);
+      await writer.write({ ...checkpoint, parts, pending: [...pendingParts.values()], updatedAt: new Date().toISOString() });
+    };
     let failure: unknown;
     let active = 0;
     const running: Array<Promise<void>> = [];
@@ -305,15 +326,16 @@ class UploadJob {
         while (failure === undefined && pending.length > 0 && active <= adaptive.current) {
           const partNumber = pending.shift() as number;
           try {
-            const part = await this.uploadOnePart(session, partNumber, pool, signal);
+            const part = await this.uploadOnePart(session, partNumber, pool, signal, async (digest) => {
+              pendingParts.set(partNumber, { partNumber, size: digest.size, md5Hex: digest.md5Hex, crc64: crc64ToDecimal(digest.crc64) });
+              await save();
+            });
             done.set(partNumber, part.completed);
+            pendingParts.delete(partNumber);
             progress.partDone(partNumber, part.completed.size);
             this.emit({ type: 'part', partCount: plan.partCount, ...part.event });
             if (adaptive.record(part.completed.size) !== undefined) grow();
-            if (writer) {
-              const parts = [...done.values()].sort((a, b) => a.partNumber - b.partNumber);
-              await writer.write({ ...checkpoint, parts, updatedAt: new Date().toISOString() });
-            }
+            await save();
           } catch (error) {
             if (failure === undefined) {
               failure = error;
@@ -350,6 +372,7 @@ class UploadJob {
     partNumber: number,
     pool: BufferPool,
     signal: AbortSignal,
+    beforeSend: (digest: PartDigest & { size: number }) => Promise<void>,
   ): Promise<{ completed: CompletedPart; event: PartEventFields }> {
     const range = partRange(session.plan, partNumber);
     const buffer = pool.acquire();
@@ -358,6 +381,7 @@ class UploadJob {
       throwIfAborted(signal);
       const data = await this.file.read(range, buffer);
       const digest = await this.hashes.digest(data, this.crc);
+      await beforeSend({ ...digest, size: range.length });
       const headers = partHeaders(this.options);
       const { key } = this.request;
       const uploadId = session.checkpoint.uploadId;

@@ -91,6 +91,13 @@ export interface CompletedPart {
   crc64: string;
 }
 
+export interface PendingPart {
+  partNumber: number;
+  size: number;
+  md5Hex: string;
+  crc64: string;
+}
+
 /** Durable state for resuming one multipart upload. Never holds a secret. */
 export interface Checkpoint {
   version: 1;
@@ -105,6 +112,13 @@ export interface Checkpoint {
   partSize: number;
   partCount: number;
   parts: CompletedPart[];
+  /**
+   * Parts being sent, with the digest of their bytes, recorded before the first byte goes out: a
+   * part COS stored just before a crash is adopted on resume when its ETag equals this MD5,
+   * instead of being sent again.
+   */
+  pending?: PendingPart[];
+  accelerate?: boolean;
   createdAt: string;
   updatedAt: string;
 }

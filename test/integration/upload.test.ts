@@ -287,6 +287,22 @@ describe('integration: uploadFile against the emulator', function () {
     assert.equal((await store.list()).length, 0, 'checkpoint removed after success');
   });
 
+  it('adopts, without sending it again, a part COS stored just before the upload died', async () => {
+    const file = await makeFile(4 * MiB);
+    const key = 'resume/adopt.bin';
+    const store = new FileCheckpointStore(await tempDir('cos-ckpt-'));
+    // Part 3 is stored, then the connection dies before the answer: like a crash right after the server's 200.
+    emu.faults.add({ operation: 'uploadPart', partNumber: 3, fault: 'reset', at: 'response' });
+    await assert.rejects(uploadFile(request(file.path, key, { concurrency: 1, retries: 0 }, { checkpoints: store })), (e: unknown) => CosError.is(e) && e.code === 'NETWORK');
+    const [{ checkpoint }] = await store.list();
+    assert.deepEqual(checkpoint.parts.map((p) => p.partNumber), [1, 2]);
+    assert.deepEqual((checkpoint.pending ?? []).map((p) => p.partNumber), [3]);
+    const result = await uploadFile(request(file.path, key, {}, { checkpoints: store }));
+    assert.equal(result.resumedParts, 3);
+    assert.equal(logFor(key, 'uploadPart').filter((e) => e.partNumber === 3).length, 1, 'part 3 was sent once');
+    await assertStored(key, file.sha256);
+  });
+
   it('starts over, clearly, when a checkpoint names an upload the server no longer knows', async () => {
     const file = await makeFile(3 * MiB);
     const key = 'resume/forgotten.bin';

@@ -1,0 +1,108 @@
+/**
+ * Entry point of `cos-upload` (bundled to dist/cli.js). Parses arguments, turns Ctrl-C into an
+ * AbortSignal, dispatches to a command and exits with its code.
+ */
+
+import { UploadAbortedError } from '../core';
+import { parseCliArgs, type CliCommand } from './args';
+import { runDemo } from './demo';
+import { runEmulator } from './emulator';
+import { helpText } from './help';
+import { runIncomplete } from './incomplete';
+import { EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, exitCodeFor, formatErrorLines, isUsageError, type CliStreams } from './output';
+import { runResume } from './resume';
+import { runUpload } from './upload';
+
+const COMMANDS: readonly string[] = ['upload', 'resume', 'incomplete', 'emulator', 'demo'];
+/** Commands that send parts, where a graceful stop keeps a checkpoint worth mentioning. */
+const UPLOADING_COMMANDS: readonly string[] = ['upload', 'resume', 'demo'];
+
+export interface MainContext {
+  streams: CliStreams;
+  env: NodeJS.ProcessEnv;
+  signal: AbortSignal;
+}
+
+/** Runs one invocation and resolves to the exit code. Never throws. */
+export async function main(argv: readonly string[], context: MainContext): Promise<number> {
+  if (argv.length === 0) {
+    context.streams.stderr.write(helpText());
+    return EXIT_USAGE;
+  }
+  let command: CliCommand;
+  try {
+    command = parseCliArgs(argv, context.env);
+  } catch (error) {
+    for (const line of formatErrorLines(error)) context.streams.stderr.write(`${line}\n`);
+    const topic = COMMANDS.includes(argv[0]) ? ` ${argv[0]}` : '';
+    if (isUsageError(error)) context.streams.stderr.write(`Run cos-upload${topic} --help for usage.\n`);
+    return exitCodeFor(error);
+  }
+  try {
+    switch (command.command) {
+      case 'help':
+        context.streams.stdout.write(helpText(command.topic));
+        return EXIT_OK;
+      case 'version':
+        context.streams.stdout.write(`cos-upload ${packageVersion()}\n`);
+        return EXIT_OK;
+      case 'upload':
+        return await runUpload(command, context);
+      case 'resume':
+        return await runResume(command, context);
+      case 'incomplete':
+        return await runIncomplete(command, context);
+      case 'demo':
+        return await runDemo(command, context);
+      case 'emulator':
+        return await runEmulator(command, context.streams, context.signal);
+    }
+  } catch (error) {
+    // Commands report their own failures; this catches what slipped past (e.g. the emulator failing to bind).
+    for (const line of formatErrorLines(error)) context.streams.stderr.write(`${line}\n`);
+    return isUsageError(error) ? EXIT_USAGE : exitCodeFor(error);
+  }
+}
+
+function packageVersion(): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- package.json is outside rootDir; esbuild inlines it.
+  const manifest = require('../../package.json') as { version?: string };
+  return manifest.version ?? 'unknown';
+}
+
+/**
+ * First SIGINT/SIGTERM aborts gracefully (parts in flight stop, the checkpoint is kept or the upload
+ * aborted per --on-cancel); a second one exits at once.
+ */
+function installSignalHandlers(controller: AbortController, command: string | undefined): void {
+  let received = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    received++;
+    if (received > 1) process.exit(EXIT_INTERRUPTED);
+    if (command !== undefined && UPLOADING_COMMANDS.includes(command)) {
+      process.stderr.write('\ncancelling: waiting for the requests in flight to stop (Ctrl-C again to quit at once)\n');
+    }
+    controller.abort(new UploadAbortedError(signal === 'SIGTERM' ? 'shutdown' : 'user'));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+}
+
+function flush(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => stream.write('', () => resolve()));
+}
+
+if (require.main === module) {
+  const argv = process.argv.slice(2);
+  const controller = new AbortController();
+  installSignalHandlers(controller, argv[0]);
+  void main(argv, {
+    streams: { stdout: process.stdout, stderr: process.stderr },
+    env: process.env,
+    signal: controller.signal,
+  }).then(async (code) => {
+    // Exit explicitly: an idle keep-alive socket must not hold a finished CLI open.
+    await Promise.all([flush(process.stdout), flush(process.stderr)]);
+    process.exit(code);
+  });
+}

@@ -1,0 +1,283 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { CosError, describeError } from '../../core';
+import { headHeaders, withClient } from '../clients';
+import { showFailure } from '../errorUi';
+import { defaultObjectKey, objectKeyProblem, workspaceRelativePath } from '../keyNaming';
+import type { BucketProfile } from '../profileStore';
+import { abortSignalFromToken, followAllInNotification } from '../progressUi';
+import type { UploadJob, UploadOutcome } from '../uploadManager';
+import { showUploadFailure, trackUpload, type UploadUiDeps } from '../uploadUi';
+import { pickProfile } from './profilePicker';
+
+/**
+ * Arguments for running the upload without prompts (tasks, keybindings, tests):
+ * `executeCommand('cosUpload.uploadFile', { uri, profile, key, overwrite })`.
+ */
+export interface UploadArgs {
+  /** A Uri, a URI string, or a path (relative paths are resolved against the first workspace folder). */
+  uri?: vscode.Uri | string;
+  uris?: Array<vscode.Uri | string>;
+  /** Profile name (or id). */
+  profile?: string;
+  /** Object key for a single file; default: the profile's prefix + workspace-relative path. */
+  key?: string;
+  /** true: overwrite without asking; false: skip files whose key exists; unset: ask. */
+  overwrite?: boolean;
+}
+
+/** What the upload commands resolve with: one entry per file, including the skipped ones. */
+export type UploadCommandResult = Array<UploadOutcome | { status: 'skipped'; job: UploadJob; reason: string }>;
+
+/** Head Object requests in flight at once when checking a multi-file selection. */
+const HEAD_BATCH = 8;
+
+interface Planned {
+  uri: vscode.Uri;
+  job: UploadJob;
+  /** Bytes, from before the upload (for a multi-file progress bar). */
+  size: number;
+}
+
+/**
+ * Upload File to COS. From the palette: pick a workspace file (the active editor's first), a
+ * profile and the key. From the Explorer: `(clicked, selected)` URIs. With an {@link UploadArgs}
+ * object: no prompts except an overwrite question when `overwrite` is unset.
+ * Resolves when every upload has ended (completed, paused, cancelled or failed).
+ */
+export async function uploadCommand(deps: UploadUiDeps, first?: unknown, second?: unknown): Promise<UploadCommandResult> {
+  const args = isUploadArgs(first) ? first : undefined;
+  const uris =
+    args && (args.uri !== undefined || args.uris !== undefined)
+      ? urisFromArgs(args)
+      : first instanceof vscode.Uri
+        ? selectedUris(first, second)
+        : await pickWorkspaceFile(deps);
+  if (!uris || uris.length === 0) return [];
+  const files = await onlyFiles(uris);
+  if (files.length === 0) return [];
+
+  const profile = args?.profile !== undefined ? findProfile(deps, args.profile) : await pickProfile(deps.profiles, vscode.l10n.t('Upload to which bucket?'));
+  if (!profile) return [];
+
+  const planned = await planKeys(deps, profile, files, args);
+  if (!planned) return [];
+  const checked = await checkExisting(deps, profile, planned, args?.overwrite);
+  if (!checked) return [];
+  await deps.profiles.markUsed(profile.id);
+
+  const skipped = checked.skipped.map((p) => ({ status: 'skipped' as const, job: p.job, reason: 'object exists' }));
+  if (checked.upload.length === 0) return skipped;
+  if (checked.upload.length === 1) return [...skipped, await trackUpload(deps, deps.manager.enqueue(checked.upload[0].job))];
+
+  const handles = checked.upload.map((p) => deps.manager.enqueue(p.job));
+  const title = vscode.l10n.t('Uploading {0} files to {1}', handles.length, profile.bucket);
+  const outcomes = await followAllInNotification(deps.manager, handles, checked.upload.map((p) => p.size), title);
+  for (const outcome of outcomes) if (outcome.status === 'failed') void showUploadFailure(deps, outcome);
+  void summarize(deps, outcomes);
+  return [...skipped, ...outcomes];
+}
+
+function isUploadArgs(value: unknown): value is UploadArgs {
+  return typeof value === 'object' && value !== null && !(value instanceof vscode.Uri) && !Array.isArray(value);
+}
+
+function toUri(value: vscode.Uri | string): vscode.Uri {
+  if (value instanceof vscode.Uri) return value;
+  // A Uri that crossed a process boundary (keybinding, another extension) arrives as plain components.
+  if (typeof value === 'object' && value !== null) return vscode.Uri.from(value as vscode.Uri);
+  if (/^[a-z][a-z0-9+.-]+:\/\//i.test(value)) return vscode.Uri.parse(value);
+  const base = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  return vscode.Uri.file(path.isAbsolute(value) || !base ? value : path.join(base, value));
+}
+
+function urisFromArgs(args: UploadArgs): vscode.Uri[] {
+  return [...(args.uri !== undefined ? [args.uri] : []), ...(args.uris ?? [])].map(toUri);
+}
+
+/** The Explorer passes the clicked item and the whole selection (which includes it). */
+function selectedUris(clicked: vscode.Uri, selection: unknown): vscode.Uri[] {
+  const all = Array.isArray(selection) ? selection.filter((u): u is vscode.Uri => u instanceof vscode.Uri) : [];
+  return all.length > 0 ? all : [clicked];
+}
+
+/** Drops folders (with a message) and refuses files that are not on a local disk. */
+async function onlyFiles(uris: vscode.Uri[]): Promise<Array<{ uri: vscode.Uri; size: number }>> {
+  const files: Array<{ uri: vscode.Uri; size: number }> = [];
+  for (const uri of uris) {
+    if (uri.scheme !== 'file') {
+      void vscode.window.showErrorMessage(vscode.l10n.t('Only files on this machine can be uploaded to COS; this one is in a {0} location: {1}', uri.scheme, uri.toString()));
+      continue;
+    }
+    try {
+      const stat = await vscode.workspace.fs.stat(uri);
+      if (stat.type & vscode.FileType.Directory) {
+        void vscode.window.showWarningMessage(vscode.l10n.t('Folders are not uploaded; select the files inside it: {0}', workspaceRelativePath(uri)));
+        continue;
+      }
+      files.push({ uri, size: stat.size });
+    } catch {
+      void vscode.window.showErrorMessage(vscode.l10n.t('The file does not exist: {0}', uri.fsPath));
+    }
+  }
+  return files;
+}
+
+function findProfile(deps: UploadUiDeps, name: string): BucketProfile | undefined {
+  const profile = deps.profiles.find(name);
+  if (!profile) void vscode.window.showErrorMessage(vscode.l10n.t('There is no bucket profile with this name; add it with COS: Add Bucket Profile: {0}', name));
+  return profile;
+}
+
+interface FileItem extends vscode.QuickPickItem {
+  uri: vscode.Uri;
+}
+
+/** A quick pick of workspace files, the active editor's file first; it opens at once and fills in as the search ends. */
+async function pickWorkspaceFile(deps: UploadUiDeps): Promise<vscode.Uri[] | undefined> {
+  const picker = vscode.window.createQuickPick<FileItem>();
+  picker.title = vscode.l10n.t('Upload File to COS');
+  picker.placeholder = vscode.l10n.t('Pick a file to upload');
+  picker.matchOnDescription = true;
+  picker.busy = true;
+  const search = new vscode.CancellationTokenSource();
+  const active = vscode.window.activeTextEditor?.document.uri;
+  const itemFor = (uri: vscode.Uri): FileItem => {
+    const relative = workspaceRelativePath(uri);
+    const dir = path.posix.dirname(relative);
+    return { label: path.basename(uri.fsPath), description: dir === '.' ? '' : dir, iconPath: new vscode.ThemeIcon('file'), uri };
+  };
+  const first = active?.scheme === 'file' ? [{ ...itemFor(active), detail: vscode.l10n.t('active editor') }] : [];
+  picker.items = first;
+  void findWorkspaceFiles(deps, search.token).then(
+    (found) => {
+      const rest = found.filter((u) => u.toString() !== active?.toString()).sort((a, b) => a.fsPath.localeCompare(b.fsPath)).map(itemFor);
+      picker.items = [...first, ...rest];
+      picker.busy = false;
+    },
+    (error: unknown) => {
+      deps.log.warn(`file search failed: ${describeError(error)}`);
+      picker.busy = false;
+    },
+  );
+  try {
+    return await new Promise<vscode.Uri[] | undefined>((resolve) => {
+      picker.onDidAccept(() => resolve(picker.selectedItems.map((i) => i.uri)));
+      picker.onDidHide(() => resolve(undefined));
+      picker.show();
+    });
+  } finally {
+    search.cancel();
+    search.dispose();
+    picker.dispose();
+  }
+}
+
+async function findWorkspaceFiles(deps: UploadUiDeps, token: vscode.CancellationToken): Promise<vscode.Uri[]> {
+  // Passing an exclude pattern replaces files.exclude, so it is merged in here.
+  const filesExclude = vscode.workspace.getConfiguration('files').get<Record<string, boolean>>('exclude') ?? {};
+  const globs = [...deps.settings().excludeGlobs, ...Object.keys(filesExclude).filter((g) => filesExclude[g] === true)];
+  const exclude = globs.length > 0 ? `{${globs.join(',')}}` : null;
+  return vscode.workspace.findFiles('**/*', exclude, 20_000, token);
+}
+
+/** Default keys; a single interactive file gets an input box to edit its key. */
+async function planKeys(
+  deps: UploadUiDeps,
+  profile: BucketProfile,
+  files: Array<{ uri: vscode.Uri; size: number }>,
+  args: UploadArgs | undefined,
+): Promise<Planned[] | undefined> {
+  const planned = files.map(({ uri, size }) => {
+    const displayPath = workspaceRelativePath(uri);
+    const key = defaultObjectKey(profile.prefix, displayPath);
+    return { uri, size, job: { filePath: uri.fsPath, displayPath, key, profileId: profile.id, profileName: profile.name, bucket: profile.bucket } };
+  });
+  if (planned.length !== 1) return planned;
+  const job = planned[0].job;
+  if (args?.key !== undefined) {
+    const problem = objectKeyProblem(args.key);
+    if (problem) {
+      void vscode.window.showErrorMessage(vscode.l10n.t('The object key is not valid: {0}', problem));
+      return undefined;
+    }
+    job.key = args.key;
+  } else if (!args) {
+    const key = await vscode.window.showInputBox({
+      title: vscode.l10n.t('Object key in {0}', profile.bucket),
+      prompt: vscode.l10n.t('Where the file goes in the bucket. Use "/" to separate folders.'),
+      value: job.key,
+      valueSelection: [profile.prefix.length, job.key.length],
+      validateInput: objectKeyProblem,
+      ignoreFocusOut: true,
+    });
+    if (key === undefined) return undefined;
+    job.key = key;
+  }
+  return planned;
+}
+
+/** Head Object on each key; asks before overwriting unless `overwrite` says what to do. */
+async function checkExisting(
+  deps: UploadUiDeps,
+  profile: BucketProfile,
+  planned: Planned[],
+  overwrite: boolean | undefined,
+): Promise<{ upload: Planned[]; skipped: Planned[] } | undefined> {
+  if (overwrite === true) return { upload: planned, skipped: [] };
+  let existing: Planned[];
+  try {
+    existing = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Checking {0} for existing objects…', profile.bucket), cancellable: true },
+      async (_progress, token) => {
+        const { signal, dispose } = abortSignalFromToken(token);
+        try {
+          const headers = headHeaders(profile, await deps.profiles.getSecrets(profile.id));
+          return await withClient(deps.profiles, profile, deps.log, async (client) => {
+            // A few at a time: a large Explorer selection should not wait on one HEAD after another.
+            const exists: boolean[] = [];
+            for (let i = 0; i < planned.length; i += HEAD_BATCH) {
+              const batch = planned.slice(i, i + HEAD_BATCH);
+              exists.push(...(await Promise.all(batch.map(async (p) => (await client.headObject(p.job.key, signal, headers)) !== undefined))));
+            }
+            return planned.filter((_, i) => exists[i]);
+          });
+        } finally {
+          dispose();
+        }
+      },
+    );
+  } catch (error) {
+    if (CosError.is(error) && error.code === 'ABORTED') return undefined;
+    deps.log.error(`head object failed bucket=${profile.bucket}: ${describeError(error)}`);
+    void showFailure(error, { profileName: profile.name, bucket: profile.bucket, region: profile.region, endpoint: profile.endpoint }, { profileName: profile.name });
+    return undefined;
+  }
+  if (existing.length === 0) return { upload: planned, skipped: [] };
+  const fresh = planned.filter((p) => !existing.includes(p));
+  if (overwrite === false) return { upload: fresh, skipped: existing };
+  const replace = vscode.l10n.t('Overwrite');
+  const skip = vscode.l10n.t('Skip Existing');
+  const message =
+    existing.length === 1
+      ? vscode.l10n.t('An object with this key already exists in {0}. Overwrite it? {1}', profile.bucket, existing[0].job.key)
+      : vscode.l10n.t('{0} of these objects already exist in {1}. Overwrite them?', existing.length, profile.bucket);
+  const buttons = existing.length === planned.length ? [replace] : [replace, skip];
+  const picked = await vscode.window.showWarningMessage(message, ...buttons);
+  if (picked === replace) return { upload: planned, skipped: [] };
+  if (picked === skip) return { upload: fresh, skipped: existing };
+  return undefined;
+}
+
+async function summarize(deps: UploadUiDeps, outcomes: UploadOutcome[]): Promise<void> {
+  const done = outcomes.filter((o) => o.status === 'completed').length;
+  const paused = outcomes.filter((o) => o.status === 'paused').length;
+  const failed = outcomes.filter((o) => o.status === 'failed').length;
+  if (done === 0 && paused === 0) return;
+  const parts = [vscode.l10n.t('{0} of {1} files uploaded', done, outcomes.length)];
+  if (paused > 0) parts.push(vscode.l10n.t('{0} paused', paused));
+  if (failed > 0) parts.push(vscode.l10n.t('{0} failed', failed));
+  const showLog = vscode.l10n.t('Show Log');
+  const picked = await vscode.window.showInformationMessage(`${parts.join(', ')}.`, showLog);
+  if (picked === showLog) deps.log.show();
+}

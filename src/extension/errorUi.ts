@@ -1,0 +1,174 @@
+import * as vscode from 'vscode';
+import { CosError } from '../core';
+import { settingForOption } from './settings';
+
+/** What a button under an error message does; the caller supplies retry and start-over. */
+export type ErrorAction = 'showLog' | 'retry' | 'startOver' | 'editProfile' | 'openSettings';
+
+export interface ErrorContext {
+  /** The workspace-relative path of the file being uploaded, if any; named first in the message. */
+  file?: string;
+  profileName?: string;
+  bucket?: string;
+  region?: string;
+  endpoint?: string;
+}
+
+export interface ErrorReport {
+  message: string;
+  actions: ErrorAction[];
+  /** The setting to open for openSettings. */
+  setting?: string;
+}
+
+interface ServiceFields {
+  status?: number;
+  cosCode?: string;
+  cosMessage?: string;
+  operation?: string;
+  field?: string;
+}
+
+/**
+ * Says what failed and what to do, localized, for an error from the core. The core's English
+ * message is kept out of the sentence (it is in the log) except where it is the only detail.
+ */
+export function describeFailure(error: unknown, ctx: ErrorContext): ErrorReport {
+  const profile = ctx.profileName ?? '';
+  const what = ctx.file ? vscode.l10n.t('Could not upload {0}.', ctx.file) : vscode.l10n.t('The request to COS failed.');
+  const withId = (text: string): string => {
+    const requestId = CosError.is(error) ? error.requestId : undefined;
+    return requestId ? `${text} ${vscode.l10n.t('Request id: {0}', requestId)}` : text;
+  };
+  if (!CosError.is(error)) {
+    return { message: `${what} ${vscode.l10n.t('Unexpected error: {0}', error instanceof Error ? error.message : String(error))}`, actions: ['showLog'] };
+  }
+  const f = error as CosError & ServiceFields;
+  const clockSkew = f.cosCode === 'RequestTimeTooSkewed' || (f.cosCode === 'AccessDenied' && /expired/i.test(f.cosMessage ?? ''));
+  if (clockSkew) {
+    return {
+      message: withId(`${what} ${vscode.l10n.t("This computer's clock differs too much from COS's time. Turn on automatic date and time, then try again.")}`),
+      actions: ['retry', 'showLog'],
+    };
+  }
+  switch (error.code) {
+    case 'ACCESS_DENIED':
+      return {
+        message: withId(`${what} ${vscode.l10n.t("COS refused the credentials. Check the SecretId and SecretKey of bucket profile {0}, and that the key may write to bucket {1}.", profile, ctx.bucket ?? '')}`),
+        actions: ['editProfile', 'showLog'],
+      };
+    case 'CREDENTIALS_EXPIRED':
+      return {
+        message: withId(`${what} ${vscode.l10n.t('The temporary credentials (session token) of bucket profile {0} expired. Enter fresh ones with Edit Bucket Profile, then resume.', profile)}`),
+        actions: ['editProfile', 'retry', 'showLog'],
+      };
+    case 'NO_SUCH_BUCKET':
+      return {
+        message: withId(`${what} ${vscode.l10n.t('Bucket {0} does not exist in region {1}. Check the bucket name (name-appid) and region of bucket profile {2}.', ctx.bucket ?? '', ctx.region ?? '', profile)}`),
+        actions: ['editProfile', 'showLog'],
+      };
+    case 'NO_SUCH_UPLOAD':
+      return {
+        message: withId(`${what} ${vscode.l10n.t('COS no longer knows this multipart upload (it was aborted or expired). Upload the file again.')}`),
+        actions: ['showLog'],
+      };
+    case 'FILE_CHANGED':
+      return {
+        message: `${what} ${vscode.l10n.t('The file changed while it was being uploaded. Save it (or wait for whatever writes it to finish), then start over.')}`,
+        actions: ['startOver', 'showLog'],
+      };
+    case 'FILE_NOT_FOUND':
+      return { message: `${what} ${vscode.l10n.t('The file does not exist any more.')}`, actions: ['showLog'] };
+    case 'FILE_NOT_A_FILE':
+      return { message: `${what} ${vscode.l10n.t('Only files can be uploaded, not folders or devices.')}`, actions: ['showLog'] };
+    case 'FILE_UNREADABLE':
+      return { message: `${what} ${vscode.l10n.t('The file cannot be read. Check its permissions.')}`, actions: ['showLog'] };
+    case 'OBJECT_EXISTS':
+      return { message: withId(`${what} ${vscode.l10n.t('An object with this key already exists and the upload was told not to overwrite it.')}`), actions: ['showLog'] };
+    case 'NETWORK':
+      return {
+        message: `${what} ${vscode.l10n.t('COS could not be reached. Check the network connection, proxy and the endpoint of bucket profile {0}; the parts already sent are kept, so Retry continues where it stopped.', profile)}`,
+        actions: ['retry', 'showLog'],
+      };
+    case 'TIMEOUT':
+      return {
+        message: withId(`${what} ${vscode.l10n.t('COS stopped answering in time. The parts already sent are kept, so Retry continues where it stopped.')}`),
+        actions: ['retry', 'showLog'],
+      };
+    case 'BAD_RESPONSE':
+      return {
+        message: withId(`${what} ${vscode.l10n.t('The endpoint sent an answer that is not from COS. If bucket profile {0} uses a custom endpoint (proxy, CDN), point it at the bucket itself.', profile)}`),
+        actions: ['editProfile', 'showLog'],
+      };
+    case 'INTEGRITY':
+      return {
+        message: withId(`${what} ${vscode.l10n.t('A checksum from COS does not match the file, so the upload was stopped rather than leave a damaged object. Retry; if it happens again, see the log.')}`),
+        actions: ['retry', 'showLog'],
+      };
+    case 'INVALID_ARGUMENT': {
+      const setting = f.field ? settingForOption(f.field) : undefined;
+      return {
+        message: `${what} ${vscode.l10n.t('A setting or profile value is not valid: {0}', error.message)}`,
+        actions: setting ? ['openSettings', 'showLog'] : ['editProfile', 'showLog'],
+        ...(setting ? { setting } : {}),
+      };
+    }
+    case 'CHECKPOINT':
+      return { message: `${what} ${vscode.l10n.t('The resume checkpoint could not be read or written: {0}', error.message)}`, actions: ['showLog'] };
+    case 'SERVICE_ERROR': {
+      const detail = [f.cosCode, f.cosMessage].filter(Boolean).join(': ') || `HTTP ${f.status ?? '?'}`;
+      return {
+        message: withId(`${what} ${vscode.l10n.t('COS rejected {0}: {1}', f.operation ?? vscode.l10n.t('the request'), detail)}`),
+        actions: error.retryable ? ['retry', 'showLog'] : ['showLog'],
+      };
+    }
+    case 'ABORTED':
+      return { message: `${what} ${vscode.l10n.t('The upload was cancelled.')}`, actions: ['retry'] };
+    default:
+      return { message: withId(`${what} ${vscode.l10n.t('Unexpected error: {0}', error.message)}`), actions: ['showLog'] };
+  }
+}
+
+export interface ErrorHandlers {
+  retry?(): void;
+  startOver?(): void;
+  /** The profile to open in Edit Bucket Profile. */
+  profileName?: string;
+}
+
+/**
+ * Shows the error without waiting for the user (the returned promise settles when they pick an
+ * action or dismiss it). Actions without a handler are left out.
+ */
+export async function showFailure(error: unknown, ctx: ErrorContext, handlers: ErrorHandlers = {}): Promise<void> {
+  const report = describeFailure(error, ctx);
+  const labels: Record<ErrorAction, string> = {
+    showLog: vscode.l10n.t('Show Log'),
+    retry: vscode.l10n.t('Retry'),
+    startOver: vscode.l10n.t('Start Over'),
+    editProfile: vscode.l10n.t('Edit Profile'),
+    openSettings: vscode.l10n.t('Open Settings'),
+  };
+  const available = report.actions.filter(
+    (a) => (a !== 'retry' || handlers.retry) && (a !== 'startOver' || handlers.startOver) && (a !== 'editProfile' || handlers.profileName),
+  );
+  const picked = await vscode.window.showErrorMessage(report.message, ...available.map((a) => labels[a]));
+  const action = available.find((a) => labels[a] === picked);
+  switch (action) {
+    case 'showLog':
+      await vscode.commands.executeCommand('cosUpload.showLog');
+      break;
+    case 'retry':
+      handlers.retry?.();
+      break;
+    case 'startOver':
+      handlers.startOver?.();
+      break;
+    case 'editProfile':
+      await vscode.commands.executeCommand('cosUpload.editProfile', handlers.profileName);
+      break;
+    case 'openSettings':
+      await vscode.commands.executeCommand('workbench.action.openSettings', report.setting ?? 'cosUpload');
+      break;
+  }
+}

@@ -1,0 +1,195 @@
+import * as vscode from 'vscode';
+import { formatBytes } from '../core';
+import type { UploadHandle, UploadManager, UploadOutcome, UploadSnapshot } from './uploadManager';
+
+/** Notification updates per second are capped: more is noise, and each one crosses to the UI process. */
+export const PROGRESS_INTERVAL_MS = 250;
+
+/**
+ * An AbortSignal that follows a CancellationToken. Dispose it when the work is done so the token
+ * does not keep the listener (and what it references) alive.
+ */
+export function abortSignalFromToken(token: vscode.CancellationToken): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  if (token.isCancellationRequested) {
+    controller.abort();
+    return { signal: controller.signal, dispose: () => undefined };
+  }
+  const listener = token.onCancellationRequested(() => controller.abort());
+  return { signal: controller.signal, dispose: () => listener.dispose() };
+}
+
+/** `12 s left`, `4 min left`, `2 h 5 min left`. */
+export function formatTimeLeft(seconds: number): string {
+  if (seconds < 60) return vscode.l10n.t('{0} s left', Math.max(1, Math.ceil(seconds)));
+  if (seconds < 3600) return vscode.l10n.t('{0} min left', Math.round(seconds / 60));
+  const hours = Math.floor(seconds / 3600);
+  return vscode.l10n.t('{0} h {1} min left', hours, Math.round((seconds - hours * 3600) / 60));
+}
+
+export function formatRate(bytesPerSecond: number): string {
+  return vscode.l10n.t('{0}/s', formatBytes(Math.round(bytesPerSecond)));
+}
+
+/** The notification's message, e.g. `part 12/128 · 48.0 MiB/s · 1 min left`. */
+export function progressMessage(s: UploadSnapshot): string {
+  if (s.state === 'queued') return vscode.l10n.t('waiting for another upload to finish');
+  if (s.partCount === 0) return vscode.l10n.t('starting…');
+  const parts = [vscode.l10n.t('part {0}/{1}', s.partsDone, s.partCount)];
+  if (s.bytesPerSecond !== undefined && s.bytesPerSecond > 0) parts.push(formatRate(s.bytesPerSecond));
+  if (s.secondsLeft !== undefined && s.partsDone < s.partCount) parts.push(formatTimeLeft(s.secondsLeft));
+  if (s.resumedParts > 0) parts.push(vscode.l10n.t('resumed with {0} parts already on COS', s.resumedParts));
+  return parts.join(' · ');
+}
+
+export function percentOf(s: Pick<UploadSnapshot, 'bytesSent' | 'bytesTotal'>): number {
+  if (s.bytesTotal <= 0) return 0;
+  return Math.min(100, Math.max(0, (s.bytesSent / s.bytesTotal) * 100));
+}
+
+/**
+ * Turns snapshots into `Progress.report` calls: at most one per interval (the latest wins, and
+ * is delivered when the interval ends), increments that never go backwards, and a changed
+ * message only when it changed.
+ */
+export class ThrottledProgress implements vscode.Disposable {
+  private reportedPercent = 0;
+  private lastReportAt = Number.NEGATIVE_INFINITY;
+  private pending: UploadSnapshot | undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private lastMessage: string | undefined;
+
+  constructor(
+    private readonly progress: vscode.Progress<{ message?: string; increment?: number }>,
+    private readonly intervalMs = PROGRESS_INTERVAL_MS,
+    private readonly now: () => number = Date.now,
+    private readonly describe: (s: UploadSnapshot) => string = progressMessage,
+  ) {}
+
+  update(snapshot: UploadSnapshot, force = false): void {
+    const wait = this.lastReportAt + this.intervalMs - this.now();
+    if (force || wait <= 0) {
+      this.flush(snapshot);
+      return;
+    }
+    this.pending = snapshot;
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      if (this.pending) this.flush(this.pending);
+    }, wait);
+  }
+
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.pending = undefined;
+  }
+
+  private flush(snapshot: UploadSnapshot): void {
+    this.pending = undefined;
+    this.lastReportAt = this.now();
+    const percent = percentOf(snapshot);
+    // A retried part makes the byte count drop; the bar must not (report takes increments only).
+    const increment = Math.max(0, percent - this.reportedPercent);
+    this.reportedPercent = Math.max(this.reportedPercent, percent);
+    const message = this.describe(snapshot);
+    if (increment === 0 && message === this.lastMessage) return;
+    this.lastMessage = message;
+    this.progress.report(increment > 0 ? { message, increment } : { message });
+  }
+}
+
+/**
+ * Shows a running upload as a cancellable progress notification until its run ends. Cancel in the
+ * notification is the manager's cancel, which follows the `cosUpload.onCancel` setting.
+ */
+export function followInNotification(manager: UploadManager, handle: UploadHandle, title: string): Thenable<UploadOutcome> {
+  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
+    const reporter = new ThrottledProgress(progress);
+    const subscriptions: vscode.Disposable[] = [
+      reporter,
+      manager.onDidChange(({ snapshot, stateChanged }) => {
+        if (snapshot.id === handle.id) reporter.update(snapshot, stateChanged);
+      }),
+      token.onCancellationRequested(() => void manager.cancel(handle.id).catch(() => undefined)),
+    ];
+    const current = manager.get(handle.id);
+    if (current) reporter.update(current, true);
+    try {
+      return await handle.done;
+    } finally {
+      for (const s of subscriptions) s.dispose();
+    }
+  });
+}
+
+/** The message of a several-file notification: `2 of 5 files · 48.0 MiB/s · 1 min left`. */
+function filesMessage(s: UploadSnapshot): string {
+  const parts = [vscode.l10n.t('{0} of {1} files', s.partsDone, s.partCount)];
+  if (s.bytesPerSecond !== undefined && s.bytesPerSecond > 0) parts.push(formatRate(s.bytesPerSecond));
+  if (s.secondsLeft !== undefined && s.partsDone < s.partCount) parts.push(formatTimeLeft(s.secondsLeft));
+  return parts.join(' · ');
+}
+
+/**
+ * One notification for several uploads (an Explorer multi-selection) rather than one each:
+ * percent over all their bytes, files done, combined speed. Cancel cancels all of them.
+ * `sizes` are the file sizes known before the uploads start, so the bar does not jump.
+ */
+export function followAllInNotification(manager: UploadManager, handles: UploadHandle[], sizes: number[], title: string): Thenable<UploadOutcome[]> {
+  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
+    const reporter = new ThrottledProgress(progress, PROGRESS_INTERVAL_MS, Date.now, filesMessage);
+    const latest = new Map<string, UploadSnapshot>();
+    const finished = new Map<string, UploadOutcome>();
+    const total = sizes.reduce((sum, n) => sum + n, 0);
+    const view = (): UploadSnapshot => {
+      let sent = 0;
+      let rate = 0;
+      handles.forEach((h, i) => {
+        const outcome = finished.get(h.id);
+        if (outcome?.status === 'completed') sent += sizes[i];
+        else sent += latest.get(h.id)?.bytesSent ?? 0;
+        if (!outcome) rate += latest.get(h.id)?.bytesPerSecond ?? 0;
+      });
+      const done = [...finished.values()].filter((o) => o.status === 'completed').length;
+      const first = latest.get(handles[0].id) ?? manager.get(handles[0].id);
+      return {
+        id: 'all',
+        job: first?.job ?? { filePath: '', displayPath: '', key: '', profileId: '', profileName: '', bucket: '' },
+        state: 'running',
+        bytesSent: sent,
+        bytesTotal: total,
+        partsDone: done,
+        partCount: handles.length,
+        resumedParts: 0,
+        ...(rate > 0 ? { bytesPerSecond: rate, secondsLeft: Math.max(0, total - sent) / rate } : {}),
+      };
+    };
+    const ids = new Set(handles.map((h) => h.id));
+    const subscriptions: vscode.Disposable[] = [
+      reporter,
+      manager.onDidChange(({ snapshot, stateChanged }) => {
+        if (!ids.has(snapshot.id)) return;
+        latest.set(snapshot.id, snapshot);
+        reporter.update(view(), stateChanged);
+      }),
+      token.onCancellationRequested(() => {
+        for (const h of handles) if (!finished.has(h.id)) void manager.cancel(h.id).catch(() => undefined);
+      }),
+    ];
+    reporter.update(view(), true);
+    try {
+      return await Promise.all(
+        handles.map((h) =>
+          h.done.then((outcome) => {
+            finished.set(h.id, outcome);
+            reporter.update(view(), true);
+            return outcome;
+          }),
+        ),
+      );
+    } finally {
+      for (const s of subscriptions) s.dispose();
+    }
+  });
+}

@@ -1,0 +1,51 @@
+import * as vscode from 'vscode';
+import type { CheckpointStore } from '../core';
+import { checkpointId, describeError } from '../core';
+import { workspaceRelativePath } from './keyNaming';
+import type { UploadLog } from './log';
+import type { ProfileStore } from './profileStore';
+import { targetOf } from './profileStore';
+import type { UploadManager } from './uploadManager';
+
+/**
+ * Lists the uploads an earlier session left unfinished (their checkpoints) as paused, so Show
+ * Uploads can resume or discard them. A checkpoint belongs to the profile whose bucket target
+ * gives the same checkpoint id; checkpoints of removed profiles are left alone.
+ */
+export async function restorePausedUploads(manager: UploadManager, profiles: ProfileStore, checkpoints: CheckpointStore, log: UploadLog): Promise<number> {
+  let listed: Awaited<ReturnType<CheckpointStore['list']>>;
+  try {
+    listed = await checkpoints.list();
+  } catch (error) {
+    log.warn(`could not list checkpoints: ${describeError(error)}`);
+    return 0;
+  }
+  let restored = 0;
+  for (const { id, checkpoint } of listed) {
+    const profile = profiles.list().find((p) => checkpointId(targetOf(p), checkpoint.key, checkpoint.filePath) === id);
+    if (!profile) {
+      log.debug(`checkpoint ${id} (bucket=${checkpoint.bucket} key=${checkpoint.key}) matches no bucket profile; not listed`);
+      continue;
+    }
+    manager.restore(
+      {
+        filePath: checkpoint.filePath,
+        displayPath: workspaceRelativePath(vscode.Uri.file(checkpoint.filePath)),
+        key: checkpoint.key,
+        profileId: profile.id,
+        profileName: profile.name,
+        bucket: profile.bucket,
+      },
+      {
+        uploadId: checkpoint.uploadId,
+        bytesSent: checkpoint.parts.reduce((sum, p) => sum + p.size, 0),
+        bytesTotal: checkpoint.fileSize,
+        partsDone: checkpoint.parts.length,
+        partCount: checkpoint.partCount,
+      },
+    );
+    restored++;
+  }
+  if (restored > 0) log.info(`restored ${restored} unfinished upload(s) from checkpoints; resume or discard them with COS: Show Uploads`);
+  return restored;
+}

@@ -1,0 +1,127 @@
+import * as vscode from 'vscode';
+import { formatRate, percentOf, PROGRESS_INTERVAL_MS } from './progressUi';
+import type { UploadManager, UploadSnapshot, UploadState } from './uploadManager';
+
+/** How long the result of the last upload stays in the status bar. */
+const RESULT_VISIBLE_MS = 5000;
+
+/** What the status bar item shows, for the test API. */
+export interface StatusBarSnapshot {
+  visible: boolean;
+  text: string;
+  tooltip: string;
+}
+
+/**
+ * `$(cloud-upload) 2 · 45% · 48.0 MiB/s` while uploads run (tooltip: one line per upload; click:
+ * Show Uploads), then the outcome for a few seconds, then nothing.
+ */
+export class UploadStatusBar implements vscode.Disposable {
+  private readonly item: vscode.StatusBarItem;
+  private readonly subscription: vscode.Disposable;
+  private visible = false;
+  private lastRenderAt = 0;
+  private renderTimer: ReturnType<typeof setTimeout> | undefined;
+  private hideTimer: ReturnType<typeof setTimeout> | undefined;
+  /** How the uploads of the current busy period ended. */
+  private ended: UploadState[] = [];
+  /** Uploads seen queued or running in this busy period; only their endings are reported. */
+  private readonly active = new Set<string>();
+
+  constructor(private readonly manager: UploadManager) {
+    this.item = vscode.window.createStatusBarItem('cosUpload.status', vscode.StatusBarAlignment.Left, 50);
+    this.item.name = vscode.l10n.t('COS Uploads');
+    this.item.command = 'cosUpload.showUploads';
+    this.subscription = manager.onDidChange(({ snapshot, stateChanged }) => {
+      if (snapshot.state === 'running' || snapshot.state === 'queued') this.active.add(snapshot.id);
+      else if (stateChanged && this.active.delete(snapshot.id)) this.ended.push(snapshot.state);
+      if (stateChanged) this.render();
+      else this.scheduleRender();
+    });
+  }
+
+  snapshot(): StatusBarSnapshot {
+    const tooltip = this.item.tooltip;
+    return { visible: this.visible, text: this.item.text, tooltip: typeof tooltip === 'string' ? tooltip : (tooltip?.value ?? '') };
+  }
+
+  dispose(): void {
+    if (this.renderTimer) clearTimeout(this.renderTimer);
+    if (this.hideTimer) clearTimeout(this.hideTimer);
+    this.subscription.dispose();
+    this.item.dispose();
+  }
+
+  private scheduleRender(): void {
+    if (this.renderTimer) return;
+    const wait = Math.max(0, this.lastRenderAt + PROGRESS_INTERVAL_MS - Date.now());
+    this.renderTimer = setTimeout(() => {
+      this.renderTimer = undefined;
+      this.render();
+    }, wait);
+  }
+
+  private render(): void {
+    this.lastRenderAt = Date.now();
+    const active = this.manager.list().filter((s) => s.state === 'running' || s.state === 'queued');
+    if (active.length > 0) {
+      if (this.hideTimer) clearTimeout(this.hideTimer);
+      this.hideTimer = undefined;
+      this.showActive(active);
+      return;
+    }
+    if (this.ended.length > 0) this.showResult();
+  }
+
+  private showActive(active: UploadSnapshot[]): void {
+    const running = active.filter((s) => s.state === 'running');
+    const sent = running.reduce((sum, s) => sum + s.bytesSent, 0);
+    const total = running.reduce((sum, s) => sum + s.bytesTotal, 0);
+    const rate = running.reduce((sum, s) => sum + (s.bytesPerSecond ?? 0), 0);
+    const parts = [`$(cloud-upload) ${active.length}`, `${Math.floor(percentOf({ bytesSent: sent, bytesTotal: total }))}%`];
+    if (rate > 0) parts.push(formatRate(rate));
+    this.item.text = parts.join(' · ');
+    const tooltip = new vscode.MarkdownString(undefined, true);
+    tooltip.appendMarkdown(`**${vscode.l10n.t('COS uploads')}**\n\n`);
+    for (const s of active) {
+      const state = s.state === 'queued' ? vscode.l10n.t('waiting') : `${Math.floor(percentOf(s))}%`;
+      const speed = s.bytesPerSecond ? ` · ${formatRate(s.bytesPerSecond)}` : '';
+      tooltip.appendText(`${s.job.displayPath} → ${s.job.bucket}/${s.job.key}: ${state}${speed}\n`);
+      tooltip.appendMarkdown('\n');
+    }
+    tooltip.appendMarkdown(`\n${vscode.l10n.t('Click to pause, resume or cancel.')}`);
+    this.item.tooltip = tooltip;
+    this.item.backgroundColor = undefined;
+    this.setVisible(true);
+  }
+
+  private showResult(): void {
+    const ended = this.ended;
+    this.ended = [];
+    if (ended.includes('failed')) {
+      this.item.text = `$(error) ${vscode.l10n.t('Upload failed')}`;
+      this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.errorBackground');
+    } else if (ended.includes('paused')) {
+      this.item.text = `$(debug-pause) ${vscode.l10n.t('Upload paused')}`;
+    } else if (ended.includes('completed')) {
+      this.item.text = `$(check) ${vscode.l10n.t('Uploaded')}`;
+    } else {
+      this.item.text = `$(circle-slash) ${vscode.l10n.t('Upload cancelled')}`;
+    }
+    this.item.tooltip = vscode.l10n.t('Show Uploads');
+    this.setVisible(true);
+    if (this.hideTimer) clearTimeout(this.hideTimer);
+    this.hideTimer = setTimeout(() => {
+      this.hideTimer = undefined;
+      this.item.backgroundColor = undefined;
+      this.setVisible(false);
+    }, RESULT_VISIBLE_MS);
+  }
+
+  private setVisible(visible: boolean): void {
+    if (visible === this.visible) return;
+    this.visible = visible;
+    if (visible) this.item.show();
+    else this.item.hide();
+  }
+}

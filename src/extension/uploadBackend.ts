@@ -1,0 +1,125 @@
+import * as vscode from 'vscode';
+import type { CheckpointStore, UploadEvent, UploadOptions, UploadResult } from '../core';
+import { checkpointId, ConfigError, CosClient, CosError, resolveUploadOptions, uploadFile } from '../core';
+import type { UploadLog } from './log';
+import type { BucketProfile, ProfileSecrets, ProfileStore } from './profileStore';
+import { sseOf, targetOf } from './profileStore';
+import type { ExtensionSettings } from './settings';
+import type { UploadBackend, UploadJob } from './uploadManager';
+import { completeLine, failureLine, type LineContext, otherEventLine, partLine, retryLine, startLine } from './uploadLogLines';
+
+export interface BackendDeps {
+  profiles: ProfileStore;
+  checkpoints: CheckpointStore;
+  log: UploadLog;
+  settings(scope?: vscode.Uri): ExtensionSettings;
+  /** The core's uploadFile; replaceable in tests. */
+  upload?: typeof uploadFile;
+}
+
+/** Bounds an Abort Multipart Upload so discarding never hangs the UI. */
+const DISCARD_TIMEOUT_MS = 15_000;
+
+/** Runs an {@link UploadJob} through the core with the profile's credentials and the user's settings, and logs it. */
+export class CoreUploadBackend implements UploadBackend {
+  constructor(private readonly deps: BackendDeps) {}
+
+  async run(job: UploadJob, signal: AbortSignal, onEvent: (event: UploadEvent) => void): Promise<UploadResult> {
+    const { profile, secrets } = await this.profileFor(job);
+    const settings = this.deps.settings(vscode.Uri.file(job.filePath));
+    const options: Partial<UploadOptions> = {
+      ...settings.uploadOptions,
+      sse: sseOf(profile, secrets),
+      ...(profile.storageClass ? { storageClass: profile.storageClass } : {}),
+    };
+    const ctx: LineContext = { file: job.displayPath, key: job.key, bucket: profile.bucket, concurrency: 0 };
+    const log = this.deps.log;
+    try {
+      // Validates before any request; a bad setting is reported as such, with nothing sent.
+      ctx.concurrency = resolveUploadOptions(options).concurrency;
+      const result = await (this.deps.upload ?? uploadFile)({
+        filePath: job.filePath,
+        key: job.key,
+        target: targetOf(profile),
+        credentials: this.deps.profiles.credentialSource(profile.id, (fresh) => this.maskSecrets(fresh)),
+        options,
+        checkpoints: this.deps.checkpoints,
+        // Cancel and pause both keep the upload; the manager aborts it on COS when the user asked to.
+        onCancel: 'keep',
+        ...(job.restartIfChanged ? { onFileChanged: 'restart' as const } : {}),
+        signal,
+        logger: log,
+        onEvent: (event) => {
+          this.logEvent(ctx, event);
+          onEvent(event);
+        },
+      });
+      log.info(completeLine(ctx, result));
+      return result;
+    } catch (error) {
+      if (!signal.aborted) log.error(failureLine(ctx, error));
+      throw error;
+    }
+  }
+
+  async discard(job: UploadJob, uploadId: string | undefined, signal?: AbortSignal): Promise<void> {
+    const { profile } = await this.profileFor(job);
+    const target = targetOf(profile);
+    const id = checkpointId(target, job.key, job.filePath);
+    const checkpoint = await this.deps.checkpoints.load(id).catch(() => undefined);
+    const toAbort = checkpoint?.uploadId ?? uploadId;
+    if (toAbort) {
+      const client = new CosClient({ target, credentials: this.deps.profiles.credentialSource(profile.id), logger: this.deps.log });
+      try {
+        const timeout = AbortSignal.timeout(DISCARD_TIMEOUT_MS);
+        await client.abortMultipartUpload(job.key, toAbort, signal ? AbortSignal.any([signal, timeout]) : timeout);
+      } catch (error) {
+        // Already gone on COS is what we wanted.
+        if (!CosError.is(error) || error.code !== 'NO_SUCH_UPLOAD') throw error;
+      } finally {
+        await client.close().catch(() => undefined);
+      }
+      this.deps.log.info(`aborted file=${job.displayPath} key=${job.key} uploadId=${toAbort}: the parts were deleted on COS`);
+    }
+    await this.deps.checkpoints.remove(id);
+  }
+
+  private async profileFor(job: UploadJob): Promise<{ profile: BucketProfile; secrets: ProfileSecrets }> {
+    const profile = this.deps.profiles.find(job.profileId);
+    if (!profile) {
+      throw new ConfigError('profile', `The bucket profile of this upload no longer exists; add it again with COS: Add Bucket Profile: ${job.profileName}`);
+    }
+    const secrets = await this.deps.profiles.getSecrets(profile.id);
+    if (!secrets) {
+      throw new ConfigError('credentials', `The bucket profile has no SecretId or SecretKey stored; enter them with COS: Edit Bucket Profile: ${profile.name}`);
+    }
+    this.maskSecrets(secrets);
+    return { profile, secrets };
+  }
+
+  private maskSecrets(secrets: ProfileSecrets): void {
+    for (const value of [secrets.secretId, secrets.secretKey, secrets.sessionToken, secrets.sseCustomerKey]) this.deps.log.addSecret(value);
+  }
+
+  private logEvent(ctx: LineContext, event: UploadEvent): void {
+    const log = this.deps.log;
+    switch (event.type) {
+      case 'start':
+        log.info(startLine(ctx, event));
+        break;
+      case 'part':
+        log.info(partLine(ctx, event));
+        break;
+      case 'retry':
+        log.warn(retryLine(ctx, event));
+        break;
+      case 'progress':
+      case 'complete':
+        break;
+      default: {
+        const line = otherEventLine(ctx, event);
+        if (line) log.info(line);
+      }
+    }
+  }
+}

@@ -1,0 +1,108 @@
+import * as vscode from 'vscode';
+import { CosError, describeError, formatBytes } from '../core';
+import { withClient } from './clients';
+import { showFailure } from './errorUi';
+import type { UploadLog } from './log';
+import type { ProfileStore } from './profileStore';
+import { followInNotification } from './progressUi';
+import type { ExtensionSettings } from './settings';
+import type { UploadHandle, UploadManager, UploadOutcome } from './uploadManager';
+
+export interface UploadUiDeps {
+  manager: UploadManager;
+  profiles: ProfileStore;
+  log: UploadLog;
+  settings(scope?: vscode.Uri): ExtensionSettings;
+}
+
+/**
+ * Follows one run of an upload in a progress notification, then tells the user how it ended:
+ * success with links, failure with what to do, pause with how to resume. Only the progress is
+ * awaited; the closing messages are not, so a caller (a test, a task) is never held by them.
+ */
+export async function trackUpload(deps: UploadUiDeps, handle: UploadHandle): Promise<UploadOutcome> {
+  const job = deps.manager.get(handle.id)?.job;
+  const title = job ? vscode.l10n.t('Uploading {0} to {1}', job.displayPath, job.bucket) : vscode.l10n.t('Uploading to COS');
+  const outcome = await followInNotification(deps.manager, handle, title);
+  switch (outcome.status) {
+    case 'completed':
+      void showSucceeded(deps, outcome);
+      break;
+    case 'failed':
+      void showUploadFailure(deps, outcome);
+      break;
+    case 'paused':
+      void showPaused(deps, outcome);
+      break;
+    case 'cancelled':
+      break;
+  }
+  return outcome;
+}
+
+export function showUploadFailure(deps: UploadUiDeps, outcome: UploadOutcome): Promise<void> {
+  const { job } = outcome;
+  const profile = deps.profiles.find(job.profileId);
+  const resumable = deps.manager.get(outcome.id)?.state === 'failed';
+  const fileChanged = CosError.is(outcome.error) && outcome.error.code === 'FILE_CHANGED';
+  return showFailure(
+    outcome.error,
+    { file: job.displayPath, profileName: job.profileName, bucket: job.bucket, region: profile?.region, endpoint: profile?.endpoint },
+    {
+      ...(resumable && !fileChanged ? { retry: () => void trackUpload(deps, deps.manager.resume(outcome.id)) } : {}),
+      ...(resumable && fileChanged ? { startOver: () => void trackUpload(deps, deps.manager.resume(outcome.id, { restartIfChanged: true })) } : {}),
+      ...(profile ? { profileName: profile.name } : {}),
+    },
+  );
+}
+
+async function showSucceeded(deps: UploadUiDeps, outcome: UploadOutcome): Promise<void> {
+  const { job, result } = outcome;
+  if (!result) return;
+  const verdict = result.crc64Verified ? vscode.l10n.t('CRC64 verified') : vscode.l10n.t('each part verified');
+  const message = vscode.l10n.t('Uploaded {0} to {1} ({2}): {3}', formatBytes(result.bytes), job.bucket, verdict, job.key);
+  const copyUrl = vscode.l10n.t('Copy URL');
+  const copyPresigned = vscode.l10n.t('Copy Presigned URL');
+  const showLog = vscode.l10n.t('Show Log');
+  const picked = await vscode.window.showInformationMessage(message, copyUrl, copyPresigned, showLog);
+  if (picked === showLog) {
+    deps.log.show();
+    return;
+  }
+  if (picked !== copyUrl && picked !== copyPresigned) return;
+  const profile = deps.profiles.find(job.profileId);
+  if (!profile) {
+    void vscode.window.showWarningMessage(vscode.l10n.t('The bucket profile of this upload no longer exists: {0}', job.profileName));
+    return;
+  }
+  try {
+    if (picked === copyUrl) {
+      const url = await withClient(deps.profiles, profile, deps.log, async (client) => client.objectUrl(job.key));
+      await vscode.env.clipboard.writeText(url);
+      vscode.window.setStatusBarMessage(vscode.l10n.t('$(check) Object URL copied'), 3000);
+    } else {
+      const expiry = deps.settings().presignedUrlExpirySeconds;
+      const url = await withClient(deps.profiles, profile, deps.log, (client) => client.presignUrl(job.key, expiry));
+      await vscode.env.clipboard.writeText(url);
+      vscode.window.setStatusBarMessage(vscode.l10n.t('$(check) Presigned URL copied; it stays valid for {0} s', expiry), 5000);
+    }
+  } catch (error) {
+    deps.log.error(`copy URL failed key=${job.key}: ${describeError(error)}`);
+    void showFailure(error, { profileName: profile.name, bucket: profile.bucket, region: profile.region });
+  }
+}
+
+async function showPaused(deps: UploadUiDeps, outcome: UploadOutcome): Promise<void> {
+  const resume = vscode.l10n.t('Resume');
+  const showUploads = vscode.l10n.t('Show Uploads');
+  const picked = await vscode.window.showInformationMessage(
+    vscode.l10n.t('Upload paused; the parts sent so far stay on COS and it can resume later: {0}', outcome.job.displayPath),
+    resume,
+    showUploads,
+  );
+  if (picked === resume && deps.manager.get(outcome.id)?.state === 'paused') {
+    await trackUpload(deps, deps.manager.resume(outcome.id));
+  } else if (picked === showUploads) {
+    await vscode.commands.executeCommand('cosUpload.showUploads');
+  }
+}

@@ -1,0 +1,184 @@
+/** Command-line options of `npm run bench` (see USAGE). */
+
+import { parseSize } from '../../src/core';
+import { CONTENDER_NAMES, isContenderName, type ContenderName } from './contenders';
+
+export const PROFILE_NAMES = ['lan', 'wan'] as const;
+export type ProfileName = (typeof PROFILE_NAMES)[number];
+
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
+
+/** The contenders the issue names, plus `ours-max` (diagnostic: how far more parts in flight go). */
+export const DEFAULT_CONTENDERS: ContenderName[] = ['ours', 'sdk-default', 'sdk-tuned', 'ceiling', 'ours-max'];
+
+export interface BenchOptions {
+  profiles: ProfileName[];
+  /** File sizes per profile, bytes. */
+  sizes: Record<ProfileName, number[]>;
+  runs: number;
+  contenders: ContenderName[];
+  /** x-cos-traffic-limit for the limit check, bit/s; 0 skips the check. */
+  trafficLimit: number;
+  /** File size for the traffic-limit check. */
+  trafficLimitSize: number;
+  /** Measure CRC64 (native, TypeScript) and MD5 speeds. */
+  hashSpeeds: boolean;
+  /** One discarded run per profile first, so the emulator's JIT warm-up is not billed to the first contender. */
+  warmup: boolean;
+  /** Write all figures here as JSON. */
+  json?: string;
+  /** Write the tables as Markdown here (default test/bench/LAST_RUN.md for a full run, none for --quick). */
+  markdown?: string;
+  /** `markdown` is the default path, relative to the repository root rather than the working folder. */
+  markdownIsDefault: boolean;
+  /** Before each upload, wait up to this long for other processes to go quiet; 0 never waits. */
+  waitQuietSeconds: number;
+  /** Where the test files go; default a new folder under the OS temp dir. */
+  tmpDir?: string;
+  help: boolean;
+}
+
+export const USAGE = `Usage: npm run bench -- [options]
+  --quick                 smoke test: LAN and WAN, 64 MiB only, 1 run, no Markdown file
+  --profiles lan,wan      network profiles (default both)
+  --sizes 64MiB,1GiB      file sizes for every profile (default LAN 64MiB,1GiB; WAN 64MiB,512MiB)
+  --lan-sizes LIST        file sizes for LAN only
+  --wan-sizes LIST        file sizes for WAN only
+  --big                   add 10 GiB to the LAN sizes
+  --runs N                runs per contender and size; the median is reported (default 3)
+  --contenders LIST       any of ${CONTENDER_NAMES.filter((c) => c !== 'ours-limit').join(', ')} (default ${DEFAULT_CONTENDERS.join(',')})
+  --traffic-limit BITS    x-cos-traffic-limit for the limit check, bit/s (default 50000000; 0 skips it)
+  --no-hash               skip the CRC64 / MD5 engine speeds
+  --no-warmup             skip the discarded warm-up run
+  --wait-quiet SECONDS    before each upload, wait up to this long for other processes to go quiet (default 30; 0: never)
+  --json FILE             write every figure as JSON
+  --md FILE               write the tables as Markdown (default test/bench/LAST_RUN.md unless --quick)
+  --tmp DIR               where to create the test files
+  --help`;
+
+function list(value: string | undefined, flag: string): string[] {
+  if (value === undefined || value.startsWith('--')) throw new Error(`${flag} needs a value; see --help.`);
+  return value.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+function sizes(value: string | undefined, flag: string): number[] {
+  return list(value, flag).map((text) => {
+    const bytes = parseSize(text, flag);
+    if (bytes < MiB) throw new Error(`${flag}: each size must be at least 1 MiB: ${text}`);
+    return bytes;
+  });
+}
+
+function wholeNumber(value: string | undefined, flag: string, min: number): number {
+  const n = Number(value);
+  if (value === undefined || !Number.isSafeInteger(n) || n < min) throw new Error(`${flag} needs a whole number of at least ${min}: ${value ?? '(none)'}`);
+  return n;
+}
+
+export function parseBenchArgs(argv: readonly string[]): BenchOptions {
+  const options: BenchOptions = {
+    profiles: [...PROFILE_NAMES],
+    sizes: { lan: [64 * MiB, GiB], wan: [64 * MiB, 512 * MiB] },
+    runs: 3,
+    contenders: [...DEFAULT_CONTENDERS],
+    trafficLimit: 50_000_000,
+    trafficLimitSize: 64 * MiB,
+    hashSpeeds: true,
+    warmup: true,
+    waitQuietSeconds: 30,
+    markdownIsDefault: false,
+    help: false,
+  };
+  let quick = false;
+  let big = false;
+  let markdownSet = false;
+  const explicit: Partial<Record<ProfileName, number[]>> = {};
+  let both: number[] | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const value = (): string | undefined => inline ?? argv[++i];
+    switch (flag) {
+      case '--quick':
+        quick = true;
+        break;
+      case '--big':
+        big = true;
+        break;
+      case '--profiles': {
+        const names = list(value(), flag);
+        for (const n of names) if (!(PROFILE_NAMES as readonly string[]).includes(n)) throw new Error(`Unknown profile (use ${PROFILE_NAMES.join(', ')}): ${n}`);
+        options.profiles = names as ProfileName[];
+        break;
+      }
+      case '--sizes':
+        both = sizes(value(), flag);
+        break;
+      case '--lan-sizes':
+        explicit.lan = sizes(value(), flag);
+        break;
+      case '--wan-sizes':
+        explicit.wan = sizes(value(), flag);
+        break;
+      case '--runs':
+        options.runs = wholeNumber(value(), flag, 1);
+        break;
+      case '--contenders': {
+        const names = list(value(), flag);
+        for (const n of names) {
+          if (!isContenderName(n) || n === 'ours-limit') throw new Error(`Unknown contender (see --help): ${n}`);
+        }
+        options.contenders = names as ContenderName[];
+        break;
+      }
+      case '--traffic-limit':
+        options.trafficLimit = wholeNumber(value(), flag, 0);
+        break;
+      case '--no-hash':
+        options.hashSpeeds = false;
+        break;
+      case '--no-warmup':
+        options.warmup = false;
+        break;
+      case '--wait-quiet':
+        options.waitQuietSeconds = wholeNumber(value(), flag, 0);
+        break;
+      case '--json':
+        options.json = list(value(), flag)[0];
+        break;
+      case '--md':
+        options.markdown = list(value(), flag)[0];
+        markdownSet = true;
+        break;
+      case '--tmp':
+        options.tmpDir = list(value(), flag)[0];
+        break;
+      case '--help':
+      case '-h':
+        options.help = true;
+        break;
+      default:
+        throw new Error(`Unknown option (see --help): ${arg}`);
+    }
+  }
+  if (quick) {
+    options.sizes = { lan: [64 * MiB], wan: [64 * MiB] };
+    options.runs = 1;
+  }
+  if (both) options.sizes = { lan: [...both], wan: [...both] };
+  if (explicit.lan) options.sizes.lan = explicit.lan;
+  if (explicit.wan) options.sizes.wan = explicit.wan;
+  if (big && !options.sizes.lan.includes(10 * GiB)) options.sizes.lan.push(10 * GiB);
+  if (!markdownSet && !quick) {
+    options.markdown = 'test/bench/LAST_RUN.md';
+    options.markdownIsDefault = true;
+  }
+  return options;
+}
+
+/** '64 MiB', '1 GiB', '1.5 GiB'. */
+export function sizeLabel(bytes: number): string {
+  if (bytes >= GiB) return `${Number((bytes / GiB).toFixed(2))} GiB`;
+  return `${Number((bytes / MiB).toFixed(2))} MiB`;
+}

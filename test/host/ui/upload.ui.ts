@@ -1,0 +1,100 @@
+/**
+ * Drives Upload File to COS as a user would: command palette, file quick pick, key input box,
+ * then the progress notification, which is captured as a screenshot (test-artifacts/upload-progress.png,
+ * copied to media/ for the README). Runs after the in-host suite, which left the "emulator"
+ * bucket profile behind.
+ */
+import * as assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Page } from 'playwright-core';
+import { notificationTexts, runCommand, type UiTestContext } from '../uiTest';
+
+export const name = 'upload a file from the command palette, with a progress notification';
+
+const FILE = 'ui/ui-upload-40m.bin';
+const SIZE = 40 * 1024 * 1024;
+const PROFILE = 'emulator';
+const STEP_TIMEOUT_MS = 30_000;
+/** The README shows this screenshot. */
+const README_SCREENSHOT = 'media/screenshot-upload-progress.png';
+
+/** The title of the quick input now shown ('' when it has none). */
+async function quickInputTitle(page: Page): Promise<string> {
+  const title = page.locator('.quick-input-widget .quick-input-title');
+  return (await title.isVisible()) ? ((await title.textContent()) ?? '') : '';
+}
+
+async function waitUntil<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = STEP_TIMEOUT_MS): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+export async function run(ctx: UiTestContext): Promise<void> {
+  const { page, emulator } = ctx;
+  const file = path.join(ctx.workspaceDir, FILE);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const data = randomBytes(SIZE);
+  fs.writeFileSync(file, data);
+  // Slow the emulator's connections so the notification stays up for several seconds.
+  emulator.setNetwork({ connMbps: 20 });
+  try {
+    await runCommand(page, 'COS: Upload File to COS');
+
+    // The file quick pick: filter by name and pick the row.
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+    await waitUntil('the file picker', async () => ((await quickInputTitle(page)).includes('Upload File to COS') ? true : undefined));
+    await input.fill(path.basename(FILE));
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: path.basename(FILE) }).first().click({ timeout: STEP_TIMEOUT_MS });
+    ctx.log(`picked ${FILE}`);
+
+    // With several profiles a profile pick comes first; with one, the key input box comes at once.
+    const next = await waitUntil('the profile pick or the key input', async () => {
+      const title = await quickInputTitle(page);
+      if (title.includes('Bucket profile')) return 'profile';
+      if (title.includes('Object key in')) return 'key';
+      return undefined;
+    });
+    if (next === 'profile') {
+      await page.locator('.quick-input-widget .monaco-list-row', { hasText: PROFILE }).first().click({ timeout: STEP_TIMEOUT_MS });
+      await waitUntil('the key input', async () => ((await quickInputTitle(page)).includes('Object key in') ? true : undefined));
+    }
+    const key = await input.inputValue();
+    assert.ok(key.endsWith(FILE), `the proposed key does not end with the workspace path: ${key}`);
+    await input.press('Enter');
+    ctx.log(`accepted key ${key}`);
+
+    const progress = await waitUntil('the progress notification', async () => {
+      const texts = await notificationTexts(page);
+      return texts.find((t) => /part \d+\/\d+/.test(t));
+    });
+    ctx.log(`notification: ${progress}`);
+    // A part done and a speed estimate make a screenshot that shows what the notification is for.
+    await waitUntil('a finished part and the speed in the notification', async () => (await notificationTexts(page)).find((t) => /part [1-9]\d*\/\d+ · .+\/s/.test(t)), 20_000).catch(
+      () => undefined,
+    );
+
+    const shot = path.join(ctx.artifactsDir, 'upload-progress.png');
+    await page.screenshot({ path: shot });
+    const size = fs.statSync(shot).size;
+    assert.ok(size > 10 * 1024, `the screenshot is only ${size} bytes`);
+    assert.deepEqual([...fs.readFileSync(shot).subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'the screenshot is not a PNG');
+    const repo = path.dirname(ctx.artifactsDir);
+    fs.copyFileSync(shot, path.join(repo, README_SCREENSHOT));
+    ctx.log(`screenshot: ${shot} (${size} bytes), copied to ${README_SCREENSHOT}`);
+
+    // Let it finish quickly, then check the object arrived intact.
+    emulator.setNetwork({ connMbps: 0 });
+    await waitUntil('the success notification', async () => (await notificationTexts(page)).find((t) => t.includes('Uploaded') && t.includes(key)), 60_000);
+    assert.equal(await emulator.objectSha256(key), createHash('sha256').update(data).digest('hex'), 'the uploaded object differs from the file');
+  } finally {
+    emulator.setNetwork({ connMbps: 0, latencyMs: 0 });
+  }
+}

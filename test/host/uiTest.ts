@@ -1,0 +1,67 @@
+/**
+ * UI tests drive the real workbench in the browser, as a user would: command palette, Explorer,
+ * notifications. Each is a module out/test/host/ui/<name>.ui.js (source test/host/ui/<name>.ui.ts)
+ * exporting `name` and `run(ctx)`; test/host/runCodeServer.ts runs them, in file-name order, in a
+ * page that loads the extension without the in-host mocha suite, after that suite has run (same
+ * browser context and user data, so state the suite left behind is still there). A test fails by
+ * throwing; the runner then saves a screenshot to test-artifacts/.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Page } from 'playwright-core';
+import type { RunningEmulator } from '../emulator';
+
+export interface UiTestContext {
+  page: Page;
+  emulator: RunningEmulator;
+  /** The workspace folder open in the workbench (a temporary copy of test/fixtures/workspace). */
+  workspaceDir: string;
+  /** <repo>/test-artifacts: put screenshots and other evidence here. */
+  artifactsDir: string;
+  log: (line: string) => void;
+}
+
+export interface UiTest {
+  name: string;
+  run(ctx: UiTestContext): Promise<void>;
+}
+
+export const UI_TEST_SUFFIX = '.ui.js';
+
+/** Loads every UI test module of `dir`; a module without `name` and `run` is reported, not skipped. */
+export function loadUiTests(dir: string): Array<{ file: string; test?: UiTest; error?: string }> {
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir)
+    .filter((file) => file.endsWith(UI_TEST_SUFFIX))
+    .sort()
+    .map((file) => {
+      const full = path.join(dir, file);
+      try {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- test modules are found at run time.
+        const loaded = require(full) as Partial<UiTest>;
+        if (typeof loaded.name !== 'string' || typeof loaded.run !== 'function') {
+          return { file, error: `A UI test module must export \`name\` (string) and \`run(ctx)\`: ${full}` };
+        }
+        return { file, test: { name: loaded.name, run: loaded.run.bind(loaded) } };
+      } catch (error) {
+        return { file, error: `Cannot load UI test module ${full}: ${error instanceof Error ? error.stack : String(error)}` };
+      }
+    });
+}
+
+/** Runs a command from the command palette by its title, e.g. "Developer: Show Running Extensions". */
+export async function runCommand(page: Page, title: string, timeoutMs = 30_000): Promise<void> {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: timeoutMs });
+  await input.fill(`>${title}`);
+  // Click the matching row rather than press Enter: Enter takes whichever row is first.
+  const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first();
+  await row.click({ timeout: timeoutMs });
+}
+
+/** Texts of the notification toasts now shown. */
+export async function notificationTexts(page: Page): Promise<string[]> {
+  return page.locator('.notifications-toasts .notification-list-item-message').allInnerTexts();
+}

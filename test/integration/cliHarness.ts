@@ -1,0 +1,124 @@
+/**
+ * Spawning the shipped CLI bundle (dist/cli.js) from integration tests: rebuilds it when a source is
+ * newer, runs it with a minimal environment, and keeps track of every child so a test's
+ * afterEach can make sure none outlives it.
+ */
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, promises as fs, statSync } from 'node:fs';
+import * as path from 'node:path';
+import { findRepoRoot } from '../repoRoot';
+
+export const ROOT = findRepoRoot(__dirname);
+export const CLI = path.join(ROOT, 'dist', 'cli.js');
+
+/** Newest modification time of the .ts sources that go into dist/cli.js. */
+async function newestSource(): Promise<number> {
+  let newest = 0;
+  const walk = async (dir: string): Promise<void> => {
+    for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) await walk(full);
+      else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(full).mtimeMs);
+    }
+  };
+  for (const dir of ['src/cli', 'src/core', 'test/emulator']) await walk(path.join(ROOT, dir));
+  return newest;
+}
+
+/**
+ * `npm test` builds first; run alone (mocha on one file) the bundle may be stale, so it is rebuilt
+ * with the CLI entry's options from esbuild.js.
+ */
+export async function ensureBundle(): Promise<void> {
+  if (existsSync(CLI) && statSync(CLI).mtimeMs >= (await newestSource())) return;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- esbuild is a build tool without a typed import path here.
+  const esbuild = require('esbuild') as typeof import('esbuild');
+  const shared: import('esbuild').BuildOptions = {
+    absWorkingDir: ROOT,
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    sourcemap: true,
+    sourcesContent: false,
+    keepNames: true,
+    external: ['vscode', 'crc64-ecma182'],
+    logLevel: 'silent',
+  };
+  await esbuild.build({ ...shared, entryPoints: ['src/core/hashWorker.ts'], outfile: 'dist/hashWorker.js' });
+  await esbuild.build({ ...shared, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } });
+}
+
+export interface RunResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  /** Called with all stdout so far after each chunk. */
+  onStdout?: (stdout: string, child: ChildProcess) => void;
+  /** Kill the child (SIGKILL) if it runs longer than this; the test then fails on its result. */
+  timeoutMs?: number;
+}
+
+/** Only what the CLI needs: no inherited proxy variables or credentials from the developer's shell. */
+export function baseEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH, HOME: process.env.HOME, ...extra };
+}
+
+const live = new Set<ChildProcess>();
+
+/** Runs `node dist/cli.js ...args` and resolves when it exits (never rejects on a non-zero exit). */
+export function runCli(args: string[], env: NodeJS.ProcessEnv, options: RunOptions = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    live.add(child);
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 90_000);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+      options.onStdout?.(stdout, child);
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      live.delete(child);
+      reject(error);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      live.delete(child);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+/** SIGKILLs every child still running; for afterEach. */
+export async function killLiveChildren(): Promise<void> {
+  const waits = [...live].map(
+    (child) =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('close', () => resolve());
+        child.kill('SIGKILL');
+      }),
+  );
+  await Promise.all(waits);
+}
+
+/** Each stdout line parsed as JSON (the CLI's --json output). */
+export function jsonLines(stdout: string): Array<Record<string, unknown>> {
+  return stdout
+    .split('\n')
+    .filter((line) => line.trim().length > 0)
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+export function lastJson(stdout: string): Record<string, unknown> {
+  const lines = jsonLines(stdout);
+  return lines[lines.length - 1];
+}

@@ -2,6 +2,8 @@
  * Entry point of `cos-upload` (bundled to dist/cli.js). Parses arguments, turns Ctrl-C into an
  * AbortSignal, dispatches to a command and exits with its code.
  */
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 
 import { UploadAbortedError } from '../core';
 import { parseCliArgs, type CliCommand } from './args';
@@ -64,10 +66,17 @@ export async function main(argv: readonly string[], context: MainContext): Promi
   }
 }
 
+/** The manifest above this file: dist/ in the bundle, out/src/cli/ when compiled for tests. */
 function packageVersion(): string {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- package.json is outside rootDir; esbuild inlines it.
-  const manifest = require('../../package.json') as { version?: string };
-  return manifest.version ?? 'unknown';
+  for (let dir = __dirname, i = 0; i < 4; dir = path.dirname(dir), i++) {
+    try {
+      const manifest = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (manifest.name === 'cos-part-uploader') return manifest.version ?? 'unknown';
+    } catch {
+      // not here; look one folder up
+    }
+  }
+  return 'unknown';
 }
 
 /**

@@ -357,7 +357,11 @@ class UploadJob {
     };
     grow();
     // Workers may be added while we wait, so wait until the list stops growing.
-    for (let seen = 0; seen < running.length; seen = running.length) await Promise.all(running.slice(seen));
+    for (let waited = 0; waited < running.length; ) {
+      const batch = running.slice(waited);
+      waited = running.length;
+      await Promise.all(batch);
+    }
     if (failure !== undefined) {
       if (this.request.signal?.aborted) throw abortError(this.request.signal);
       throw failure;
@@ -437,6 +441,14 @@ class UploadJob {
   private async complete(session: Session, parts: CompletedPart[]): Promise<UploadResult> {
     const { key } = this.request;
     const uploadId = session.checkpoint.uploadId;
+    // The last line of defence against a truncated object: every part, in order, adding up to the file.
+    const total = parts.reduce((sum, p) => sum + p.size, 0);
+    if (parts.length !== session.plan.partCount || parts.some((p, i) => p.partNumber !== i + 1) || total !== this.file.size) {
+      throw new CosError(
+        'INTERNAL',
+        `Refusing to complete upload ${uploadId}: ${parts.length} of ${session.plan.partCount} parts (${total} of ${this.file.size} bytes) are confirmed. The upload is kept; resume it.`,
+      );
+    }
     const expected = combinePartCrcs(parts.map((p) => ({ crc64: BigInt(p.crc64), size: p.size })));
     const expectedText = crc64ToDecimal(expected);
     let result;

@@ -136,18 +136,18 @@ describe('cos-upload resume and incomplete (dist/cli.js)', function () {
     assert.equal(summary.type, 'summary');
     assert.equal(summary.uploadId, uploadId, 'the same multipart upload was continued');
     assert.equal(summary.parts, PART_COUNT);
-    assert.equal(summary.resumedParts, recorded.size, 'every part the checkpoint recorded was confirmed by List Parts');
+    // Recorded parts, plus the parts COS stored just before the kill (adopted from their pending digests).
+    assert.ok(Number(summary.resumedParts) >= recorded.size, 'every part the checkpoint recorded was confirmed by List Parts');
 
     const before = storedParts(emulator.log.slice(0, firstRun), uploadId);
     const after = storedParts(emulator.log.slice(firstRun), uploadId);
     for (const n of after) assert.ok(!recorded.has(n), `part ${n} was in the checkpoint yet sent again`);
     assert.equal(countBy(after).size, after.length, 'the resume sent each part once');
     assert.deepEqual([...new Set([...before, ...after])].sort((a, b) => a - b), Array.from({ length: PART_COUNT }, (_, i) => i + 1));
-    // Only a part COS stored whose answer had not reached the checkpoint when the process died may go twice:
-    // at most one per connection.
+    // A part COS stored whose answer never reached the checkpoint is adopted from its pending digest: no part goes twice.
     const resent = [...new Set(before)].filter((n) => after.includes(n));
-    assert.ok(resent.length <= 2, `parts stored in both runs: ${resent.join(', ')}`);
-    assert.ok(resent.every((n) => !recorded.has(n)));
+    assert.deepEqual(resent, [], `parts stored in both runs: ${resent.join(', ')}`);
+    assert.equal(summary.resumedParts, new Set(before).size, 'every part stored before the kill was kept');
     const completes = emulator.log.filter((e) => e.operation === 'complete' && e.status === 200);
     assert.equal(completes.length, 1);
 
@@ -215,7 +215,7 @@ describe('cos-upload resume and incomplete (dist/cli.js)', function () {
     assert.equal(second.code, 0, second.stderr);
     const summary = lastJson(second.stdout);
     assert.equal(summary.uploadId, checkpoint.uploadId);
-    assert.equal(summary.resumedParts, recorded.size);
+    assert.ok(Number(summary.resumedParts) >= recorded.size);
     for (const n of storedParts(emulator.log.slice(firstRun), checkpoint.uploadId)) assert.ok(!recorded.has(n), `part ${n} sent again`);
     assert.equal(await emulator.objectSha256(key), sha256(data));
     assert.deepEqual(await checkpoints(), []);

@@ -75,6 +75,30 @@ describe('integration: uploadFile against the emulator', function () {
     });
   }
 
+  it('adds connections while throughput rises on a slow link and completes every part', async () => {
+    // Workers added mid-upload must all be awaited before Complete (a lost last part was once possible).
+    const file = await makeFile(24 * MiB + 5);
+    const key = 'adaptive/grow.bin';
+    emu.setNetwork({ latencyMs: 60 });
+    // The last part answers late, so other workers finish first.
+    emu.faults.add({ operation: 'uploadPart', partNumber: 25, fault: 'stall', ms: 800 });
+    try {
+      let peak = 0;
+      const result = await uploadFile(
+        request(file.path, key, { concurrency: 1, maxConcurrency: 8 }, {
+          onEvent: (e) => {
+            if (e.type === 'progress') peak = Math.max(peak, e.concurrency);
+          },
+        }),
+      );
+      assert.ok(peak > 1, `concurrency grew from 1 (peak ${peak})`);
+      assert.equal(result.parts, 25);
+      await assertStored(key, file.sha256);
+    } finally {
+      emu.setNetwork({ latencyMs: 0 });
+    }
+  });
+
   it('reports bytes as they are sent, not only finished parts', async () => {
     const file = await makeFile(3 * MiB);
     const seen: number[] = [];

@@ -8,7 +8,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { parseSize, type Credentials, type ServerSideEncryption, type UploadOptions } from '../core';
+import { parseSize, STORAGE_CLASSES, type Credentials, type ServerSideEncryption, type UploadOptions } from '../core';
 
 /** A mistake in how the command was invoked; the CLI prints it with usage help and exits 2. */
 export class UsageError extends Error {
@@ -101,17 +101,7 @@ export type CliCommand =
   | { command: 'help'; topic?: HelpTopic }
   | { command: 'version' };
 
-/** Storage classes COS accepts for x-cos-storage-class on upload. */
-export const STORAGE_CLASSES = [
-  'STANDARD',
-  'STANDARD_IA',
-  'INTELLIGENT_TIERING',
-  'ARCHIVE',
-  'DEEP_ARCHIVE',
-  'MAZ_STANDARD',
-  'MAZ_STANDARD_IA',
-  'MAZ_INTELLIGENT_TIERING',
-] as const;
+export { STORAGE_CLASSES };
 
 export const DEFAULT_DEMO_SIZE = 48 * 1024 * 1024;
 /** Several parts for the default demo file, so the parallel path is what the demo shows. */

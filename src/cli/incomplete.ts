@@ -5,7 +5,6 @@
  * and aborts one or all older than some days.
  */
 
-import type { Dispatcher } from 'undici';
 import {
   CosClient,
   CosError,
@@ -16,7 +15,7 @@ import {
   type CheckpointStore,
 } from '../core';
 import { credentialsFromEnv, type IncompleteCommand } from './args';
-import { checkTarget, proxyFromEnv, secretsIn, stderrLogger, type CommandContext } from './upload';
+import { checkTarget, transportFromEnv, secretsIn, stderrLogger, type CommandContext } from './upload';
 import { errorJson, EXIT_FAILURE, EXIT_OK, exitCodeFor, formatErrorLines, redact } from './output';
 import { quoteArg } from './resume';
 
@@ -99,18 +98,16 @@ export async function runIncomplete(command: IncompleteCommand, context: Command
   const where = `cos://${command.bucket}${command.prefix ? `/${command.prefix}` : ''}`;
 
   let client: CosClient | undefined;
-  let dispatcher: Dispatcher | undefined;
   try {
     const target = checkTarget(command);
     const credentials = staticCredentials(credentialsFromEnv(context.env));
-    dispatcher = proxyFromEnv(context.env, LIST_PARTS_CONCURRENCY);
     client = new CosClient({
       target,
       credentials,
       logger: stderrLogger({ notice }, command.verbose ? 'debug' : 'warn'),
       maxConnections: LIST_PARTS_CONCURRENCY,
       ...(command.retries !== undefined ? { retry: { retries: command.retries } } : {}),
-      ...(dispatcher ? { dispatcher } : {}),
+      transport: transportFromEnv(context.env),
     });
     const store = new FileCheckpointStore(command.stateDir);
     const { signal } = context;
@@ -192,7 +189,6 @@ export async function runIncomplete(command: IncompleteCommand, context: Command
     return exitCodeFor(error);
   } finally {
     await client?.close().catch(() => undefined);
-    await dispatcher?.close().catch(() => undefined);
   }
 }
 

@@ -7,7 +7,6 @@
 
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import type { Dispatcher } from 'undici';
 import {
   checkpointId,
   CosError,
@@ -29,7 +28,7 @@ import {
 } from '../core';
 import { credentialsFromEnv, UsageError, type ResumeCommand } from './args';
 import { errorJson, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, exitCodeFor, formatErrorLines, redact, UploadReporter } from './output';
-import { proxyFromEnv, secretsIn, stderrLogger, type CommandContext } from './upload';
+import { transportFromEnv, secretsIn, stderrLogger, type CommandContext } from './upload';
 
 export interface CheckpointEntry {
   id: string;
@@ -193,7 +192,6 @@ async function resumeOne(
     destination: `cos://${checkpoint.bucket}/${checkpoint.key}`,
     secrets,
   });
-  let dispatcher: Dispatcher | undefined;
   try {
     const target = targetForCheckpoint(id, checkpoint);
     validateObjectKey(checkpoint.key);
@@ -205,7 +203,6 @@ async function resumeOne(
       multipartThreshold: 0,
     };
     resolveUploadOptions(options);
-    dispatcher = proxyFromEnv(context.env, options.maxConcurrency ?? options.concurrency);
     const result = await uploadFile({
       filePath: checkpoint.filePath,
       key: checkpoint.key,
@@ -215,7 +212,7 @@ async function resumeOne(
       checkpoints: aliasedStore(store, id, checkpointId(target, checkpoint.key, checkpoint.filePath)),
       onCancel: command.onCancel,
       onFileChanged: command.restart ? 'restart' : 'fail',
-      ...(dispatcher ? { dispatcher } : {}),
+      transport: transportFromEnv(context.env),
       signal: context.signal,
       logger: stderrLogger(reporter, command.verbose ? 'debug' : command.quiet ? 'silent' : 'warn'),
       onEvent: reporter.onEvent,
@@ -229,7 +226,6 @@ async function resumeOne(
     return exitCodeFor(error);
   } finally {
     reporter.clearProgress();
-    await dispatcher?.close().catch(() => undefined);
   }
 }
 

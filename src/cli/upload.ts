@@ -1,7 +1,6 @@
 /** `cos-upload upload`: one file to one key, resumable through a checkpoint directory. */
 
 import { promises as fs } from 'node:fs';
-import { EnvHttpProxyAgent, type Dispatcher } from 'undici';
 import {
   CosError,
   FileCheckpointStore,
@@ -14,6 +13,7 @@ import {
   validateRegion,
   type BucketTarget,
   type Logger,
+  type TransportOptions,
   type UploadEvent,
 } from '../core';
 import { credentialsFromEnv, type UploadCommand } from './args';
@@ -36,14 +36,12 @@ export async function runUpload(command: UploadCommand, context: CommandContext)
     secrets,
   });
   let uploadId: string | undefined;
-  let dispatcher: Dispatcher | undefined;
   try {
     const target = checkTarget(command);
     validateObjectKey(command.key);
     resolveUploadOptions(command.options);
     await checkFile(command.filePath);
     const credentials = credentialsFromEnv(context.env);
-    dispatcher = proxyFromEnv(context.env, command.options.maxConcurrency ?? command.options.concurrency);
 
     const result = await uploadFile({
       filePath: command.filePath,
@@ -54,7 +52,7 @@ export async function runUpload(command: UploadCommand, context: CommandContext)
       checkpoints: new FileCheckpointStore(command.stateDir),
       onCancel: command.onCancel,
       onFileChanged: command.onFileChanged,
-      ...(dispatcher ? { dispatcher } : {}),
+      transport: transportFromEnv(context.env),
       signal: context.signal,
       logger: stderrLogger(reporter, command.verbose ? 'debug' : command.quiet ? 'silent' : 'warn'),
       onEvent: (event: UploadEvent) => {
@@ -73,26 +71,17 @@ export async function runUpload(command: UploadCommand, context: CommandContext)
     return exitCodeFor(error);
   } finally {
     reporter.clearProgress();
-    await dispatcher?.close().catch(() => undefined);
   }
 }
 
 /**
- * An undici agent that honours HTTPS_PROXY / HTTP_PROXY / NO_PROXY (either case), or undefined when
- * none is set so the core keeps its own keep-alive pool. The proxy URL may hold a password: it is
- * never printed.
+ * Proxy settings from HTTPS_PROXY / HTTP_PROXY / NO_PROXY (either case) of the CLI's environment,
+ * for the core's transport. The proxy URL may hold a password: it is never printed.
  */
-export function proxyFromEnv(env: NodeJS.ProcessEnv, connections?: number): Dispatcher | undefined {
+export function transportFromEnv(env: NodeJS.ProcessEnv): TransportOptions {
   const pick = (name: string) => env[name] ?? env[name.toLowerCase()];
-  const httpsProxy = pick('HTTPS_PROXY');
-  const httpProxy = pick('HTTP_PROXY');
-  if (!httpsProxy && !httpProxy) return undefined;
-  return new EnvHttpProxyAgent({
-    ...(httpProxy ? { httpProxy } : {}),
-    ...(httpsProxy ? { httpsProxy } : {}),
-    noProxy: pick('NO_PROXY') ?? '',
-    ...(connections ? { connections } : {}),
-  });
+  const proxy = pick('HTTPS_PROXY') || pick('HTTP_PROXY');
+  return { ...(proxy ? { proxy } : {}), noProxy: pick('NO_PROXY') ?? '', ignoreEnvironmentProxy: true };
 }
 
 /** Validates bucket, region and endpoint with the core's rules before anything touches the network. */

@@ -6,6 +6,18 @@ import type { ServerSideEncryption, UploadOptions } from './types';
 export const TRAFFIC_LIMIT_MIN = 819_200;
 export const TRAFFIC_LIMIT_MAX = 838_860_800;
 export const MAX_CONCURRENCY = 64;
+
+/** Storage classes COS accepts for x-cos-storage-class on upload. */
+export const STORAGE_CLASSES: ReadonlyArray<string> = [
+  'STANDARD',
+  'STANDARD_IA',
+  'INTELLIGENT_TIERING',
+  'ARCHIVE',
+  'DEEP_ARCHIVE',
+  'MAZ_STANDARD',
+  'MAZ_STANDARD_IA',
+  'MAZ_INTELLIGENT_TIERING',
+];
 export const MAX_RETRIES = 20;
 
 /** Defaults chosen from the benchmark (see README "Why these defaults"). */

@@ -36,6 +36,8 @@ export interface BenchOptions {
   waitQuietSeconds: number;
   /** Where the test files go; default a new folder under the OS temp dir. */
   tmpDir?: string;
+  /** Re-render the report an earlier --json saved (print it, write the Markdown) instead of running. */
+  fromJson?: string;
   help: boolean;
 }
 
@@ -54,6 +56,7 @@ export const USAGE = `Usage: npm run bench -- [options]
   --wait-quiet SECONDS    before each upload, wait up to this long for other processes to go quiet (default 30; 0: never)
   --json FILE             write every figure as JSON
   --md FILE               write the tables as Markdown (default test/bench/LAST_RUN.md unless --quick)
+  --from-json FILE        re-render the report an earlier --json saved (print it, write the Markdown), without running
   --tmp DIR               where to create the test files
   --help`;
 
@@ -150,6 +153,9 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       case '--md':
         options.markdown = list(value(), flag)[0];
         markdownSet = true;
+        break;
+      case '--from-json':
+        options.fromJson = list(value(), flag)[0];
         break;
       case '--tmp':
         options.tmpDir = list(value(), flag)[0];

@@ -311,6 +311,11 @@ export async function runBench(argv: string[]): Promise<number> {
     log(USAGE);
     return 0;
   }
+  if (options.fromJson) {
+    const saved = JSON.parse(await fs.readFile(path.resolve(options.fromJson), 'utf8')) as BenchReport;
+    await publish(saved, { ...options, json: undefined });
+    return 0;
+  }
   const startedAt = new Date().toISOString();
   const machine = machineInfo();
   const defaults = defaultUploadOptions();
@@ -358,6 +363,12 @@ export async function runBench(argv: string[]): Promise<number> {
     process.off('SIGTERM', onSignal);
     await fs.rm(dir, { recursive: true, force: true });
   }
+  await publish(report, options);
+  return 0;
+}
+
+/** Prints the report and writes the files asked for. */
+async function publish(report: BenchReport, options: BenchOptions): Promise<void> {
   process.stdout.write(`\n${renderReport(report, false)}\n`);
   if (options.json) {
     await fs.writeFile(path.resolve(options.json), JSON.stringify(report, null, 2) + '\n');
@@ -368,7 +379,6 @@ export async function runBench(argv: string[]): Promise<number> {
     await fs.writeFile(file, renderReport(report, true) + '\n');
     log(`Tables written to ${file}`);
   }
-  return 0;
 }
 
 if (require.main === module) {

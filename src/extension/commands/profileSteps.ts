@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { COS_REGIONS, isLoopbackHost, validateBucket, validateEndpoint, validateRegion } from '../../core';
+import { COS_REGIONS, isLoopbackHost, STORAGE_CLASSES, validateBucket, validateEndpoint, validateRegion } from '../../core';
 import { prefixProblem } from '../keyNaming';
 import type { ProfileEncryption } from '../profileStore';
 
@@ -12,17 +12,7 @@ export interface StepTitle {
   title: string;
 }
 
-/** COS storage classes an upload can ask for (x-cos-storage-class). */
-export const STORAGE_CLASSES: ReadonlyArray<string> = [
-  'STANDARD',
-  'STANDARD_IA',
-  'INTELLIGENT_TIERING',
-  'ARCHIVE',
-  'DEEP_ARCHIVE',
-  'MAZ_STANDARD',
-  'MAZ_STANDARD_IA',
-  'MAZ_INTELLIGENT_TIERING',
-];
+export { STORAGE_CLASSES };
 
 const SSE_C_KEY_BYTES = 32;
 

@@ -86,9 +86,13 @@ export async function run(ctx: UiTestContext): Promise<void> {
     const size = fs.statSync(shot).size;
     assert.ok(size > 10 * 1024, `the screenshot is only ${size} bytes`);
     assert.deepEqual([...fs.readFileSync(shot).subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'the screenshot is not a PNG');
-    const repo = path.dirname(ctx.artifactsDir);
-    fs.copyFileSync(shot, path.join(repo, README_SCREENSHOT));
-    ctx.log(`screenshot: ${shot} (${size} bytes), copied to ${README_SCREENSHOT}`);
+    // A test run leaves tracked files alone; refresh the README's copy on request only.
+    if (process.env.COS_UPDATE_SCREENSHOTS === '1') {
+      fs.copyFileSync(shot, path.join(path.dirname(ctx.artifactsDir), README_SCREENSHOT));
+      ctx.log(`screenshot: ${shot} (${size} bytes), copied to ${README_SCREENSHOT}`);
+    } else {
+      ctx.log(`screenshot: ${shot} (${size} bytes); COS_UPDATE_SCREENSHOTS=1 copies it to ${README_SCREENSHOT}`);
+    }
 
     // Let it finish quickly, then check the object arrived intact.
     emulator.setNetwork({ connMbps: 0 });

@@ -15,7 +15,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { levelFailure, readLevelResult, RESULT_FILE_ENV, type LevelResult, type TestFailure } from './levelResult';
+import { emptyLevelResult, levelFailure, readLevelResult, RESULT_FILE_ENV, type LevelResult, type TestFailure } from './levelResult';
 import { findRepoRoot } from './repoRoot';
 
 const LEVEL_NAMES = ['unit', 'integration', 'host'] as const;
@@ -161,9 +161,11 @@ async function runLevel(repo: string, level: Level, resultDir: string): Promise<
   });
 
   const reported = readLevelResult(resultFile);
-  const result: LevelResult = reported ?? { passed: 0, failed: 0, failures: [], complete: false };
+  const result: LevelResult = reported ?? emptyLevelResult();
   const how = exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`;
-  if (!reported) {
+  if (extraFailures.length > 0) {
+    // Stopped or not started: that failure already says why.
+  } else if (!reported) {
     extraFailures.push(levelFailure(`${level.name}: could not run`, `The level reported no results (${how}); see its output above.`));
   } else if (!result.complete) {
     extraFailures.push(levelFailure(`${level.name}: cut short`, `The level ended before its last test (${how}); see its output above.`));

@@ -22,7 +22,7 @@ import { artifactsDir, findRepoRoot } from '../repoRoot';
 import { installVsix, startCodeServer } from './codeServerProcess';
 import { startHostFixture, type HostFixture } from './hostFixture';
 import { ensureCodeServer } from './installCodeServer';
-import { loadUiTests, type UiTestContext } from './uiTest';
+import { loadUiTests, type UiTest, type UiTestContext } from './uiTest';
 import { openWorkbench, waitForWorkbench, workbenchUrl } from './workbench';
 
 /** The extension to test: the repository as a development extension, or an installed package. */
@@ -104,6 +104,15 @@ class HostLog {
   }
 }
 
+/** An extension that contributes nothing, loaded in development mode so the suite runs against an installed package. */
+function writeHarnessExtension(tempRoot: string): string {
+  const dir = path.join(tempRoot, 'test-harness-extension');
+  fs.mkdirSync(dir, { recursive: true });
+  const manifest = { name: 'cos-test-harness', publisher: 'cos-test', version: '0.0.0', engines: { vscode: '^1.100.0' } };
+  fs.writeFileSync(path.join(dir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  return dir;
+}
+
 function slug(text: string): string {
   return text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60);
 }
@@ -167,12 +176,16 @@ export async function runHostTests(options: HostRunOptions, signal?: AbortSignal
     cleanups.push({ what: 'emulator', run: () => fixture.close() });
 
     const stateDir = path.join(tempRoot, 'code-server');
-    let developmentPath: string | undefined;
+    // The suite's page loads the extension from source, or, to test a package, an empty harness:
+    // VS Code runs extensionTestsPath only in extension-development mode.
+    let suiteDevelopmentPath: string;
+    let uiDevelopmentPath: string | undefined;
     if (options.extension.kind === 'vsix') {
       phase = `installing ${options.extension.file}`;
       installVsix(install, stateDir, options.extension.file);
+      suiteDevelopmentPath = writeHarnessExtension(tempRoot);
     } else {
-      developmentPath = options.extension.path;
+      suiteDevelopmentPath = uiDevelopmentPath = options.extension.path;
     }
 
     phase = 'starting code-server';
@@ -197,61 +210,33 @@ export async function runHostTests(options: HostRunOptions, signal?: AbortSignal
 
     if (options.suiteEntry) {
       phase = 'running the extension-host suite';
-      const url = workbenchUrl(server, fixture.workspaceDir, { extensionDevelopmentPath: developmentPath, extensionTestsPath: options.suiteEntry });
-      await abortable(runSuite(context, url, options.suiteEntry, hostLog, artifacts), stop).then(
-        (suite) => {
-          result.passed += suite.passed;
-          result.failed += suite.failed;
-          result.failures.push(...suite.failures);
-          report();
-        },
-      );
+      const url = workbenchUrl(server, fixture.workspaceDir, { extensionDevelopmentPath: suiteDevelopmentPath, extensionTestsPath: options.suiteEntry });
+      const suite = await abortable(runSuite(context, url, options.suiteEntry, hostLog, artifacts), stop);
+      result.passed += suite.passed;
+      result.failed += suite.failed;
+      result.failures.push(...suite.failures);
+      report();
     }
 
     if (options.uiTestsDir) {
       const tests = loadUiTests(options.uiTestsDir);
       if (tests.length === 0) fail('UI tests: none found', `No *.ui.js module in ${options.uiTestsDir}.`);
-      const url = workbenchUrl(server, fixture.workspaceDir, { extensionDevelopmentPath: developmentPath });
+      const url = workbenchUrl(server, fixture.workspaceDir, { extensionDevelopmentPath: uiDevelopmentPath });
       for (const { file, test, error } of tests) {
         if (!test) {
           fail(`UI test ${file}: invalid module`, error);
           continue;
         }
         phase = `running UI test "${test.name}"`;
-        console.log(`\nUI test: ${test.name}`);
-        // A fresh page load per test, so one test's open editors and dialogs do not steer the next.
-        const session = await abortable(openWorkbench(context, url, onLog), stop);
-        const ctx: UiTestContext = {
-          page: session.page,
-          emulator: fixture.emulator,
-          workspaceDir: fixture.workspaceDir,
-          artifactsDir: artifactsDir(options.repo),
-          log: (line) => console.log(`  ${line}`),
-        };
-        try {
-          await abortable(
-            withTimeout(
-              waitForWorkbench(session.page).then(() => test.run(ctx)),
-              UI_TEST_TIMEOUT_MS,
-              `UI test "${test.name}"`,
-            ),
-            stop,
-          );
+        const failure = await runUiTest(test, { context, url, fixture, artifacts, onLog, stop });
+        if (failure === undefined) {
           result.passed += 1;
-          console.log(`  ✓ ${test.name}`);
           report();
-        } catch (testError) {
-          const shot = path.join(artifacts, `ui-failure-${slug(test.name)}.png`);
-          const saved = await withTimeout(session.page.screenshot({ path: shot, fullPage: true }), 15_000, 'screenshot').then(
-            () => `\nScreenshot: ${shot}`,
-            () => '',
-          );
-          console.log(`  ✗ ${test.name}`);
-          fail(`UI: ${test.name}`, `${testError instanceof Error ? (testError.stack ?? testError.message) : String(testError)}${saved}`);
-          if (stop.aborted) throw testError;
-        } finally {
-          await session.page.close().catch(() => {});
+        } else {
+          fail(`UI: ${test.name}`, failure);
         }
+        // The failure already names the timeout or interruption.
+        if (stop.aborted) return;
       }
     }
   };
@@ -270,6 +255,45 @@ export async function runHostTests(options: HostRunOptions, signal?: AbortSignal
   result.complete = true;
   report();
   return result;
+}
+
+interface UiRun {
+  context: BrowserContext;
+  url: string;
+  fixture: HostFixture;
+  artifacts: string;
+  onLog: (type: string, text: string) => void;
+  stop: AbortSignal;
+}
+
+/** Runs one UI test in a fresh page load; returns undefined when it passed, else what went wrong (screenshot path included). */
+async function runUiTest(test: UiTest, { context, url, fixture, artifacts, onLog, stop }: UiRun): Promise<string | undefined> {
+  console.log(`\nUI test: ${test.name}`);
+  // A fresh page load per test, so one test's open editors and dialogs do not steer the next.
+  const session = await abortable(openWorkbench(context, url, onLog), stop);
+  const ctx: UiTestContext = {
+    page: session.page,
+    emulator: fixture.emulator,
+    workspaceDir: fixture.workspaceDir,
+    artifactsDir: path.dirname(artifacts),
+    log: (line) => console.log(`  ${line}`),
+  };
+  try {
+    const running = waitForWorkbench(session.page).then(() => test.run(ctx));
+    await abortable(withTimeout(running, UI_TEST_TIMEOUT_MS, `UI test "${test.name}"`), stop);
+    console.log(`  ✓ ${test.name}`);
+    return undefined;
+  } catch (error) {
+    const shot = path.join(artifacts, `ui-failure-${slug(test.name)}.png`);
+    const saved = await withTimeout(session.page.screenshot({ path: shot, fullPage: true }), 15_000, 'screenshot').then(
+      () => `\nScreenshot: ${shot}`,
+      () => '',
+    );
+    console.log(`  ✗ ${test.name}`);
+    return `${error instanceof Error ? (error.stack ?? error.message) : String(error)}${saved}`;
+  } finally {
+    await session.page.close().catch(() => {});
+  }
 }
 
 /** Loads the workbench with the in-host mocha suite and returns what the suite reported. */
@@ -330,6 +354,8 @@ async function main(): Promise<number> {
   const resultFile = process.env[RESULT_FILE_ENV];
   const options = parseArgs(process.argv.slice(2), repo);
   options.onProgress = resultFile ? (result) => writeLevelResult(resultFile, result) : undefined;
+  // A reader that goes away (`| head`, a killed runAll) must not crash the run before its cleanup.
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
   const interrupt = new AbortController();
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => interrupt.abort(new Error(`Interrupted by ${signal}.`)));

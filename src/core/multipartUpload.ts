@@ -4,7 +4,7 @@ import { CheckpointWriter, checkpointId } from './checkpoint';
 import { CosClient } from './cosClient';
 import { crc64EngineStatus, crc64ToDecimal, getCrc64Engine, parseCrc64, type Crc64Engine } from './crc64';
 import { validateObjectKey } from './endpoint';
-import { abortError, CosError, CosServiceError, describeError, IntegrityError, throwIfAborted } from './errors';
+import { abortError, ConfigError, CosError, CosServiceError, describeError, IntegrityError, throwIfAborted } from './errors';
 import { sharedHashPool } from './hashPool';
 import { combinePartCrcs, digestPart, etagMatchesMd5, type PartDigest } from './integrity';
 import { resolveUploadOptions } from './options';
@@ -15,12 +15,14 @@ import type { TransportOptions } from './transport';
 import type {
   BucketTarget,
   Checkpoint,
+  CheckpointObjectOptions,
   CheckpointStore,
   CompletedPart,
   CredentialSource,
   Logger,
   PartPlan,
   PendingPart,
+  ServerSideEncryption,
   UploadEvent,
   UploadOptions,
   UploadResult,
@@ -80,7 +82,7 @@ class UploadJob {
 
   constructor(
     private readonly request: UploadRequest,
-    private readonly options: UploadOptions,
+    private options: UploadOptions,
     private readonly file: SourceFile,
   ) {
     this.logger = request.logger ?? silentLogger;
@@ -196,6 +198,7 @@ class UploadJob {
     const store = this.request.checkpoints;
     const existing = store && id ? await store.load(id) : undefined;
     if (existing) {
+      this.options = withCheckpointObject(this.options, this.request.options ?? {}, existing);
       const changed = existing.fileSize !== this.file.size || existing.fileMtimeMs !== this.file.mtimeMs;
       if (changed) {
         if (this.request.onFileChanged !== 'restart') {
@@ -275,6 +278,7 @@ class UploadJob {
       partSize: plan.partSize,
       partCount: plan.partCount,
       parts: [],
+      object: objectOptionsOf(this.options),
       createdAt: now,
       updatedAt: now,
     };
@@ -504,6 +508,46 @@ interface Session {
 }
 
 type PartEventFields = Omit<Extract<UploadEvent, { type: 'part' }>, 'type' | 'partCount'>;
+
+function objectOptionsOf(options: UploadOptions): CheckpointObjectOptions {
+  const { sse } = options;
+  return {
+    ...(options.contentType ? { contentType: options.contentType } : {}),
+    ...(options.storageClass ? { storageClass: options.storageClass } : {}),
+    sse: sse.type,
+    ...(sse.type === 'SSE-KMS' && sse.kmsKeyId ? { kmsKeyId: sse.kmsKeyId } : {}),
+    ...(sse.type === 'SSE-KMS' && sse.context ? { kmsContext: sse.context } : {}),
+    ...(options.metadata && Object.keys(options.metadata).length ? { metadata: { ...options.metadata } } : {}),
+    ...(options.forbidOverwrite ? { forbidOverwrite: true } : {}),
+  };
+}
+
+/**
+ * Resuming keeps the object as it was begun: options the caller did not set explicitly come from the
+ * checkpoint. SSE-C needs its key on every part, and the key is not stored, so it must be given again.
+ */
+export function withCheckpointObject(options: UploadOptions, explicit: Partial<UploadOptions>, checkpoint: Checkpoint): UploadOptions {
+  const saved = checkpoint.object;
+  if (!saved) return options;
+  if (saved.sse === 'SSE-C' && options.sse.type !== 'SSE-C') {
+    throw new ConfigError(
+      'sse',
+      `Upload ${checkpoint.uploadId} was started with SSE-C, and every remaining part needs the same customer key: provide it to resume (the key is never stored in the checkpoint).`,
+    );
+  }
+  let sse: ServerSideEncryption = options.sse;
+  if (explicit.sse === undefined && saved.sse !== 'SSE-C') {
+    sse = saved.sse === 'SSE-KMS' ? { type: 'SSE-KMS', kmsKeyId: saved.kmsKeyId, context: saved.kmsContext } : { type: saved.sse };
+  }
+  return {
+    ...options,
+    sse,
+    contentType: explicit.contentType ?? saved.contentType ?? options.contentType,
+    storageClass: explicit.storageClass ?? saved.storageClass ?? options.storageClass,
+    metadata: explicit.metadata ?? saved.metadata ?? options.metadata,
+    forbidOverwrite: explicit.forbidOverwrite ?? saved.forbidOverwrite ?? options.forbidOverwrite,
+  };
+}
 
 /** The server says it is overloaded: fewer connections, not just a later retry. */
 function isPushback(error: Error): boolean {

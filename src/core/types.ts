@@ -98,6 +98,20 @@ export interface PendingPart {
   crc64: string;
 }
 
+/**
+ * How the object was created at Initiate, kept so a restart (NoSuchUpload, changed file) creates it
+ * the same way. The SSE-C key itself is a secret and is never stored: only that SSE-C was used.
+ */
+export interface CheckpointObjectOptions {
+  contentType?: string;
+  storageClass?: string;
+  sse: ServerSideEncryption['type'];
+  kmsKeyId?: string;
+  kmsContext?: string;
+  metadata?: Record<string, string>;
+  forbidOverwrite?: boolean;
+}
+
 /** Durable state for resuming one multipart upload. Never holds a secret. */
 export interface Checkpoint {
   version: 1;
@@ -119,6 +133,7 @@ export interface Checkpoint {
    */
   pending?: PendingPart[];
   accelerate?: boolean;
+  object?: CheckpointObjectOptions;
   createdAt: string;
   updatedAt: string;
 }

@@ -344,6 +344,44 @@ describe('integration: uploadFile against the emulator', function () {
     await assertStored(key, file.sha256);
   });
 
+  it('a restart after NoSuchUpload creates the object as it was begun (class, metadata, encryption)', async () => {
+    const file = await makeFile(3 * MiB);
+    const key = 'resume/options.bin';
+    const store = new FileCheckpointStore(await tempDir('cos-ckpt-'));
+    const objectOptions = { storageClass: 'STANDARD_IA', metadata: { project: 'atlas' }, sse: { type: 'SSE-COS' as const } };
+    emu.faults.add({ operation: 'uploadPart', partNumber: 2, fault: 'status', status: 400, code: 'InvalidArgument' });
+    await assert.rejects(uploadFile(request(file.path, key, { concurrency: 1, ...objectOptions }, { checkpoints: store })));
+    const [{ checkpoint }] = await store.list();
+    assert.deepEqual(checkpoint.object, { storageClass: 'STANDARD_IA', sse: 'SSE-COS', metadata: { project: 'atlas' } });
+    const admin = new CosClient({ target: { bucket: emu.bucket, region: emu.region, endpoint: emu.url }, credentials: staticCredentials(emu.credentials) });
+    await admin.abortMultipartUpload(key, checkpoint.uploadId);
+    await admin.close();
+    // Resumed with no object options at all: they come from the checkpoint.
+    await uploadFile(request(file.path, key, {}, { checkpoints: store }));
+    const info = emu.objectInfo(key);
+    assert.equal(info?.storageClass, 'STANDARD_IA');
+    assert.deepEqual(info?.meta, { project: 'atlas' });
+    assert.equal(info?.sse, 'AES256');
+    await assertStored(key, file.sha256);
+  });
+
+  it('an SSE-C upload resumes only with its key, which the checkpoint never holds', async () => {
+    const file = await makeFile(3 * MiB);
+    const key = 'resume/ssec.bin';
+    const dir = await tempDir('cos-ckpt-');
+    const store = new FileCheckpointStore(dir);
+    const sseKey = Buffer.alloc(32, 3).toString('base64');
+    emu.faults.add({ operation: 'uploadPart', partNumber: 2, fault: 'status', status: 400, code: 'InvalidArgument' });
+    await assert.rejects(uploadFile(request(file.path, key, { concurrency: 1, sse: { type: 'SSE-C', key: sseKey } }, { checkpoints: store })));
+    const [{ id }] = await store.list();
+    assert.ok(!(await fs.readFile(path.join(dir, `${id}.json`), 'utf8')).includes(sseKey), 'no SSE-C key in the checkpoint');
+    const before = emu.log.length;
+    await assert.rejects(uploadFile(request(file.path, key, {}, { checkpoints: store })), (e: unknown) => CosError.is(e) && e.code === 'INVALID_ARGUMENT' && /SSE-C/.test(e.message));
+    assert.equal(emu.log.length, before, 'refused before any request');
+    const result = await uploadFile(request(file.path, key, { sse: { type: 'SSE-C', key: sseKey } }, { checkpoints: store }));
+    assert.equal(result.resumedParts, 1);
+  });
+
   it('refuses to resume a file that changed since, and keeps the checkpoint', async () => {
     const file = await makeFile(3 * MiB);
     const key = 'resume/changed.bin';

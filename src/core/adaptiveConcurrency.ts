@@ -1,5 +1,5 @@
 /**
- * Hill-climbing on throughput: start with a few connections and add more while each addition still
+ * Hill-climbing on throughput: start with a few connections and double them while that still
  * raises the measured rate. A far region caps each TCP connection (latency and per-connection
  * pacing), so throughput scales with connections until the link or the CPU saturates; on a LAN the
  * first few already saturate and growth stops at once. Server pushback (5xx, SlowDown) halves the
@@ -7,7 +7,8 @@
  */
 export class AdaptiveConcurrency {
   private target: number;
-  private windowStart = Date.now();
+  /** Set by the first confirmed part: start-up (Initiate, first reads) is not throughput. */
+  private windowStart: number | undefined;
   private windowBytes = 0;
   private bestRate = 0;
   private stalled = 0;
@@ -29,6 +30,10 @@ export class AdaptiveConcurrency {
 
   /** Bytes confirmed by COS; returns the new target when it changes. */
   record(bytes: number, now = Date.now()): number | undefined {
+    if (this.windowStart === undefined) {
+      this.windowStart = now;
+      return undefined;
+    }
     this.windowBytes += bytes;
     const elapsed = now - this.windowStart;
     if (elapsed < this.windowMs || this.target >= this.max) return undefined;
@@ -38,7 +43,8 @@ export class AdaptiveConcurrency {
     if (rate > this.bestRate * (1 + this.gain)) {
       this.bestRate = rate;
       this.stalled = 0;
-      this.target = Math.min(this.max, this.target + Math.max(1, Math.ceil(this.target / 2)));
+      // Doubling reaches a far region's useful concurrency in a few windows, before a short upload ends.
+      this.target = Math.min(this.max, this.target * 2);
       return this.target;
     }
     // Two flat windows in a row: the link is full, stop probing.

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { Crc64Engine } from './crc64';
+import { crc64EngineStatus, getCrc64Engine, type Crc64EngineStatus } from './crc64';
 import { digestPart, type PartDigest } from './integrity';
 import type { HashAnswer, HashJob } from './hashWorker';
 
@@ -14,19 +14,36 @@ import type { HashAnswer, HashJob } from './hashWorker';
 export class HashPool {
   private readonly workers: Worker[] = [];
   private readonly waiting = new Map<number, { resolve: (d: PartDigest) => void; reject: (e: Error) => void }>();
+  private readonly ready: Promise<Crc64EngineStatus | undefined>;
   private nextId = 1;
   private turn = 0;
   private broken = false;
 
   private constructor(script: string | undefined, size: number) {
-    if (!script) return;
+    let announce: (status: Crc64EngineStatus | undefined) => void = () => undefined;
+    this.ready = new Promise((resolve) => (announce = resolve));
+    if (!script) {
+      announce(undefined);
+      return;
+    }
     for (let i = 0; i < size; i++) {
       const worker = new Worker(script);
-      worker.unref();
-      worker.on('message', (answer: HashAnswer) => this.settle(answer));
-      worker.on('error', (error) => this.fail(error));
+      worker.on('message', (answer: HashAnswer) => {
+        // The first worker loads the native addon (one thread per process can): its engine is the one reported.
+        if ('ready' in answer) {
+          if (i === 0) announce(answer.ready);
+          if (this.waiting.size === 0) worker.unref();
+          return;
+        }
+        this.settle(answer);
+      });
+      worker.on('error', (error) => {
+        announce(undefined);
+        this.fail(error);
+      });
       this.workers.push(worker);
     }
+    // Idle workers must not keep a CLI process alive: they are ref'd while starting and while a job is out.
   }
 
   /** One thread per spare core, at least one; none when the worker script cannot be found. */
@@ -39,15 +56,21 @@ export class HashPool {
     return this.workers.length > 0 && !this.broken;
   }
 
+  /** The CRC64 engine that hashes parts, and where: worker threads or the calling thread. */
+  async status(): Promise<Crc64EngineStatus & { threaded: boolean }> {
+    const fromWorker = await this.ready;
+    if (fromWorker && this.threaded) return { ...fromWorker, threaded: true };
+    return { ...crc64EngineStatus(), threaded: false };
+  }
+
   /** A buffer the workers can read without a copy. */
   allocate(size: number): Buffer {
     return this.threaded ? Buffer.from(new SharedArrayBuffer(size)) : Buffer.allocUnsafe(size);
   }
 
-  digest(data: Buffer, engine: Crc64Engine): Promise<PartDigest> {
-    if (!this.threaded || !(data.buffer instanceof SharedArrayBuffer) || engine.name !== 'native') {
-      // The TypeScript CRC engine is chosen where the native one cannot load; keep it on this thread.
-      return Promise.resolve(digestPart(data, engine));
+  digest(data: Buffer): Promise<PartDigest> {
+    if (!this.threaded || !(data.buffer instanceof SharedArrayBuffer)) {
+      return Promise.resolve(digestPart(data, getCrc64Engine()));
     }
     const id = this.nextId++;
     const job: HashJob = { id, buffer: data.buffer, offset: data.byteOffset, length: data.length };
@@ -59,13 +82,13 @@ export class HashPool {
     });
   }
 
-  private settle(answer: HashAnswer): void {
+  private settle(answer: Exclude<HashAnswer, { ready: Crc64EngineStatus }>): void {
     const waiter = this.waiting.get(answer.id);
     if (!waiter) return;
     this.waiting.delete(answer.id);
     if (this.waiting.size === 0) for (const w of this.workers) w.unref();
-    if (answer.error || answer.md5Base64 === undefined || answer.md5Hex === undefined || answer.crc64 === undefined) {
-      waiter.reject(new Error(`Hashing a part on a worker thread failed: ${answer.error ?? 'incomplete answer'}`));
+    if ('error' in answer) {
+      waiter.reject(new Error(`Hashing a part on a worker thread failed: ${answer.error}`));
       return;
     }
     waiter.resolve({ md5Base64: answer.md5Base64, md5Hex: answer.md5Hex, crc64: BigInt(answer.crc64) });
@@ -89,4 +112,9 @@ let shared: HashPool | undefined;
 export function sharedHashPool(): HashPool {
   shared ??= HashPool.create();
   return shared;
+}
+
+/** Which CRC64 engine uploads use and where, without loading the native addon on this thread. */
+export function hashingStatus(): Promise<Crc64EngineStatus & { threaded: boolean }> {
+  return sharedHashPool().status();
 }

@@ -7,6 +7,7 @@ export { CosClient, type ObjectInfo } from './cosClient';
 export { FileCheckpointStore, checkpointId } from './checkpoint';
 export { staticCredentials, refreshableCredentials } from './credentials';
 export { getCrc64Engine, crc64EngineStatus } from './crc64';
+export { hashingStatus } from './hashPool';
 export { parseSize, formatBytes, planParts, MIN_PART_SIZE, MAX_PART_SIZE, MAX_PARTS, DEFAULT_PART_SIZE } from './partPlan';
 export {
   validateBucket,

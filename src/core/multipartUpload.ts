@@ -2,11 +2,11 @@ import type { Dispatcher } from 'undici';
 import { AdaptiveConcurrency } from './adaptiveConcurrency';
 import { CheckpointWriter, checkpointId } from './checkpoint';
 import { CosClient } from './cosClient';
-import { crc64EngineStatus, crc64ToDecimal, getCrc64Engine, parseCrc64, type Crc64Engine } from './crc64';
+import { crc64ToDecimal, parseCrc64 } from './crc64';
 import { validateObjectKey } from './endpoint';
 import { abortError, ConfigError, CosError, CosServiceError, describeError, IntegrityError, throwIfAborted } from './errors';
 import { sharedHashPool } from './hashPool';
-import { combinePartCrcs, digestPart, etagMatchesMd5, type PartDigest } from './integrity';
+import { combinePartCrcs, etagMatchesMd5, type PartDigest } from './integrity';
 import { resolveUploadOptions } from './options';
 import { partRange, planParts } from './partPlan';
 import { ProgressTracker } from './progress';
@@ -18,6 +18,7 @@ import type {
   CheckpointObjectOptions,
   CheckpointStore,
   CompletedPart,
+  CrcEngineName,
   CredentialSource,
   Logger,
   PartPlan,
@@ -73,12 +74,12 @@ class UploadJob {
   private readonly started = Date.now();
   private readonly logger: Logger;
   private readonly client: CosClient;
-  private readonly crc: Crc64Engine;
   /** Extra attempts per part, counted from the client's retry events. */
   private readonly attempts = new Map<number, number>();
   private progress?: ProgressTracker;
   private adaptive?: AdaptiveConcurrency;
   private readonly hashes = sharedHashPool();
+  private crcEngine: CrcEngineName = 'typescript';
 
   constructor(
     private readonly request: UploadRequest,
@@ -86,7 +87,6 @@ class UploadJob {
     private readonly file: SourceFile,
   ) {
     this.logger = request.logger ?? silentLogger;
-    this.crc = getCrc64Engine();
     this.client = new CosClient({
       target: request.target,
       credentials: request.credentials,
@@ -124,10 +124,11 @@ class UploadJob {
     }
   }
 
-  run(): Promise<UploadResult> {
-    const crcStatus = crc64EngineStatus();
+  async run(): Promise<UploadResult> {
+    const hashing = await this.hashes.status();
+    this.crcEngine = hashing.name;
     this.logger.info(
-      `CRC64 engine: ${crcStatus.name}${crcStatus.reason ? ` (${crcStatus.reason})` : ''}; hashing on ${this.hashes.threaded ? 'worker threads' : 'the calling thread'}`,
+      `CRC64 engine: ${hashing.name}${hashing.reason ? ` (${hashing.reason})` : ''}; hashing on ${hashing.threaded ? 'a worker thread' : 'the calling thread'}`,
     );
     return this.file.size < this.options.multipartThreshold ? this.putWhole() : this.multipart();
   }
@@ -136,12 +137,12 @@ class UploadJob {
   private async putWhole(): Promise<UploadResult> {
     const { key } = this.request;
     const size = this.file.size;
-    this.emit({ type: 'start', key, fileSize: size, partSize: size, partCount: 1, resumedParts: 0, multipart: false, crcEngine: this.crc.name });
+    this.emit({ type: 'start', key, fileSize: size, partSize: size, partCount: 1, resumedParts: 0, multipart: false, crcEngine: this.crcEngine });
     const progress = new ProgressTracker(size, 1, (e) => this.emit(e));
     this.progress = progress;
-    const data = await this.file.read({ partNumber: 1, offset: 0, length: size }, Buffer.allocUnsafe(size));
+    const data = await this.file.read({ partNumber: 1, offset: 0, length: size }, this.hashes.allocate(size));
     await this.file.assertUnchanged();
-    const digest = digestPart(data, this.crc);
+    const digest = await this.hashes.digest(data);
     const headers = {
       ...objectHeaders(key, this.options),
       ...(this.options.trafficLimit !== undefined ? { 'x-cos-traffic-limit': String(this.options.trafficLimit) } : {}),
@@ -301,7 +302,7 @@ class UploadJob {
       partCount: plan.partCount,
       resumedParts: session.resumedParts,
       multipart: true,
-      crcEngine: this.crc.name,
+      crcEngine: this.crcEngine,
     });
     const progress = new ProgressTracker(plan.fileSize, plan.partCount, (e) => this.emit(e), { bytes: alreadyBytes, parts: done.size });
     this.progress = progress;
@@ -353,7 +354,8 @@ class UploadJob {
       }
     };
     const grow = (): void => {
-      while (active < adaptive.current && pending.length > active) {
+      // Each new worker takes a part at once, so start one per pending part up to the target.
+      while (active < adaptive.current && pending.length > 0) {
         active++;
         running.push(worker());
       }
@@ -388,7 +390,7 @@ class UploadJob {
       await this.file.assertUnchanged();
       throwIfAborted(signal);
       const data = await this.file.read(range, buffer);
-      const digest = await this.hashes.digest(data, this.crc);
+      const digest = await this.hashes.digest(data);
       await beforeSend({ ...digest, size: range.length });
       const headers = partHeaders(this.options);
       const { key } = this.request;

@@ -1,13 +1,16 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { crc64EngineStatus, FileCheckpointStore } from '../core';
+import { FileCheckpointStore, hashingStatus } from '../core';
 import { addProfileCommand, editProfileCommand, removeProfileCommand } from './commands/profiles';
 import { testConnectionCommand } from './commands/testConnection';
 import { uploadCommand } from './commands/upload';
 import { showUploadsCommand } from './commands/uploads';
+import { manageIncompleteUploadsCommand } from './commands/incomplete';
+import { LocalEmulator } from './emulatorEndpoint';
 import { UploadLog } from './log';
 import { ProfileStore } from './profileStore';
-import { restorePausedUploads } from './restore';
+import { describeTransport, readTransport } from './proxySettings';
+import { restoreAndOfferResume } from './resumeOnStartup';
 import { readSettings, SECTION } from './settings';
 import { UploadStatusBar } from './statusBar';
 import { createTestApi, type CosUploadTestApi } from './testApi';
@@ -30,6 +33,10 @@ export function activate(context: vscode.ExtensionContext): CosUploadTestApi | u
   activeManager = manager;
   const statusBar = new UploadStatusBar(manager);
   const deps: UploadUiDeps = { manager, profiles, log, settings: readSettings };
+  // Started only for a "Local emulator" profile (now, if one was made in an earlier session).
+  const localEmulator = new LocalEmulator({ context, profiles, log });
+  activeEmulator = localEmulator;
+  void localEmulator.restore();
 
   const updateContext = () => void vscode.commands.executeCommand('setContext', 'cosUpload.hasProfile', profiles.list().length > 0);
   updateContext();
@@ -39,32 +46,45 @@ export function activate(context: vscode.ExtensionContext): CosUploadTestApi | u
     profiles,
     manager,
     statusBar,
+    localEmulator,
     profiles.onDidChange(updateContext),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration(`${SECTION}.maxConcurrentUploads`)) manager.pump();
     }),
     vscode.commands.registerCommand('cosUpload.uploadFile', (first?: unknown, second?: unknown) => uploadCommand(deps, first, second)),
     vscode.commands.registerCommand('cosUpload.uploadFromExplorer', (first?: unknown, second?: unknown) => uploadCommand(deps, first, second)),
-    vscode.commands.registerCommand('cosUpload.addProfile', (args?: unknown) => addProfileCommand(profiles, args)),
+    vscode.commands.registerCommand('cosUpload.addProfile', (args?: unknown) => addProfileCommand(profiles, args, localEmulator)),
     vscode.commands.registerCommand('cosUpload.editProfile', (args?: unknown) => editProfileCommand(profiles, args)),
     vscode.commands.registerCommand('cosUpload.removeProfile', (args?: unknown) => removeProfileCommand(profiles, args)),
     vscode.commands.registerCommand('cosUpload.testConnection', (args?: unknown) => testConnectionCommand(profiles, log, args)),
     vscode.commands.registerCommand('cosUpload.showUploads', (args?: unknown) => showUploadsCommand(deps, args)),
     vscode.commands.registerCommand('cosUpload.showLog', () => log.show()),
+    vscode.commands.registerCommand('cosUpload.manageIncompleteUploads', (args?: unknown) => manageIncompleteUploadsCommand({ ...deps, checkpoints }, args)),
   );
 
-  const crc = crc64EngineStatus();
-  log.info(`activated: crc64Engine=${crc.name}${crc.reason ? ` (${crc.reason})` : ''} checkpoints=${checkpointDir}`);
-  void restorePausedUploads(manager, profiles, checkpoints, log);
+  // Asked of the hash worker: loading the native CRC64 addon on this thread would keep it from the worker.
+  void hashingStatus().then((crc) =>
+    log.info(`activated: crc64Engine=${crc.name}${crc.reason ? ` (${crc.reason})` : ''} hashing=${crc.threaded ? 'worker thread' : 'extension host thread'} checkpoints=${checkpointDir}`),
+  );
+  log.info(`transport: ${describeTransport(readTransport())}`);
+  // Uploads an earlier session left unfinished: listed in Show Uploads, and offered for resuming.
+  void restoreAndOfferResume({ ...deps, checkpoints });
 
   // The test API exposes state for the extension-host tests; never in production, never a secret.
-  if (context.extensionMode === vscode.ExtensionMode.Production) return undefined;
-  return createTestApi({ context, manager, profiles, log, statusBar, checkpointDir });
+  // COS_UPLOADER_TEST_API=1 in the extension host's environment lets the packaged (.vsix) extension
+  // be tested too; a user install has neither development mode nor that variable.
+  if (context.extensionMode === vscode.ExtensionMode.Production && process.env.COS_UPLOADER_TEST_API !== '1') return undefined;
+  return createTestApi({ context, manager, profiles, log, statusBar, checkpointDir, checkpoints });
 }
 
 let activeManager: UploadManager | undefined;
+let activeEmulator: LocalEmulator | undefined;
 
-/** Stops running uploads and gives them a moment to save their checkpoints, so they resume next time. */
-export function deactivate(): Promise<void> | undefined {
-  return activeManager?.shutdown();
+/**
+ * Stops running uploads and gives them a moment to save their checkpoints, so they resume next
+ * time; then stops the local emulator (after the uploads to it have stopped).
+ */
+export async function deactivate(): Promise<void> {
+  await activeManager?.shutdown();
+  await activeEmulator?.stop();
 }

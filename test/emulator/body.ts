@@ -17,10 +17,10 @@ export class TokenBucket {
   private readonly burst: number;
 
   constructor(readonly bytesPerSecond: number) {
-    // About 100 ms of traffic: short enough to keep the rate smooth, long enough that a timer
-    // firing late on a busy event loop does not forfeit bandwidth.
-    this.burst = Math.max(16 * 1024, bytesPerSecond / 10);
-    this.tokens = this.burst;
+    // About 20 ms of traffic, and an empty start: a full bucket gave every request (and every
+    // connection idling through a modelled answer delay) a free burst above the limit.
+    this.burst = Math.max(16 * 1024, bytesPerSecond / 50);
+    this.tokens = 0;
   }
 
   take(bytes: number): number {

@@ -7,28 +7,34 @@ function windowAt(a: AdaptiveConcurrency, t: { now: number }, rate: number): num
   return a.record(rate * 1000, t.now);
 }
 
+/** The first confirmed part only opens the first window. */
+function started(a: AdaptiveConcurrency, t: { now: number }): AdaptiveConcurrency {
+  assert.equal(a.record(1, t.now), undefined);
+  return a;
+}
+
 describe('adaptive concurrency', () => {
   it('grows while throughput rises and stops at the cap', () => {
     const t = { now: Date.now() };
-    const a = new AdaptiveConcurrency(2, 10, 750, 0.1);
+    const a = started(new AdaptiveConcurrency(2, 10, 750, 0.1), t);
     // Throughput proportional to connections, as on a latency-bound link.
     const grown: number[] = [];
     for (let i = 0; i < 10; i++) {
       const next = windowAt(a, t, a.current * 100);
       if (next !== undefined) grown.push(next);
     }
-    assert.deepEqual(grown, [3, 5, 8, 10]);
+    assert.deepEqual(grown, [4, 8, 10]);
     assert.equal(a.current, 10);
   });
 
   it('stops probing when more connections no longer help', () => {
     const t = { now: Date.now() };
-    const a = new AdaptiveConcurrency(4, 32);
-    assert.equal(windowAt(a, t, 500), 6);
+    const a = started(new AdaptiveConcurrency(4, 32), t);
+    assert.equal(windowAt(a, t, 500), 8);
     assert.equal(windowAt(a, t, 505), undefined, 'flat: no growth');
     assert.equal(windowAt(a, t, 505), undefined);
     assert.equal(windowAt(a, t, 5000), undefined, 'after two flat windows it holds for good');
-    assert.equal(a.current, 6);
+    assert.equal(a.current, 8);
   });
 
   it('halves on server pushback and never goes below one', () => {
@@ -40,8 +46,8 @@ describe('adaptive concurrency', () => {
   });
 
   it('ignores windows shorter than the minimum', () => {
-    const a = new AdaptiveConcurrency(2, 8, 750);
     const now = Date.now();
+    const a = started(new AdaptiveConcurrency(2, 8, 750), { now });
     assert.equal(a.record(1e9, now + 10), undefined);
     assert.equal(a.current, 2);
   });

@@ -2,7 +2,6 @@ import { strict as assert } from 'node:assert';
 import { randomFillSync } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { getCrc64Engine, typescriptCrc64 } from '../../src/core/crc64';
 import { HashPool } from '../../src/core/hashPool';
 import { digestPart } from '../../src/core/integrity';
 
@@ -20,6 +19,12 @@ describe('hash pool', () => {
     assert.equal(pool.threaded, existsSync(script));
   });
 
+  it('reports the engine its worker hashes with', async () => {
+    const status = await pool.status();
+    assert.equal(status.threaded, pool.threaded);
+    assert.ok(status.name === 'native' || status.name === 'typescript');
+  });
+
   it('gives the same digest as hashing inline, for shared and ordinary buffers at any offset', async () => {
     const shared = pool.allocate(3 * 1024 * 1024 + 17);
     randomFillSync(shared);
@@ -30,16 +35,16 @@ describe('hash pool', () => {
       [100, 100],
     ]) {
       const slice = shared.subarray(start, end);
-      const threaded = await pool.digest(slice, getCrc64Engine());
+      const threaded = await pool.digest(slice);
       assert.deepEqual(threaded, digestPart(slice), `slice ${start}..${end}`);
     }
     const plain = Buffer.from('123456789');
-    assert.equal((await pool.digest(plain, typescriptCrc64)).crc64, 11051210869376104954n);
+    assert.equal((await pool.digest(plain)).crc64, 11051210869376104954n);
   });
 
   it('hashes many parts concurrently without mixing up answers', async () => {
     const buffers = Array.from({ length: 12 }, (_, i) => randomFillSync(pool.allocate(64 * 1024 + i)));
-    const digests = await Promise.all(buffers.map((b) => pool.digest(b, getCrc64Engine())));
+    const digests = await Promise.all(buffers.map((b) => pool.digest(b)));
     digests.forEach((d, i) => assert.deepEqual(d, digestPart(buffers[i])));
   });
 });

@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { crc64EngineStatus, getCrc64Engine, type Crc64EngineStatus } from './crc64';
-import { digestPart, type PartDigest } from './integrity';
+import { digestPartSliced, type PartDigest } from './integrity';
 import type { HashAnswer, HashJob } from './hashWorker';
 
 /**
@@ -47,9 +47,9 @@ export class HashPool {
   }
 
   /** One thread per spare core, at least one; none when the worker script cannot be found. */
-  static create(threads = Math.max(1, Math.min(4, os.availableParallelism() - 1))): HashPool {
+  static create(threads = defaultHashThreads()): HashPool {
     const script = path.join(__dirname, 'hashWorker.js');
-    return new HashPool(existsSync(script) ? script : undefined, threads);
+    return new HashPool(threads > 0 && existsSync(script) ? script : undefined, threads);
   }
 
   get threaded(): boolean {
@@ -70,7 +70,7 @@ export class HashPool {
 
   digest(data: Buffer): Promise<PartDigest> {
     if (!this.threaded || !(data.buffer instanceof SharedArrayBuffer)) {
-      return Promise.resolve(digestPart(data, getCrc64Engine()));
+      return digestPartSliced(data, getCrc64Engine());
     }
     const id = this.nextId++;
     const job: HashJob = { id, buffer: data.buffer, offset: data.byteOffset, length: data.length };
@@ -104,6 +104,13 @@ export class HashPool {
     await Promise.all(this.workers.map((w) => w.terminate()));
     this.workers.length = 0;
   }
+}
+
+/** COS_UPLOAD_HASH_THREADS overrides (0 = hash on the calling thread, in slices). */
+function defaultHashThreads(): number {
+  const forced = Number(process.env.COS_UPLOAD_HASH_THREADS);
+  if (process.env.COS_UPLOAD_HASH_THREADS !== undefined && Number.isInteger(forced) && forced >= 0) return Math.min(forced, 8);
+  return Math.max(1, Math.min(4, os.availableParallelism() - 1));
 }
 
 let shared: HashPool | undefined;

@@ -29,7 +29,10 @@ import type {
   UploadResult,
 } from './types';
 import { silentLogger } from './types';
-import { completeHeaders, objectHeaders, partHeaders } from './uploadHeaders';
+import { completeHeaders, objectHeaders, partHeaders, sseHeaders } from './uploadHeaders';
+
+/** A first round trip this slow (ms) means a far region: start with more connections. */
+const FAR_ROUND_TRIP_MS = 20;
 
 /** Part buffers may hold at most this much when concurrency grows on its own. */
 const MEMORY_BUDGET_BYTES = 256 * 1024 * 1024;
@@ -79,6 +82,8 @@ class UploadJob {
   private progress?: ProgressTracker;
   private adaptive?: AdaptiveConcurrency;
   private readonly hashes = sharedHashPool();
+  /** Duration of Initiate (or List Parts on resume): how far the endpoint is. */
+  private roundTripMs = 0;
   private crcEngine: CrcEngineName = 'typescript';
 
   constructor(
@@ -156,6 +161,16 @@ class UploadJob {
     return { key, etag: part.etag, crc64, crc64Verified: part.crcVerified, parts: 1, bytes: size, seconds: this.elapsed(), requestId: part.event.requestId, resumedParts: 0 };
   }
 
+  /**
+   * A far endpoint (a slow first round trip) needs many connections to fill its link; starting with
+   * twice the configured number saves one probing window, which is much of a short upload.
+   */
+  private startConcurrency(partSize: number): number {
+    const max = this.maxConcurrencyFor(partSize);
+    if (this.roundTripMs < FAR_ROUND_TRIP_MS || max <= this.options.concurrency) return this.options.concurrency;
+    return Math.min(max, this.options.concurrency * 2);
+  }
+
   /** Buffers in flight are concurrency × part size: cap growth to stay within the memory budget. */
   private maxConcurrencyFor(partSize: number): number {
     const byMemory = Math.max(1, Math.floor(MEMORY_BUDGET_BYTES / partSize));
@@ -221,7 +236,9 @@ class UploadJob {
   private async reconcile(checkpoint: Checkpoint): Promise<Session | undefined> {
     let listed;
     try {
+      const t0 = Date.now();
       listed = await this.client.listParts(this.request.key, checkpoint.uploadId, this.request.signal);
+      this.roundTripMs = Date.now() - t0;
     } catch (error) {
       if (CosError.is(error) && error.code === 'NO_SUCH_UPLOAD') {
         this.logger.warn(`COS no longer knows upload ${checkpoint.uploadId}; starting the upload over.`);
@@ -263,7 +280,9 @@ class UploadJob {
   private async initiate(id: string | undefined): Promise<Session> {
     const { key, target } = this.request;
     const plan = planParts(this.file.size, this.options.partSize);
+    const t0 = Date.now();
     const { uploadId } = await this.client.initiateMultipartUpload(key, objectHeaders(key, this.options), this.request.signal);
+    this.roundTripMs = Date.now() - t0;
     const now = new Date().toISOString();
     const checkpoint: Checkpoint = {
       version: 1,
@@ -313,7 +332,7 @@ class UploadJob {
     const internal = new AbortController();
     const signal = this.request.signal ? AbortSignal.any([this.request.signal, internal.signal]) : internal.signal;
     const pool = new BufferPool(plan.partSize, (size) => this.hashes.allocate(size));
-    const adaptive = new AdaptiveConcurrency(this.options.concurrency, this.maxConcurrencyFor(plan.partSize));
+    const adaptive = new AdaptiveConcurrency(this.startConcurrency(plan.partSize), this.maxConcurrencyFor(plan.partSize));
     this.adaptive = adaptive;
     const pendingParts = new Map<number, PendingPart>();
     const save = async (): Promise<void> => {
@@ -463,7 +482,8 @@ class UploadJob {
     } catch (error) {
       // A retried Complete whose first answer was lost finds the upload already gone: check the object.
       if (CosError.is(error) && error.code === 'NO_SUCH_UPLOAD') {
-        const head = await this.client.headObject(key, this.request.signal);
+        // An SSE-C object can only be read, even by HEAD, with its key.
+        const head = await this.client.headObject(key, this.request.signal, sseHeaders(this.options.sse, 'part'));
         if (head && head.size === this.file.size && head.crc64 === expectedText) {
           result = { etag: head.etag, crc64: head.crc64, requestId: error.requestId };
         } else {

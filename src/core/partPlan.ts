@@ -71,6 +71,18 @@ export function autoPartSize(fileSize: number, preferred: number = DEFAULT_PART_
 }
 
 /**
+ * A file should have at least this many parts, so that the connections a far region needs (see
+ * adaptiveConcurrency.ts) all have a part to send even when the file is small.
+ */
+export const MIN_AUTO_PARTS = 16;
+
+/** DEFAULT_PART_SIZE, or smaller (whole MiB, at least 1 MiB) for files under MIN_AUTO_PARTS of it. */
+export function preferredPartSize(fileSize: number): number {
+  const perPart = Math.ceil(fileSize / MIN_AUTO_PARTS / MIN_PART_SIZE) * MIN_PART_SIZE;
+  return Math.min(DEFAULT_PART_SIZE, Math.max(MIN_PART_SIZE, perPart));
+}
+
+/**
  * Validates the sizes and plans the parts. A user-chosen size is never changed: when it would
  * need more than MAX_PARTS parts the ConfigError names the smallest size that works. An empty
  * file still has one (empty) part.
@@ -79,7 +91,7 @@ export function planParts(fileSize: number, partSize: number | 'auto'): PartPlan
   checkFileSize(fileSize);
   let size: number;
   if (partSize === 'auto') {
-    size = autoPartSize(fileSize);
+    size = autoPartSize(fileSize, preferredPartSize(fileSize));
   } else {
     checkPartSize(partSize);
     const needed = ceilDiv(fileSize, partSize);

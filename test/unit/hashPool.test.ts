@@ -3,7 +3,7 @@ import { randomFillSync } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { HashPool } from '../../src/core/hashPool';
-import { digestPart } from '../../src/core/integrity';
+import { digestPart, digestPartSliced, HASH_SLICE_BYTES } from '../../src/core/integrity';
 
 describe('hash pool', () => {
   let pool: HashPool;
@@ -46,5 +46,23 @@ describe('hash pool', () => {
     const buffers = Array.from({ length: 12 }, (_, i) => randomFillSync(pool.allocate(64 * 1024 + i)));
     const digests = await Promise.all(buffers.map((b) => pool.digest(b)));
     digests.forEach((d, i) => assert.deepEqual(d, digestPart(buffers[i])));
+  });
+
+  it('hashes on the calling thread in slices, yielding between them, with the same digest', async () => {
+    const inline = HashPool.create(0);
+    assert.equal(inline.threaded, false);
+    const data = randomFillSync(Buffer.alloc(3 * HASH_SLICE_BYTES + 7));
+    let ticks = 0;
+    let running = true;
+    const tick = (): void => {
+      ticks++;
+      if (running) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const digest = await inline.digest(data);
+    running = false;
+    assert.deepEqual(digest, digestPart(data));
+    assert.deepEqual(await digestPartSliced(Buffer.alloc(0)), digestPart(Buffer.alloc(0)));
+    assert.ok(ticks >= 3, `other work ran between the 4 slices: ${ticks} ticks`);
   });
 });

@@ -60,10 +60,21 @@ describe('partPlan', () => {
     assert.equal(DEFAULT_PART_SIZE, 8 * MiB);
   });
 
+  describe("'auto' part size for small files", () => {
+    it('gives a file at least 16 parts, in whole MiB, between 1 MiB and the default', () => {
+      assert.equal(planParts(64 * MiB, 'auto').partSize, 4 * MiB);
+      assert.equal(planParts(64 * MiB, 'auto').partCount, 16);
+      assert.equal(planParts(10 * MiB, 'auto').partSize, MiB);
+      assert.equal(planParts(100 * MiB, 'auto').partSize, 7 * MiB);
+      assert.equal(planParts(GiB, 'auto').partSize, DEFAULT_PART_SIZE);
+      assert.equal(planParts(64 * MiB, 8 * MiB).partSize, 8 * MiB, 'a chosen size is kept');
+    });
+  });
+
   describe('planParts edges', () => {
     it('0 bytes: one empty part', () => {
       const plan = planParts(0, 'auto');
-      assert.deepEqual(plan, { partSize: DEFAULT_PART_SIZE, partCount: 1, fileSize: 0 });
+      assert.deepEqual(plan, { partSize: MiB, partCount: 1, fileSize: 0 });
       assert.deepEqual(partRange(plan, 1), { partNumber: 1, offset: 0, length: 0 });
       assert.deepEqual(planParts(0, MiB), { partSize: MiB, partCount: 1, fileSize: 0 });
     });

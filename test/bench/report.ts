@@ -51,6 +51,8 @@ export interface RunRecord {
   loopMaxMs?: number;
   /** Start of the upload call to the arrival of the first Upload Part / Put Object at the emulator. */
   ttfbMs?: number;
+  /** Start of the upload call to the arrival of its first request of any kind. */
+  firstRequestMs?: number;
   details?: ContenderDetails;
   /** The emulator holds an object of the file's size and CRC64. */
   verified?: boolean;

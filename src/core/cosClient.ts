@@ -451,12 +451,15 @@ export class CosClient {
     let retryable = isRetryableStatus(status, cosCode);
     if (cosCode === 'BadDigest') retryable = true; // the bytes were damaged on the way: sending again fixes it
     if (cosCode === 'InternalError' || cosCode === 'ServiceUnavailable' || cosCode === 'SlowDown') retryable = true;
+    const looksHtml = /^\s*<(!doctype|html)/i.test(body);
     if (!doc && status < 500) {
-      const looksHtml = /^\s*<(!doctype|html)/i.test(body);
       code = status === 200 ? 'BAD_RESPONSE' : code;
       hint = looksHtml
         ? 'The answer is an HTML page, not a COS document: a proxy or captive portal may be in the way, or the endpoint is wrong.'
         : 'The answer is not a COS error document: check that the endpoint is a COS endpoint.';
+    } else if (!doc && looksHtml) {
+      // A gateway error page (502/504 from a proxy or load balancer): say who answered, not just the status.
+      hint = 'The answer is an HTML error page, not a COS document: a proxy or gateway on the way failed; if it persists, check the proxy settings and the endpoint.';
     }
     if (!doc && status === 403 && !/^\s*</.test(body)) {
       // HEAD answers carry no body, so a refused signature shows only as a bare 403.

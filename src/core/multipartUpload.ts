@@ -65,7 +65,14 @@ export async function uploadFile(request: UploadRequest): Promise<UploadResult> 
   validateObjectKey(request.key);
   throwIfAborted(request.signal);
   const file = await SourceFile.open(request.filePath);
-  const job = new UploadJob(request, options, file);
+  let job: UploadJob;
+  try {
+    job = new UploadJob(request, options, file);
+  } catch (error) {
+    // A bad bucket, region or endpoint is refused by the client's constructor: the file must not stay open.
+    await file.close();
+    throw error;
+  }
   try {
     return await job.run();
   } finally {

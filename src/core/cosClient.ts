@@ -129,7 +129,9 @@ export class CosClient {
     this.retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.logger = options.logger ?? silentLogger;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 60_000;
-    this.signatureTtlSeconds = options.signatureTtlSeconds ?? 900;
+    // COS checks the signature when a request starts, and each attempt is signed just before it is
+    // sent: 5 minutes covers connecting and uncorrected clock drift, and limits replay of a leaked header.
+    this.signatureTtlSeconds = options.signatureTtlSeconds ?? 300;
     this.events = options.events ?? {};
     if (options.dispatcher) {
       assertEndpointTransport(this.endpoint.origin, options.transport);

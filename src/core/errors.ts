@@ -113,10 +113,12 @@ export class IntegrityError extends CosError {
   readonly expected: string;
   readonly actual: string;
 
-  constructor(what: string, expected: string, actual: string, options: CosErrorOptions = {}) {
-    super('INTEGRITY', `${what} does not match: expected ${expected}, COS returned ${actual}`, {
+  /** `advice` says what to do when more than "send it again" is needed (it goes before the hashes). */
+  constructor(what: string, expected: string, actual: string, options: CosErrorOptions & { advice?: string } = {}) {
+    const { advice, ...rest } = options;
+    super('INTEGRITY', `${what} does not match${advice ? ` (${advice})` : ''}: expected ${expected}, COS returned ${actual}`, {
       retryable: true,
-      ...options,
+      ...rest,
     });
     this.what = what;
     this.expected = expected;

@@ -503,12 +503,12 @@ class UploadJob {
     let verified = false;
     if (result.crc64 !== undefined) {
       if (parseCrc64(result.crc64) !== expected) {
-        throw new IntegrityError(
-          'Whole-object CRC64 after Complete Multipart Upload',
-          expectedText,
-          result.crc64,
-          { requestId: result.requestId, retryable: false },
-        );
+        // The object now exists on COS with bytes that differ from the file: say so, never report success.
+        throw new IntegrityError('Whole-object CRC64 after Complete Multipart Upload', expectedText, result.crc64, {
+          requestId: result.requestId,
+          retryable: false,
+          advice: `the object ${key} on COS may be corrupt; upload the file again or delete the object`,
+        });
       }
       verified = true;
     } else {

@@ -12,6 +12,8 @@ export class SourceFile {
     private readonly handle: fs.FileHandle,
     readonly size: number,
     readonly mtimeMs: number,
+    /** Also compared during the upload: a rewrite that restores mtime (cp -p, rsync -t) cannot restore ctime. */
+    private readonly ctimeMs: number,
   ) {}
 
   static async open(filePath: string): Promise<SourceFile> {
@@ -30,7 +32,7 @@ export class SourceFile {
     } catch (error) {
       throw fileError(filePath, error);
     }
-    return new SourceFile(filePath, handle, stat.size, stat.mtimeMs);
+    return new SourceFile(filePath, handle, stat.size, stat.mtimeMs, stat.ctimeMs);
   }
 
   /** Reads `range` into `buffer` (which must be large enough) and returns the filled slice. */
@@ -60,8 +62,9 @@ export class SourceFile {
     } catch (error) {
       throw fileError(this.path, error);
     }
-    if (stat.size !== this.size || stat.mtimeMs !== this.mtimeMs) {
-      const what = stat.size !== this.size ? `size ${this.size} → ${stat.size} bytes` : 'modification time changed';
+    if (stat.size !== this.size || stat.mtimeMs !== this.mtimeMs || stat.ctimeMs !== this.ctimeMs) {
+      const what =
+        stat.size !== this.size ? `size ${this.size} → ${stat.size} bytes` : stat.mtimeMs !== this.mtimeMs ? 'modification time changed' : 'rewritten or its attributes changed';
       throw new CosError('FILE_CHANGED', `The file changed during the upload (${what}); nothing was completed on COS. Upload it again once it is no longer being written: ${this.path}`);
     }
   }

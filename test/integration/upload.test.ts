@@ -382,6 +382,30 @@ describe('integration: uploadFile against the emulator', function () {
     assert.equal(result.resumedParts, 1);
   });
 
+  it('notices a same-size rewrite whose modification time was put back (cp -p, rsync -t)', async () => {
+    const file = await makeFile(4 * MiB);
+    const { mtime, atime } = await fs.stat(file.path);
+    let rewritten = false;
+    const done: Promise<void>[] = [];
+    await assert.rejects(
+      uploadFile(
+        request(file.path, 'changed/ctime.bin', { concurrency: 1 }, {
+          onEvent: (e) => {
+            if (e.type === 'part' && !rewritten) {
+              rewritten = true;
+              // Same size, other bytes, old mtime: only ctime can tell.
+              done.push(fs.writeFile(file.path, Buffer.alloc(4 * MiB, 1)).then(() => fs.utimes(file.path, atime, mtime)));
+            }
+          },
+        }),
+      ),
+      (e: unknown) => CosError.is(e) && e.code === 'FILE_CHANGED',
+    );
+    await Promise.all(done);
+    assert.equal((await fs.stat(file.path)).mtime.getTime(), mtime.getTime(), 'the mtime really was restored');
+    assert.ok(!emu.log.some((e) => e.key === 'changed/ctime.bin' && e.operation === 'complete'), 'nothing completed');
+  });
+
   it('refuses to resume a file that changed since, and keeps the checkpoint', async () => {
     const file = await makeFile(3 * MiB);
     const key = 'resume/changed.bin';

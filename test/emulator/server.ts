@@ -56,6 +56,12 @@ export interface EmulatorOptions {
   expiredTokenStyle?: ExpiredTokenStyle;
   /** Oldest entries are dropped beyond this; default 200000. */
   maxLogEntries?: number;
+  /**
+   * Running inside a user's editor rather than a test: only requests addressed to a loopback name or
+   * the bucket's COS host are served, so a web page using DNS rebinding cannot reach it (the
+   * /_emulator control routes reveal the credentials).
+   */
+  embedded?: boolean;
 }
 
 export interface UploadSummary {
@@ -245,6 +251,7 @@ class EmulatorServer implements RunningEmulator, ServerEnv {
   private connBuckets = new WeakMap<Socket, TokenBucket>();
   private readonly sleeps = new Set<PendingSleep>();
   private readonly maxLog: number;
+  private readonly embedded: boolean;
   private readonly ownsDataDir: boolean;
   private readonly server: http.Server;
   private listening = false;
@@ -263,6 +270,7 @@ class EmulatorServer implements RunningEmulator, ServerEnv {
     this.latency = opts.latencyMs ?? 0;
     this.connBytesPerSec = opts.connMbps ? (opts.connMbps * 1e6) / 8 : 0;
     this.maxLog = opts.maxLogEntries ?? 200_000;
+    this.embedded = opts.embedded === true;
     this.dataDir = dataDir;
     this.ownsDataDir = ownsDataDir;
     this.store = new Store(dataDir, this.discard);
@@ -455,8 +463,17 @@ class EmulatorServer implements RunningEmulator, ServerEnv {
 
   // ------------------------------------------------------------ request handling
 
+  private isAddressedHere(host: string | undefined): boolean {
+    const name = (host ?? '').replace(/:\d+$/, '').toLowerCase();
+    return ['127.0.0.1', 'localhost', '[::1]'].includes(name) || name === `${this.bucket}.cos.${this.region}.myqcloud.com`;
+  }
+
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     const rawUrl = req.url ?? '/';
+    if (this.embedded && !this.isAddressedHere(req.headers.host)) {
+      res.writeHead(403, { 'content-type': 'text/plain' }).end('This emulator only answers requests addressed to 127.0.0.1 or localhost.');
+      return;
+    }
     if (rawUrl === '/_emulator' || rawUrl.startsWith('/_emulator/')) {
       void handleControlRequest(this, req, res, rawUrl);
       return;

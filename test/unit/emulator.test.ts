@@ -963,3 +963,44 @@ describe('COS emulator', function () {
     });
   });
 });
+
+describe('COS emulator embedded in an editor', function () {
+  this.timeout(10_000);
+
+  it('answers only requests addressed to loopback or the bucket host (no DNS rebinding)', async () => {
+    const emu = await startEmulator({ embedded: true });
+    try {
+      // A DNS-rebinding page reaches 127.0.0.1 with its own host name in the Host header.
+      for (const path of ['/_emulator/info', '/any-key']) {
+        const rebound = await request(`${emu.url}${path}`, { headers: { host: 'attacker.example:80' } });
+        assert.equal(rebound.statusCode, 403);
+        const text = await rebound.body.text();
+        assert.match(text, /only answers requests addressed to 127\.0\.0\.1/);
+        assert.doesNotMatch(text, new RegExp(emu.credentials.secretKey));
+      }
+      const info = await request(`${emu.url}/_emulator/info`);
+      await info.body.dump();
+      assert.equal(info.statusCode, 200, 'the editor itself still reaches the control routes on loopback');
+      // Unsigned, a loopback request is refused too, but by the COS routes (signature check), with a request id.
+      const local = await request(`${emu.url}/any-key`);
+      assert.match(await local.body.text(), /<Error>/);
+      assert.ok(local.headers['x-cos-request-id'], 'a loopback request reaches the COS routes');
+      const bucketHost = await request(`${emu.url}/any-key`, { headers: { host: `${emu.bucket}.cos.${emu.region}.myqcloud.com` } });
+      await bucketHost.body.dump();
+      assert.ok(bucketHost.headers['x-cos-request-id'], 'the bucket host is accepted');
+    } finally {
+      await emu.close();
+    }
+  });
+
+  it('keeps the control routes for tests when not embedded', async () => {
+    const emu = await startEmulator();
+    try {
+      const info = await request(`${emu.url}/_emulator/info`);
+      await info.body.dump();
+      assert.equal(info.statusCode, 200);
+    } finally {
+      await emu.close();
+    }
+  });
+});

@@ -40,6 +40,9 @@ const entries = [
   { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   // Loaded by src/core/hashPool.ts from the bundle's own folder.
   { entryPoints: ['src/core/hashWorker.ts'], outfile: 'dist/hashWorker.js' },
+  // The local COS emulator, for the extension's "Local emulator" endpoint: its own bundle, loaded
+  // by src/extension/emulatorEndpoint.ts only when a user picks it (the CLI bundles it in cli.js).
+  { entryPoints: ['test/emulator/index.ts'], outfile: 'dist/emulator.js' },
 ];
 
 async function main() {

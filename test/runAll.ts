@@ -7,6 +7,7 @@
  *   unit         mocha over out/test/unit/**\/*.test.js in plain Node
  *   integration  mocha over out/test/integration/**\/*.test.js (core and CLI against the emulator)
  *   host         the extension-host suite and the UI tests in code-server (test/host/runCodeServer.ts)
+ *   vsix         `npm run package`, then UI tests against that .vsix installed into code-server (test/host/runVsix.ts)
  *
  * Run a subset:  npm test -- --only unit,integration     (or COS_TEST_ONLY=unit,integration npm test)
  * `pretest` builds and compiles first; once compiled, `node out/test/runAll.js --only unit` skips that.
@@ -18,7 +19,7 @@ import * as path from 'node:path';
 import { emptyLevelResult, levelFailure, readLevelResult, RESULT_FILE_ENV, type LevelResult, type TestFailure } from './levelResult';
 import { findRepoRoot } from './repoRoot';
 
-const LEVEL_NAMES = ['unit', 'integration', 'host'] as const;
+const LEVEL_NAMES = ['unit', 'integration', 'host', 'vsix'] as const;
 type LevelName = (typeof LEVEL_NAMES)[number];
 
 interface Level {
@@ -61,6 +62,12 @@ function levels(repo: string): Level[] {
       title: 'extension host (code-server + Chromium)',
       args: [path.join(repo, 'out/test/host/runCodeServer.js')],
       timeoutMs: 25 * MINUTE,
+    },
+    {
+      name: 'vsix',
+      title: 'packaged extension (.vsix installed into code-server)',
+      args: [path.join(repo, 'out/test/host/runVsix.js')],
+      timeoutMs: 15 * MINUTE,
     },
   ];
 }

@@ -2,13 +2,15 @@ import { createHash } from 'node:crypto';
 import { CosClient, type Logger } from '../core';
 import type { BucketProfile, ProfileSecrets, ProfileStore } from './profileStore';
 import { targetOf } from './profileStore';
+import { readTransport } from './proxySettings';
 
 /**
  * A client for the short calls outside an upload (Head Object, presigned URLs, Test Connection,
- * Abort). Close it when done: it holds a connection pool.
+ * Abort, incomplete uploads), through VS Code's proxy settings. Close it when done: it holds a
+ * connection pool.
  */
 export function clientFor(profiles: ProfileStore, profile: BucketProfile, logger?: Logger): CosClient {
-  return new CosClient({ target: targetOf(profile), credentials: profiles.credentialSource(profile.id), logger, maxConnections: 4 });
+  return new CosClient({ target: targetOf(profile), credentials: profiles.credentialSource(profile.id), logger, maxConnections: 4, transport: readTransport() });
 }
 
 /** Runs `fn` with a client for `profile` and closes the client afterwards. */

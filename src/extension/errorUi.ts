@@ -1,9 +1,9 @@
 import * as vscode from 'vscode';
-import { CosError } from '../core';
+import { CosError, isLoopbackHost } from '../core';
 import { settingForOption } from './settings';
 
 /** What a button under an error message does; the caller supplies retry and start-over. */
-export type ErrorAction = 'showLog' | 'retry' | 'startOver' | 'editProfile' | 'openSettings';
+export type ErrorAction = 'showLog' | 'retry' | 'startOver' | 'discard' | 'editProfile' | 'openSettings';
 
 export interface ErrorContext {
   /** The workspace-relative path of the file being uploaded, if any; named first in the message. */
@@ -74,8 +74,8 @@ export function describeFailure(error: unknown, ctx: ErrorContext): ErrorReport 
       };
     case 'FILE_CHANGED':
       return {
-        message: `${what} ${vscode.l10n.t('The file changed while it was being uploaded. Save it (or wait for whatever writes it to finish), then start over.')}`,
-        actions: ['startOver', 'showLog'],
+        message: `${what} ${vscode.l10n.t('The file changed while it was being uploaded or since it was interrupted, so its parts on COS no longer match it. Start over to upload it as it is now (the old upload is aborted), or discard the upload.')}`,
+        actions: ['startOver', 'discard', 'showLog'],
       };
     case 'FILE_NOT_FOUND':
       return { message: `${what} ${vscode.l10n.t('The file does not exist any more.')}`, actions: ['showLog'] };
@@ -106,6 +106,13 @@ export function describeFailure(error: unknown, ctx: ErrorContext): ErrorReport 
         actions: ['retry', 'showLog'],
       };
     case 'INVALID_ARGUMENT': {
+      if (f.field === 'endpoint' && isInsecureRemote(ctx.endpoint)) {
+        return {
+          message: `${what} ${vscode.l10n.t('Bucket profile {0} uses plain http:// to a remote host, so files and signatures would travel unencrypted. Use an https:// endpoint, or turn on the setting cosUpload.allowInsecureHttp if you accept the risk.', profile)}`,
+          actions: ['editProfile', 'openSettings', 'showLog'],
+          setting: 'cosUpload.allowInsecureHttp',
+        };
+      }
       const setting = f.field ? settingForOption(f.field) : undefined;
       return {
         message: `${what} ${vscode.l10n.t('A setting or profile value is not valid: {0}', error.message)}`,
@@ -132,6 +139,8 @@ export function describeFailure(error: unknown, ctx: ErrorContext): ErrorReport 
 export interface ErrorHandlers {
   retry?(): void;
   startOver?(): void;
+  /** Abort the upload on COS and delete its checkpoint. */
+  discard?(): void;
   /** The profile to open in Edit Bucket Profile. */
   profileName?: string;
 }
@@ -146,11 +155,16 @@ export async function showFailure(error: unknown, ctx: ErrorContext, handlers: E
     showLog: vscode.l10n.t('Show Log'),
     retry: vscode.l10n.t('Retry'),
     startOver: vscode.l10n.t('Start Over'),
+    discard: vscode.l10n.t('Discard'),
     editProfile: vscode.l10n.t('Edit Profile'),
     openSettings: vscode.l10n.t('Open Settings'),
   };
   const available = report.actions.filter(
-    (a) => (a !== 'retry' || handlers.retry) && (a !== 'startOver' || handlers.startOver) && (a !== 'editProfile' || handlers.profileName),
+    (a) =>
+      (a !== 'retry' || handlers.retry) &&
+      (a !== 'startOver' || handlers.startOver) &&
+      (a !== 'discard' || handlers.discard) &&
+      (a !== 'editProfile' || handlers.profileName),
   );
   const picked = await vscode.window.showErrorMessage(report.message, ...available.map((a) => labels[a]));
   const action = available.find((a) => labels[a] === picked);
@@ -164,11 +178,25 @@ export async function showFailure(error: unknown, ctx: ErrorContext, handlers: E
     case 'startOver':
       handlers.startOver?.();
       break;
+    case 'discard':
+      handlers.discard?.();
+      break;
     case 'editProfile':
       await vscode.commands.executeCommand('cosUpload.editProfile', handlers.profileName);
       break;
     case 'openSettings':
       await vscode.commands.executeCommand('workbench.action.openSettings', report.setting ?? 'cosUpload');
       break;
+  }
+}
+
+/** An http:// endpoint off this machine, which the core refuses unless cosUpload.allowInsecureHttp is on. */
+function isInsecureRemote(endpoint: string | undefined): boolean {
+  if (!endpoint) return false;
+  try {
+    const url = new URL(endpoint);
+    return url.protocol === 'http:' && !isLoopbackHost(url.hostname);
+  } catch {
+    return false;
   }
 }

@@ -122,6 +122,18 @@ export class ProfileStore implements vscode.Disposable {
     return record;
   }
 
+  /** Writes only secrets (fresh temporary credentials) of an existing profile; same rules as {@link save}. */
+  async updateSecrets(id: string, secrets: SecretsUpdate): Promise<void> {
+    if (!this.list().some((p) => p.id === id)) throw new ConfigError('profile', `No bucket profile has this id: ${id}`);
+    for (const field of SECRET_FIELDS) {
+      const value = secrets[field];
+      if (value === undefined) continue;
+      if (value === '') await this.secrets.delete(secretStorageKey(id, field));
+      else await this.secrets.store(secretStorageKey(id, field), value);
+    }
+    this.changed.fire();
+  }
+
   async remove(id: string): Promise<void> {
     for (const field of SECRET_FIELDS) await this.secrets.delete(secretStorageKey(id, field));
     await this.state.update(

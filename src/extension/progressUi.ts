@@ -39,6 +39,9 @@ export function progressMessage(s: UploadSnapshot): string {
   if (s.bytesPerSecond !== undefined && s.bytesPerSecond > 0) parts.push(formatRate(s.bytesPerSecond));
   if (s.secondsLeft !== undefined && s.partsDone < s.partCount) parts.push(formatTimeLeft(s.secondsLeft));
   if (s.resumedParts > 0) parts.push(vscode.l10n.t('resumed with {0} parts already on COS', s.resumedParts));
+  if (s.restarted) {
+    parts.push(s.restarted.serverForgot ? vscode.l10n.t('started over: COS no longer knew the interrupted upload') : vscode.l10n.t('started over: the file changed'));
+  }
   return parts.join(' · ');
 }
 

@@ -5,29 +5,29 @@ import { workspaceRelativePath } from './keyNaming';
 import type { UploadLog } from './log';
 import type { ProfileStore } from './profileStore';
 import { targetOf } from './profileStore';
-import type { UploadManager } from './uploadManager';
+import type { UploadManager, UploadSnapshot } from './uploadManager';
 
 /**
  * Lists the uploads an earlier session left unfinished (their checkpoints) as paused, so Show
- * Uploads can resume or discard them. A checkpoint belongs to the profile whose bucket target
- * gives the same checkpoint id; checkpoints of removed profiles are left alone.
+ * Uploads can resume or discard them, and returns them. A checkpoint belongs to the profile whose
+ * bucket target gives the same checkpoint id; checkpoints of removed profiles are left alone.
  */
-export async function restorePausedUploads(manager: UploadManager, profiles: ProfileStore, checkpoints: CheckpointStore, log: UploadLog): Promise<number> {
+export async function restorePausedUploads(manager: UploadManager, profiles: ProfileStore, checkpoints: CheckpointStore, log: UploadLog): Promise<UploadSnapshot[]> {
   let listed: Awaited<ReturnType<CheckpointStore['list']>>;
   try {
     listed = await checkpoints.list();
   } catch (error) {
     log.warn(`could not list checkpoints: ${describeError(error)}`);
-    return 0;
+    return [];
   }
-  let restored = 0;
+  const restored: UploadSnapshot[] = [];
   for (const { id, checkpoint } of listed) {
     const profile = profiles.list().find((p) => checkpointId(targetOf(p), checkpoint.key, checkpoint.filePath) === id);
     if (!profile) {
       log.debug(`checkpoint ${id} (bucket=${checkpoint.bucket} key=${checkpoint.key}) matches no bucket profile; not listed`);
       continue;
     }
-    manager.restore(
+    const snapshot = manager.restore(
       {
         filePath: checkpoint.filePath,
         displayPath: workspaceRelativePath(vscode.Uri.file(checkpoint.filePath)),
@@ -44,8 +44,9 @@ export async function restorePausedUploads(manager: UploadManager, profiles: Pro
         partCount: checkpoint.partCount,
       },
     );
-    restored++;
+    // Already running or queued in this window (a second restore): nothing to offer.
+    if (snapshot.state === 'paused' || snapshot.state === 'failed') restored.push(snapshot);
   }
-  if (restored > 0) log.info(`restored ${restored} unfinished upload(s) from checkpoints; resume or discard them with COS: Show Uploads`);
+  if (restored.length > 0) log.info(`restored ${restored.length} unfinished upload(s) from checkpoints; resume or discard them with COS: Show Uploads`);
   return restored;
 }

@@ -1,8 +1,14 @@
 import type * as vscode from 'vscode';
+import type { CheckpointStore, TransportOptions } from '../core';
 import type { UploadLog } from './log';
 import type { BucketProfile, ProfileSecrets, ProfileStore } from './profileStore';
+import { setPromptHooks, type PromptHooks } from './prompts';
+import { readTransport } from './proxySettings';
+import { restoreAndOfferResume, type StartupReport } from './resumeOnStartup';
+import { readSettings } from './settings';
 import type { StatusBarSnapshot, UploadStatusBar } from './statusBar';
-import type { UploadChange, UploadManager, UploadSnapshot } from './uploadManager';
+import { CoreUploadBackend } from './uploadBackend';
+import { UploadManager, type UploadChange, type UploadSnapshot } from './uploadManager';
 
 /**
  * What activate() returns outside production, for the extension-host tests: read-only views of
@@ -31,6 +37,22 @@ export interface CosUploadTestApi {
     globalStorageDir: string;
     checkpointDir: string;
   };
+  /** Answers the resume, recovery and credential prompts instead of the user; undefined removes the hooks. */
+  prompts: {
+    set(hooks: PromptHooks | undefined): void;
+  };
+  /**
+   * Runs what activate() runs for uploads left by an earlier session (restore checkpoints, offer
+   * to resume, resume) on a fresh upload manager over the same checkpoint store, as a window
+   * reload would; resolves once the resumed uploads have ended, and then disposes that manager.
+   */
+  startup: {
+    simulate(): Promise<StartupReport>;
+  };
+  /** The transport options uploads and other requests get now (from http.proxy and friends). */
+  transport: {
+    current(): TransportOptions;
+  };
 }
 
 export function createTestApi(parts: {
@@ -40,8 +62,23 @@ export function createTestApi(parts: {
   log: UploadLog;
   statusBar: UploadStatusBar;
   checkpointDir: string;
+  checkpoints: CheckpointStore;
 }): CosUploadTestApi {
-  const { context, manager, profiles, log, statusBar, checkpointDir } = parts;
+  const { context, manager, profiles, log, statusBar, checkpointDir, checkpoints } = parts;
+  const simulateStartup = async (): Promise<StartupReport> => {
+    const backend = new CoreUploadBackend({ profiles, checkpoints, log, settings: readSettings });
+    const fresh = new UploadManager(backend, {
+      maxConcurrentUploads: () => readSettings().maxConcurrentUploads,
+      onCancel: () => readSettings().onCancel,
+      logger: log,
+    });
+    try {
+      return await restoreAndOfferResume({ manager: fresh, profiles, log, settings: readSettings, checkpoints });
+    } finally {
+      await fresh.shutdown();
+      fresh.dispose();
+    }
+  };
   return {
     uploads: { list: () => manager.list(), onDidChange: manager.onDidChange },
     profiles: { list: () => profiles.list(), hasSecret: (id, field) => profiles.hasSecret(id, field) },
@@ -53,5 +90,8 @@ export function createTestApi(parts: {
       globalStorageDir: context.globalStorageUri.fsPath,
       checkpointDir,
     },
+    prompts: { set: (hooks) => setPromptHooks(hooks) },
+    startup: { simulate: simulateStartup },
+    transport: { current: () => readTransport() },
   };
 }

@@ -1,9 +1,11 @@
 import * as vscode from 'vscode';
 import type { CheckpointStore, UploadEvent, UploadOptions, UploadResult } from '../core';
 import { checkpointId, ConfigError, CosClient, CosError, resolveUploadOptions, uploadFile } from '../core';
+import { CredentialRenewer } from './credentialPrompt';
 import type { UploadLog } from './log';
 import type { BucketProfile, ProfileSecrets, ProfileStore } from './profileStore';
 import { sseOf, targetOf } from './profileStore';
+import { readTransport } from './proxySettings';
 import type { ExtensionSettings } from './settings';
 import type { UploadBackend, UploadJob } from './uploadManager';
 import { completeLine, failureLine, type LineContext, otherEventLine, partLine, retryLine, startLine } from './uploadLogLines';
@@ -15,6 +17,8 @@ export interface BackendDeps {
   settings(scope?: vscode.Uri): ExtensionSettings;
   /** The core's uploadFile; replaceable in tests. */
   upload?: typeof uploadFile;
+  /** Renews expired temporary credentials (one per extension, so one question per profile). */
+  renewer?: CredentialRenewer;
 }
 
 /** Bounds an Abort Multipart Upload so discarding never hangs the UI. */
@@ -22,7 +26,11 @@ const DISCARD_TIMEOUT_MS = 15_000;
 
 /** Runs an {@link UploadJob} through the core with the profile's credentials and the user's settings, and logs it. */
 export class CoreUploadBackend implements UploadBackend {
-  constructor(private readonly deps: BackendDeps) {}
+  private readonly renewer: CredentialRenewer;
+
+  constructor(private readonly deps: BackendDeps) {
+    this.renewer = deps.renewer ?? new CredentialRenewer(deps.profiles, deps.log);
+  }
 
   async run(job: UploadJob, signal: AbortSignal, onEvent: (event: UploadEvent) => void): Promise<UploadResult> {
     const { profile, secrets } = await this.profileFor(job);
@@ -41,7 +49,8 @@ export class CoreUploadBackend implements UploadBackend {
         filePath: job.filePath,
         key: job.key,
         target: targetOf(profile),
-        credentials: this.deps.profiles.credentialSource(profile.id, (fresh) => this.maskSecrets(fresh)),
+        // Expired temporary credentials pause the upload until renewed; finished parts stay on COS.
+        credentials: this.renewer.sourceFor(profile, secrets),
         options,
         checkpoints: this.deps.checkpoints,
         // Cancel and pause both keep the upload; the manager aborts it on COS when the user asked to.
@@ -49,6 +58,7 @@ export class CoreUploadBackend implements UploadBackend {
         ...(job.restartIfChanged ? { onFileChanged: 'restart' as const } : {}),
         signal,
         logger: log,
+        transport: readTransport(),
         onEvent: (event) => {
           this.logEvent(ctx, event);
           onEvent(event);
@@ -69,7 +79,7 @@ export class CoreUploadBackend implements UploadBackend {
     const checkpoint = await this.deps.checkpoints.load(id).catch(() => undefined);
     const toAbort = checkpoint?.uploadId ?? uploadId;
     if (toAbort) {
-      const client = new CosClient({ target, credentials: this.deps.profiles.credentialSource(profile.id), logger: this.deps.log });
+      const client = new CosClient({ target, credentials: this.deps.profiles.credentialSource(profile.id), logger: this.deps.log, transport: readTransport() });
       try {
         const timeout = AbortSignal.timeout(DISCARD_TIMEOUT_MS);
         await client.abortMultipartUpload(job.key, toAbort, signal ? AbortSignal.any([signal, timeout]) : timeout);

@@ -63,7 +63,7 @@ export function otherEventLine(ctx: LineContext, e: UploadEvent): string | undef
     default: {
       const restarted = e as { type: string; reason?: string; previousUploadId?: string };
       if (restarted.type === 'restarted') {
-        return `restart file=${ctx.file} previousUploadId=${restarted.previousUploadId ?? '-'}: ${restarted.reason ?? 'starting over'}`;
+        return `restart file=${ctx.file} key=${ctx.key} previousUploadId=${restarted.previousUploadId ?? '-'}: ${restarted.reason ?? 'starting over'}; the file is uploaded again from the start`;
       }
       return undefined;
     }

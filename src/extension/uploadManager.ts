@@ -35,6 +35,15 @@ export interface UploadSnapshot {
   uploadId?: string;
   result?: UploadResult;
   error?: { code: string; message: string };
+  /** This run could not continue its checkpoint and began a new multipart upload (NoSuchUpload, or a changed file). */
+  restarted?: UploadRestart;
+}
+
+export interface UploadRestart {
+  reason: string;
+  previousUploadId: string;
+  /** COS no longer knew the interrupted upload (aborted, or expired by a lifecycle rule). */
+  serverForgot: boolean;
 }
 
 /**
@@ -47,6 +56,7 @@ export interface UploadOutcome {
   status: 'completed' | 'paused' | 'cancelled' | 'failed';
   result?: UploadResult;
   error?: unknown;
+  restarted?: UploadRestart;
 }
 
 export interface UploadHandle {
@@ -166,6 +176,7 @@ export class UploadManager implements vscode.Disposable {
     entry.state = 'queued';
     if (options.restartIfChanged) entry.job = { ...entry.job, restartIfChanged: true };
     entry.error = undefined;
+    entry.restarted = undefined;
     entry.stopReason = undefined;
     entry.speed.reset();
     const handle = this.arm(entry);
@@ -278,6 +289,15 @@ export class UploadManager implements vscode.Disposable {
 
   private async onFailure(entry: Entry, error: unknown): Promise<void> {
     const aborted = CosError.is(error) && error.code === 'ABORTED' && entry.stopReason !== undefined;
+    if (CosError.is(error) && error.code === 'CREDENTIALS_EXPIRED') {
+      // Nobody entered new temporary credentials: the parts stay on COS, so this is a pause, not a failure.
+      entry.error = { code: error.code, message: error.message };
+      this.logger.info(
+        `paused file=${entry.job.displayPath} key=${entry.job.key} uploadId=${entry.uploadId ?? '-'} parts=${entry.partsDone}/${entry.partCount}: the temporary credentials expired; resume after entering new ones`,
+      );
+      this.settle(entry, 'paused', { status: 'paused', error });
+      return;
+    }
     if (!aborted) {
       entry.error = { code: CosError.is(error) ? error.code : 'INTERNAL', message: error instanceof Error ? error.message : String(error) };
       this.settle(entry, 'failed', { status: 'failed', error });
@@ -322,7 +342,7 @@ export class UploadManager implements vscode.Disposable {
     // Finished uploads leave the list; paused and failed ones stay to be resumed or discarded.
     if (state === 'completed' || state === 'cancelled') this.entries.delete(entry.id);
     this.emit(entry, true);
-    const outcome: UploadOutcome = { id: entry.id, job: { ...entry.job }, ...result };
+    const outcome: UploadOutcome = { id: entry.id, job: { ...entry.job }, ...result, ...(entry.restarted ? { restarted: { ...entry.restarted } } : {}) };
     resolve?.(outcome);
     this.pump();
     return outcome;
@@ -349,6 +369,10 @@ export class UploadManager implements vscode.Disposable {
         break;
       case 'complete':
         entry.uploadId = event.uploadId ?? entry.uploadId;
+        break;
+      case 'restarted':
+        // The backend logs it; the UI says it in the notification and the closing message.
+        entry.restarted = { reason: event.reason, previousUploadId: event.previousUploadId, serverForgot: /NoSuchUpload/i.test(event.reason) };
         break;
       default:
         return;
@@ -383,5 +407,6 @@ function snapshotOf(entry: Entry): UploadSnapshot {
   if (entry.uploadId !== undefined) snapshot.uploadId = entry.uploadId;
   if (entry.result !== undefined) snapshot.result = entry.result;
   if (entry.error !== undefined) snapshot.error = { ...entry.error };
+  if (entry.restarted !== undefined) snapshot.restarted = { ...entry.restarted };
   return snapshot;
 }

@@ -1,12 +1,14 @@
 import * as vscode from 'vscode';
 import { CosError, describeError, formatBytes } from '../core';
 import { withClient } from './clients';
+import { inputCredentials } from './credentialPrompt';
 import { showFailure } from './errorUi';
 import type { UploadLog } from './log';
 import type { ProfileStore } from './profileStore';
 import { followInNotification } from './progressUi';
+import { ask } from './prompts';
 import type { ExtensionSettings } from './settings';
-import type { UploadHandle, UploadManager, UploadOutcome } from './uploadManager';
+import type { UploadHandle, UploadManager, UploadOutcome, UploadRestart } from './uploadManager';
 
 export interface UploadUiDeps {
   manager: UploadManager;
@@ -32,7 +34,7 @@ export async function trackUpload(deps: UploadUiDeps, handle: UploadHandle): Pro
       void showUploadFailure(deps, outcome);
       break;
     case 'paused':
-      void showPaused(deps, outcome);
+      void showPausedUpload(deps, outcome);
       break;
     case 'cancelled':
       break;
@@ -51,6 +53,7 @@ export function showUploadFailure(deps: UploadUiDeps, outcome: UploadOutcome): P
     {
       ...(resumable && !fileChanged ? { retry: () => void trackUpload(deps, deps.manager.resume(outcome.id)) } : {}),
       ...(resumable && fileChanged ? { startOver: () => void trackUpload(deps, deps.manager.resume(outcome.id, { restartIfChanged: true })) } : {}),
+      ...(resumable && fileChanged ? { discard: () => void discardUpload(deps, outcome.id) } : {}),
       ...(profile ? { profileName: profile.name } : {}),
     },
   );
@@ -60,7 +63,8 @@ async function showSucceeded(deps: UploadUiDeps, outcome: UploadOutcome): Promis
   const { job, result } = outcome;
   if (!result) return;
   const verdict = result.crc64Verified ? vscode.l10n.t('CRC64 verified') : vscode.l10n.t('each part verified');
-  const message = vscode.l10n.t('Uploaded {0} to {1} ({2}): {3}', formatBytes(result.bytes), job.bucket, verdict, job.key);
+  const uploaded = vscode.l10n.t('Uploaded {0} to {1} ({2}): {3}', formatBytes(result.bytes), job.bucket, verdict, job.key);
+  const message = outcome.restarted ? `${restartNote(outcome.restarted)} ${uploaded}` : uploaded;
   const copyUrl = vscode.l10n.t('Copy URL');
   const copyPresigned = vscode.l10n.t('Copy Presigned URL');
   const showLog = vscode.l10n.t('Show Log');
@@ -92,7 +96,28 @@ async function showSucceeded(deps: UploadUiDeps, outcome: UploadOutcome): Promis
   }
 }
 
-async function showPaused(deps: UploadUiDeps, outcome: UploadOutcome): Promise<void> {
+/** Says why an upload began again from the start instead of resuming. */
+export function restartNote(restarted: UploadRestart): string {
+  return restarted.serverForgot
+    ? vscode.l10n.t('COS no longer knew the interrupted upload (it was aborted or expired), so the file was uploaded again from the start.')
+    : vscode.l10n.t('The file had changed, so the old upload was aborted and the file was uploaded again from the start.');
+}
+
+/** Aborts the upload on COS and deletes its checkpoint; says so if that fails (it then stays listed). */
+export async function discardUpload(deps: UploadUiDeps, id: string): Promise<UploadOutcome | undefined> {
+  const outcome = await deps.manager.cancel(id);
+  if (outcome?.status === 'failed') {
+    void vscode.window.showErrorMessage(vscode.l10n.t('The upload could not be aborted on COS; it stays listed so you can try again: {0}', describeError(outcome.error)));
+  }
+  return outcome;
+}
+
+/** How a paused run ended, and how to resume it (expired credentials get their own message). */
+export async function showPausedUpload(deps: UploadUiDeps, outcome: UploadOutcome): Promise<void> {
+  if (CosError.is(outcome.error) && outcome.error.code === 'CREDENTIALS_EXPIRED') {
+    await showCredentialsPaused(deps, outcome);
+    return;
+  }
   const resume = vscode.l10n.t('Resume');
   const showUploads = vscode.l10n.t('Show Uploads');
   const picked = await vscode.window.showInformationMessage(
@@ -105,4 +130,28 @@ async function showPaused(deps: UploadUiDeps, outcome: UploadOutcome): Promise<v
   } else if (picked === showUploads) {
     await vscode.commands.executeCommand('cosUpload.showUploads');
   }
+}
+
+/** Nobody entered new temporary credentials: offer to enter them now and resume. */
+async function showCredentialsPaused(deps: UploadUiDeps, outcome: UploadOutcome): Promise<void> {
+  const enter = vscode.l10n.t('Enter New Credentials');
+  const showUploads = vscode.l10n.t('Show Uploads');
+  const picked = await ask(
+    'warning',
+    vscode.l10n.t('Upload paused because the temporary credentials of bucket profile {0} expired; the parts sent so far stay on COS. Enter new credentials to resume: {1}', outcome.job.profileName, outcome.job.displayPath),
+    {},
+    enter,
+    showUploads,
+  );
+  if (picked === showUploads) {
+    await vscode.commands.executeCommand('cosUpload.showUploads');
+    return;
+  }
+  const profile = deps.profiles.find(outcome.job.profileId);
+  if (picked !== enter || !profile) return;
+  const fresh = await inputCredentials(profile);
+  if (!fresh) return;
+  for (const value of [fresh.secretId, fresh.secretKey, fresh.sessionToken]) deps.log.addSecret(value);
+  await deps.profiles.updateSecrets(profile.id, { secretId: fresh.secretId, secretKey: fresh.secretKey, sessionToken: fresh.sessionToken ?? '' });
+  if (deps.manager.get(outcome.id)?.state === 'paused') await trackUpload(deps, deps.manager.resume(outcome.id));
 }

@@ -35,6 +35,10 @@ export interface HostRunOptions {
   suiteEntry?: string;
   /** Folder of compiled *.ui.js tests; undefined skips the UI tests. */
   uiTestsDir?: string;
+  /** Which UI test files (e.g. `upload.ui.js`) to run; default all. */
+  uiTestFilter?: (file: string) => boolean;
+  /** Subfolder of test-artifacts/ for this run's logs and screenshots (emptied first); default `host`. */
+  artifactsName?: string;
   /** For the tests themselves, once code-server is installed. */
   timeoutMs: number;
   keepTemp: boolean;
@@ -151,7 +155,7 @@ export async function runHostTests(options: HostRunOptions, signal?: AbortSignal
     report();
   };
   // Only this run's logs and failure screenshots, not a stale one from an earlier run.
-  const artifacts = path.join(artifactsDir(options.repo), 'host');
+  const artifacts = path.join(artifactsDir(options.repo), options.artifactsName ?? 'host');
   fs.rmSync(artifacts, { recursive: true, force: true });
   fs.mkdirSync(artifacts, { recursive: true });
   const cleanups: Array<{ what: string; run: () => Promise<void> | void }> = [];
@@ -180,17 +184,20 @@ export async function runHostTests(options: HostRunOptions, signal?: AbortSignal
     // VS Code runs extensionTestsPath only in extension-development mode.
     let suiteDevelopmentPath: string;
     let uiDevelopmentPath: string | undefined;
+    const env = { ...fixture.env };
     if (options.extension.kind === 'vsix') {
       phase = `installing ${options.extension.file}`;
       installVsix(install, stateDir, options.extension.file);
       suiteDevelopmentPath = writeHarnessExtension(tempRoot);
+      // An installed extension runs in production mode: this lets it hand the suite its test API.
+      env.COS_UPLOADER_TEST_API = '1';
     } else {
       suiteDevelopmentPath = uiDevelopmentPath = options.extension.path;
     }
 
     phase = 'starting code-server';
     const server = await abortable(
-      startCodeServer({ install, stateDir, workspaceDir: fixture.workspaceDir, env: fixture.env, logFile: path.join(artifacts, 'code-server.log'), signal: stop }),
+      startCodeServer({ install, stateDir, workspaceDir: fixture.workspaceDir, env, logFile: path.join(artifacts, 'code-server.log'), signal: stop }),
       stop,
     );
     cleanups.push({ what: 'code-server', run: () => server.stop() });
@@ -219,7 +226,7 @@ export async function runHostTests(options: HostRunOptions, signal?: AbortSignal
     }
 
     if (options.uiTestsDir) {
-      const tests = loadUiTests(options.uiTestsDir);
+      const tests = loadUiTests(options.uiTestsDir).filter(({ file }) => options.uiTestFilter?.(file) ?? true);
       if (tests.length === 0) fail('UI tests: none found', `No *.ui.js module in ${options.uiTestsDir}.`);
       const url = workbenchUrl(server, fixture.workspaceDir, { extensionDevelopmentPath: uiDevelopmentPath });
       for (const { file, test, error } of tests) {

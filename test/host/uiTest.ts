@@ -50,15 +50,31 @@ export function loadUiTests(dir: string): Array<{ file: string; test?: UiTest; e
     });
 }
 
-/** Runs a command from the command palette by its title, e.g. "Developer: Show Running Extensions". */
+/** How long one palette opening waits for the command's row before it closes and tries again. */
+const PALETTE_ATTEMPT_MS = 5_000;
+
+/**
+ * Runs a command from the command palette by its title, e.g. "Developer: Show Running Extensions".
+ * Right after a page load the extension's commands may not be registered yet, and an open palette
+ * does not pick them up later: so it closes the palette and opens it again until the row shows.
+ */
 export async function runCommand(page: Page, title: string, timeoutMs = 30_000): Promise<void> {
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible', timeout: timeoutMs });
-  await input.fill(`>${title}`);
-  // Click the matching row rather than press Enter: Enter takes whichever row is first.
-  const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first();
-  await row.click({ timeout: timeoutMs });
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible', timeout: Math.max(1_000, deadline - Date.now()) });
+    await input.fill(`>${title}`);
+    // Click the matching row rather than press Enter: Enter takes whichever row is first.
+    const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first();
+    try {
+      await row.click({ timeout: Math.max(1_000, Math.min(PALETTE_ATTEMPT_MS, deadline - Date.now())) });
+      return;
+    } catch (error) {
+      if (Date.now() >= deadline) throw error;
+      await page.keyboard.press('Escape');
+    }
+  }
 }
 
 /** Texts of the notification toasts now shown. */

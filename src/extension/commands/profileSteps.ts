@@ -116,7 +116,13 @@ export async function askEndpoint(step: StepTitle, bucket: string, region: strin
       if (problem) return problem;
       const url = new URL(v.trim());
       if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
-        return { message: vscode.l10n.t('Plain http sends your files unencrypted over the network; use https unless this is a trusted local server.'), severity: vscode.InputBoxValidationSeverity.Warning };
+        const allowed = vscode.workspace.getConfiguration('cosUpload').get<boolean>('allowInsecureHttp') === true;
+        return {
+          message: allowed
+            ? vscode.l10n.t('Plain http sends your files unencrypted over the network; use https unless this is a trusted local server.')
+            : vscode.l10n.t('Plain http sends your files unencrypted over the network, so uploads to it are refused unless the setting cosUpload.allowInsecureHttp is on; use https unless this is a trusted local server.'),
+          severity: vscode.InputBoxValidationSeverity.Warning,
+        };
       }
       return undefined;
     },

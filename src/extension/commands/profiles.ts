@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { ConfigError, validateBucket, validateEndpoint, validateRegion } from '../../core';
+import { addEmulatorProfile, askProfileKind, type LocalEmulator } from '../emulatorEndpoint';
 import { prefixProblem } from '../keyNaming';
 import type { BucketProfile, ProfileEncryption, ProfileSecrets, ProfileStore, SecretsUpdate } from '../profileStore';
 import { describeProfile, pickProfile } from './profilePicker';
@@ -39,8 +40,18 @@ export interface ProfileArgs {
 
 type ProfileRecord = Omit<BucketProfile, 'id'> & { id?: string };
 
-/** Add Bucket Profile. With {@link ProfileArgs}, adds (or replaces the same-named profile) without prompts. */
-export async function addProfileCommand(store: ProfileStore, args?: unknown): Promise<BucketProfile | undefined> {
+/**
+ * Add Bucket Profile. With {@link ProfileArgs}, adds (or replaces the same-named profile) without
+ * prompts; with `{ localEmulator: true, name? }`, starts the local emulator and adds its profile.
+ * Interactively, the first question is where files go: COS, or the local emulator.
+ */
+export async function addProfileCommand(store: ProfileStore, args?: unknown, emulator?: LocalEmulator): Promise<BucketProfile | undefined> {
+  if (emulator && isEmulatorArgs(args)) return addEmulatorProfile(emulator, store, args.name);
+  if (emulator && args === undefined) {
+    const kind = await askProfileKind(vscode.l10n.t('Add Bucket Profile'));
+    if (kind === undefined) return undefined;
+    if (kind === 'emulator') return addEmulatorProfile(emulator, store, undefined);
+  }
   if (isProfileArgs(args)) {
     const existing = store.find(args.name);
     return saveChecked(store, { ...recordFromArgs(args), ...(existing ? { id: existing.id } : {}) }, secretsFromArgs(args));
@@ -247,6 +258,11 @@ function validateRecord(record: ProfileRecord): void {
   if (record.storageClass && !STORAGE_CLASSES.includes(record.storageClass)) {
     throw new ConfigError('storageClass', vscode.l10n.t('Unknown storage class: {0}', record.storageClass));
   }
+}
+
+function isEmulatorArgs(value: unknown): value is { localEmulator: true; name?: string } {
+  const v = value as { localEmulator?: unknown; name?: unknown };
+  return typeof v === 'object' && v !== null && v.localEmulator === true && (v.name === undefined || typeof v.name === 'string');
 }
 
 function isProfileArgs(value: unknown): value is ProfileArgs {

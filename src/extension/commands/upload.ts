@@ -3,11 +3,13 @@ import * as vscode from 'vscode';
 import { CosError, describeError } from '../../core';
 import { headHeaders, withClient } from '../clients';
 import { showFailure } from '../errorUi';
+import { expandSelection, type SelectedFile } from '../folderUpload';
 import { defaultObjectKey, objectKeyProblem, workspaceRelativePath } from '../keyNaming';
 import type { BucketProfile } from '../profileStore';
-import { abortSignalFromToken, followAllInNotification } from '../progressUi';
+import { abortSignalFromToken } from '../progressUi';
 import type { UploadJob, UploadOutcome } from '../uploadManager';
-import { showUploadFailure, trackUpload, type UploadUiDeps } from '../uploadUi';
+import { runUploadQueue, showQueueSummary } from '../uploadQueue';
+import { trackUpload, type UploadUiDeps } from '../uploadUi';
 import { pickProfile } from './profilePicker';
 
 /**
@@ -26,11 +28,14 @@ export interface UploadArgs {
   overwrite?: boolean;
 }
 
-/** What the upload commands resolve with: one entry per file, including the skipped ones. */
+/**
+ * What the upload commands resolve with: one entry per file, including the skipped ones (the
+ * object exists, or a cancelled batch never started the file).
+ */
 export type UploadCommandResult = Array<UploadOutcome | { status: 'skipped'; job: UploadJob; reason: string }>;
 
 /** Head Object requests in flight at once when checking a multi-file selection. */
-const HEAD_BATCH = 8;
+const HEAD_CONCURRENCY = 16;
 
 interface Planned {
   uri: vscode.Uri;
@@ -41,8 +46,10 @@ interface Planned {
 
 /**
  * Upload File to COS. From the palette: pick a workspace file (the active editor's first), a
- * profile and the key. From the Explorer: `(clicked, selected)` URIs. With an {@link UploadArgs}
- * object: no prompts except an overwrite question when `overwrite` is unset.
+ * profile and the key. From the Explorer: `(clicked, selected)` URIs, files and folders (listed
+ * recursively, see {@link expandSelection}). With an {@link UploadArgs} object: no prompts except
+ * an overwrite question when `overwrite` is unset. Several files go through one queue with one
+ * notification and a summary at the end.
  * Resolves when every upload has ended (completed, paused, cancelled or failed).
  */
 export async function uploadCommand(deps: UploadUiDeps, first?: unknown, second?: unknown): Promise<UploadCommandResult> {
@@ -54,13 +61,14 @@ export async function uploadCommand(deps: UploadUiDeps, first?: unknown, second?
         ? selectedUris(first, second)
         : await pickWorkspaceFile(deps);
   if (!uris || uris.length === 0) return [];
-  const files = await onlyFiles(uris);
-  if (files.length === 0) return [];
+  const selection = await expandSelection(uris, deps.log);
+  if (!selection || selection.files.length === 0) return [];
+  const files = selection.files;
 
   const profile = args?.profile !== undefined ? findProfile(deps, args.profile) : await pickProfile(deps.profiles, vscode.l10n.t('Upload to which bucket?'));
   if (!profile) return [];
 
-  const planned = await planKeys(deps, profile, files, args);
+  const planned = await planKeys(deps, profile, files, args, selection.hadFolder);
   if (!planned) return [];
   const checked = await checkExisting(deps, profile, planned, args?.overwrite);
   if (!checked) return [];
@@ -68,14 +76,14 @@ export async function uploadCommand(deps: UploadUiDeps, first?: unknown, second?
 
   const skipped = checked.skipped.map((p) => ({ status: 'skipped' as const, job: p.job, reason: 'object exists' }));
   if (checked.upload.length === 0) return skipped;
-  if (checked.upload.length === 1) return [...skipped, await trackUpload(deps, deps.manager.enqueue(checked.upload[0].job))];
+  if (checked.upload.length === 1 && !selection.hadFolder) return [...skipped, await trackUpload(deps, deps.manager.enqueue(checked.upload[0].job))];
 
-  const handles = checked.upload.map((p) => deps.manager.enqueue(p.job));
-  const title = vscode.l10n.t('Uploading {0} files to {1}', handles.length, profile.bucket);
-  const outcomes = await followAllInNotification(deps.manager, handles, checked.upload.map((p) => p.size), title);
-  for (const outcome of outcomes) if (outcome.status === 'failed') void showUploadFailure(deps, outcome);
-  void summarize(deps, outcomes);
-  return [...skipped, ...outcomes];
+  const title = vscode.l10n.t('Uploading {0} files to {1}', checked.upload.length, profile.bucket);
+  const result = await runUploadQueue(deps, checked.upload, title);
+  // The summary is not awaited: a caller (a task, a test) is never held by a message.
+  void showQueueSummary(deps, profile.bucket, result, skipped.length);
+  const notStarted = result.notStarted.map((job) => ({ status: 'skipped' as const, job, reason: 'not started: the batch was cancelled' }));
+  return [...skipped, ...result.outcomes, ...notStarted];
 }
 
 function isUploadArgs(value: unknown): value is UploadArgs {
@@ -99,28 +107,6 @@ function urisFromArgs(args: UploadArgs): vscode.Uri[] {
 function selectedUris(clicked: vscode.Uri, selection: unknown): vscode.Uri[] {
   const all = Array.isArray(selection) ? selection.filter((u): u is vscode.Uri => u instanceof vscode.Uri) : [];
   return all.length > 0 ? all : [clicked];
-}
-
-/** Drops folders (with a message) and refuses files that are not on a local disk. */
-async function onlyFiles(uris: vscode.Uri[]): Promise<Array<{ uri: vscode.Uri; size: number }>> {
-  const files: Array<{ uri: vscode.Uri; size: number }> = [];
-  for (const uri of uris) {
-    if (uri.scheme !== 'file') {
-      void vscode.window.showErrorMessage(vscode.l10n.t('Only files on this machine can be uploaded to COS; this one is in a {0} location: {1}', uri.scheme, uri.toString()));
-      continue;
-    }
-    try {
-      const stat = await vscode.workspace.fs.stat(uri);
-      if (stat.type & vscode.FileType.Directory) {
-        void vscode.window.showWarningMessage(vscode.l10n.t('Folders are not uploaded; select the files inside it: {0}', workspaceRelativePath(uri)));
-        continue;
-      }
-      files.push({ uri, size: stat.size });
-    } catch {
-      void vscode.window.showErrorMessage(vscode.l10n.t('The file does not exist: {0}', uri.fsPath));
-    }
-  }
-  return files;
 }
 
 function findProfile(deps: UploadUiDeps, name: string): BucketProfile | undefined {
@@ -181,19 +167,19 @@ async function findWorkspaceFiles(deps: UploadUiDeps, token: vscode.Cancellation
   return vscode.workspace.findFiles('**/*', exclude, 20_000, token);
 }
 
-/** Default keys; a single interactive file gets an input box to edit its key. */
+/** Default keys; a single file picked on its own gets an input box to edit its key. */
 async function planKeys(
   deps: UploadUiDeps,
   profile: BucketProfile,
-  files: Array<{ uri: vscode.Uri; size: number }>,
+  files: SelectedFile[],
   args: UploadArgs | undefined,
+  fromFolder: boolean,
 ): Promise<Planned[] | undefined> {
-  const planned = files.map(({ uri, size }) => {
-    const displayPath = workspaceRelativePath(uri);
+  const planned = files.map(({ uri, size, displayPath }) => {
     const key = defaultObjectKey(profile.prefix, displayPath);
     return { uri, size, job: { filePath: uri.fsPath, displayPath, key, profileId: profile.id, profileName: profile.name, bucket: profile.bucket } };
   });
-  if (planned.length !== 1) return planned;
+  if (planned.length !== 1 || fromFolder) return planned;
   const job = planned[0].job;
   if (args?.key !== undefined) {
     const problem = objectKeyProblem(args.key);
@@ -229,17 +215,24 @@ async function checkExisting(
   try {
     existing = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Checking {0} for existing objects…', profile.bucket), cancellable: true },
-      async (_progress, token) => {
+      async (progress, token) => {
         const { signal, dispose } = abortSignalFromToken(token);
         try {
           const headers = headHeaders(profile, await deps.profiles.getSecrets(profile.id));
           return await withClient(deps.profiles, profile, deps.log, async (client) => {
-            // A few at a time: a large Explorer selection should not wait on one HEAD after another.
-            const exists: boolean[] = [];
-            for (let i = 0; i < planned.length; i += HEAD_BATCH) {
-              const batch = planned.slice(i, i + HEAD_BATCH);
-              exists.push(...(await Promise.all(batch.map(async (p) => (await client.headObject(p.job.key, signal, headers)) !== undefined))));
-            }
+            // Several at a time: a folder of thousands should not wait on one HEAD after another.
+            const exists = new Array<boolean>(planned.length).fill(false);
+            let next = 0;
+            let checked = 0;
+            const worker = async (): Promise<void> => {
+              while (next < planned.length) {
+                const i = next++;
+                exists[i] = (await client.headObject(planned[i].job.key, signal, headers)) !== undefined;
+                checked++;
+                if (planned.length > 1 && checked % 20 === 0) progress.report({ message: vscode.l10n.t('{0}/{1} files', checked, planned.length) });
+              }
+            };
+            await Promise.all(Array.from({ length: Math.min(HEAD_CONCURRENCY, planned.length) }, worker));
             return planned.filter((_, i) => exists[i]);
           });
         } finally {
@@ -256,28 +249,26 @@ async function checkExisting(
   if (existing.length === 0) return { upload: planned, skipped: [] };
   const fresh = planned.filter((p) => !existing.includes(p));
   if (overwrite === false) return { upload: fresh, skipped: existing };
-  const replace = vscode.l10n.t('Overwrite');
+  if (planned.length === 1) {
+    const replace = vscode.l10n.t('Overwrite');
+    const picked = await vscode.window.showWarningMessage(
+      vscode.l10n.t('An object with this key already exists in {0}. Overwrite it? {1}', profile.bucket, existing[0].job.key),
+      replace,
+    );
+    return picked === replace ? { upload: planned, skipped: [] } : undefined;
+  }
+  // One question for the whole batch; the modal's own Cancel stops it.
+  const replaceAll = vscode.l10n.t('Overwrite All');
   const skip = vscode.l10n.t('Skip Existing');
-  const message =
-    existing.length === 1
-      ? vscode.l10n.t('An object with this key already exists in {0}. Overwrite it? {1}', profile.bucket, existing[0].job.key)
-      : vscode.l10n.t('{0} of these objects already exist in {1}. Overwrite them?', existing.length, profile.bucket);
-  const buttons = existing.length === planned.length ? [replace] : [replace, skip];
-  const picked = await vscode.window.showWarningMessage(message, ...buttons);
-  if (picked === replace) return { upload: planned, skipped: [] };
+  const shown = existing.slice(0, 10).map((p) => p.job.key);
+  const more = existing.length > shown.length ? [vscode.l10n.t('and {0} more', existing.length - shown.length)] : [];
+  const picked = await vscode.window.showWarningMessage(
+    vscode.l10n.t('{0} of the {1} objects already exist in {2}.', existing.length, planned.length, profile.bucket),
+    { modal: true, detail: [...shown, ...more].join('\n') },
+    replaceAll,
+    skip,
+  );
+  if (picked === replaceAll) return { upload: planned, skipped: [] };
   if (picked === skip) return { upload: fresh, skipped: existing };
   return undefined;
-}
-
-async function summarize(deps: UploadUiDeps, outcomes: UploadOutcome[]): Promise<void> {
-  const done = outcomes.filter((o) => o.status === 'completed').length;
-  const paused = outcomes.filter((o) => o.status === 'paused').length;
-  const failed = outcomes.filter((o) => o.status === 'failed').length;
-  if (done === 0 && paused === 0) return;
-  const parts = [vscode.l10n.t('{0} of {1} files uploaded', done, outcomes.length)];
-  if (paused > 0) parts.push(vscode.l10n.t('{0} paused', paused));
-  if (failed > 0) parts.push(vscode.l10n.t('{0} failed', failed));
-  const showLog = vscode.l10n.t('Show Log');
-  const picked = await vscode.window.showInformationMessage(`${parts.join(', ')}.`, showLog);
-  if (picked === showLog) deps.log.show();
 }

@@ -156,7 +156,7 @@ describe('error messages', () => {
 
     const changed = describeFailure(new CosError('FILE_CHANGED', 'x'), ctx);
     assert.match(changed.message, /changed while it was being uploaded/);
-    assert.deepEqual(changed.actions, ['startOver', 'showLog']);
+    assert.deepEqual(changed.actions, ['startOver', 'discard', 'showLog']);
 
     const network = describeFailure(new CosError('NETWORK', 'x', { retryable: true }), ctx);
     assert.ok(network.actions.includes('retry'));

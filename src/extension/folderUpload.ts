@@ -1,0 +1,188 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { describeError, formatBytes, type Logger } from '../core';
+import { combinedExclude, enabledGlobs } from './excludeGlobs';
+import { GitignoreMatcher } from './gitignore';
+import { workspaceRelativePath } from './keyNaming';
+import { readSettings, SECTION } from './settings';
+
+/** A folder with more files than this is refused rather than uploaded in part. */
+export const FOLDER_FILE_LIMIT = 100_000;
+/** File system calls in flight at once while sizing files and reading .gitignore files. */
+const FS_BATCH = 32;
+
+/** One file to upload, from the selection or found in a selected folder. */
+export interface SelectedFile {
+  uri: vscode.Uri;
+  size: number;
+  /** Path for the default key and for messages, "/" separators (see {@link workspaceRelativePath}). */
+  displayPath: string;
+}
+
+export interface ExpandedSelection {
+  files: SelectedFile[];
+  /** A folder was selected: the key is then never asked for, and the batch view is used. */
+  hadFolder: boolean;
+}
+
+/**
+ * Turns an Explorer selection (files and folders) into the files to upload: folders are listed
+ * recursively without what `cosUpload.excludeGlobs`, `files.exclude` and (with
+ * `cosUpload.respectGitignore`) .gitignore leave out; files picked one by one are always kept.
+ * A file selected twice (itself and through its folder) appears once. Problems with one item are
+ * shown and the others go on; resolves undefined when the listing was cancelled.
+ */
+export async function expandSelection(uris: readonly vscode.Uri[], log: Logger, token?: vscode.CancellationToken): Promise<ExpandedSelection | undefined> {
+  const files: SelectedFile[] = [];
+  const seen = new Set<string>();
+  let hadFolder = false;
+  const add = (file: SelectedFile): void => {
+    if (seen.has(file.uri.fsPath)) return;
+    seen.add(file.uri.fsPath);
+    files.push(file);
+  };
+  for (const uri of uris) {
+    if (token?.isCancellationRequested) return undefined;
+    if (uri.scheme !== 'file') {
+      void vscode.window.showErrorMessage(vscode.l10n.t('Only files on this machine can be uploaded to COS; this one is in a {0} location: {1}', uri.scheme, uri.toString()));
+      continue;
+    }
+    let stat: vscode.FileStat;
+    try {
+      stat = await vscode.workspace.fs.stat(uri);
+    } catch {
+      void vscode.window.showErrorMessage(vscode.l10n.t('The file does not exist: {0}', uri.fsPath));
+      continue;
+    }
+    if (!(stat.type & vscode.FileType.Directory)) {
+      add({ uri, size: stat.size, displayPath: workspaceRelativePath(uri) });
+      continue;
+    }
+    hadFolder = true;
+    const listed = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Listing files in {0}…', folderLabel(uri)) },
+      () => listFolder(uri, log, token),
+    );
+    if (listed === undefined) return undefined;
+    for (const file of listed) add(file);
+  }
+  return { files, hadFolder };
+}
+
+/** The files of one folder, sorted by path; undefined when cancelled. Tells the user when there are none. */
+async function listFolder(folder: vscode.Uri, log: Logger, token?: vscode.CancellationToken): Promise<SelectedFile[] | undefined> {
+  const label = folderLabel(folder);
+  const filesExclude = enabledGlobs(vscode.workspace.getConfiguration('files', folder).get<Record<string, unknown>>('exclude'));
+  const exclude = combinedExclude([...readSettings(folder).excludeGlobs, ...filesExclude]);
+  // null, not undefined: the merged pattern already holds files.exclude.
+  const found = await vscode.workspace.findFiles(new vscode.RelativePattern(folder, '**/*'), exclude ?? null, FOLDER_FILE_LIMIT + 1, token);
+  if (token?.isCancellationRequested) return undefined;
+  if (found.length > FOLDER_FILE_LIMIT) {
+    void vscode.window.showErrorMessage(
+      vscode.l10n.t('The folder holds more than {0} files; select a smaller folder, or leave files out with the setting cosUpload.excludeGlobs: {1}', FOLDER_FILE_LIMIT, label),
+    );
+    return [];
+  }
+  const paths = found.filter((u) => u.scheme === 'file').map((u) => u.fsPath);
+  let kept = paths;
+  let gitignored = 0;
+  if (vscode.workspace.getConfiguration(SECTION, folder).get<boolean>('respectGitignore', true)) {
+    const keep = await gitignoreFilter(folder.fsPath, paths, log);
+    kept = paths.filter(keep);
+    gitignored = paths.length - kept.length;
+  }
+  kept.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const sized = await mapLimited(kept, FS_BATCH, async (file) => {
+    try {
+      const stat = await fs.stat(file);
+      return stat.isFile() ? { file, size: stat.size } : undefined;
+    } catch (error) {
+      log.warn(`folder folder=${label}: left out ${file}, it vanished while listing: ${describeError(error)}`);
+      return undefined;
+    }
+  });
+  const files = sized.filter((f) => f !== undefined).map(({ file, size }) => ({ uri: vscode.Uri.file(file), size, displayPath: displayPathIn(folder, file) }));
+  const bytes = files.reduce((sum, f) => sum + f.size, 0);
+  log.info(`folder folder=${label} files=${files.length} bytes=${bytes} (${formatBytes(bytes)}) gitignored=${gitignored} exclude=${exclude ?? '-'}`);
+  if (files.length === 0) {
+    void vscode.window.showWarningMessage(
+      vscode.l10n.t('No files to upload in this folder: it is empty, or cosUpload.excludeGlobs, files.exclude or .gitignore leave out everything in it: {0}', label),
+    );
+  }
+  return files;
+}
+
+/** The folder as messages and the log name it: workspace-relative when it can be. */
+function folderLabel(folder: vscode.Uri): string {
+  return vscode.workspace.getWorkspaceFolder(folder) ? workspaceRelativePath(folder) || folder.fsPath : folder.fsPath;
+}
+
+/**
+ * Workspace-relative, which keeps the selected folder's name in the key. Outside the workspace:
+ * the folder's name and the path below it.
+ */
+function displayPathIn(folder: vscode.Uri, file: string): string {
+  const uri = vscode.Uri.file(file);
+  if (vscode.workspace.getWorkspaceFolder(uri)) return workspaceRelativePath(uri);
+  return [path.basename(folder.fsPath), ...path.relative(folder.fsPath, file).split(path.sep)].join('/');
+}
+
+/**
+ * A predicate keeping the files git would not ignore. Rules come from .gitignore files in the
+ * repository (the nearest folder above with a `.git`; else the workspace folder) down to each
+ * file, and from .git/info/exclude. A selected folder that is itself ignored (a `dist/` the user
+ * wants to publish) is taken as chosen on purpose: then no rule applies inside it.
+ */
+export async function gitignoreFilter(folder: string, files: readonly string[], log?: Logger): Promise<(file: string) => boolean> {
+  const root = await repositoryRoot(folder);
+  const matcher = new GitignoreMatcher(process.platform !== 'linux');
+  const exclude = await readText(path.join(root, '.git', 'info', 'exclude'));
+  if (exclude) matcher.add('', exclude);
+  const relative = (p: string): string => path.relative(root, p).split(path.sep).join('/');
+  // Every folder from the root down to each file may hold a .gitignore.
+  const dirs = new Set<string>();
+  for (const start of [folder, ...files.map((f) => path.dirname(f))]) {
+    for (let dir = start; ; dir = path.dirname(dir)) {
+      if (dirs.has(dir)) break;
+      dirs.add(dir);
+      if (dir === root || path.dirname(dir) === dir) break;
+    }
+  }
+  const texts = await mapLimited([...dirs], FS_BATCH, async (dir) => ({ dir, text: await readText(path.join(dir, '.gitignore')) }));
+  for (const { dir, text } of texts) if (text) matcher.add(relative(dir), text);
+  const folderPath = relative(folder);
+  if (matcher.isEmpty) return () => true;
+  if (folderPath !== '' && matcher.ignores(folderPath, true)) {
+    log?.info(`folder folder=${folderPath}: .gitignore ignores the folder itself; it was selected on purpose, so its files are all kept`);
+    return () => true;
+  }
+  return (file) => !matcher.ignores(relative(file));
+}
+
+/** The nearest folder at or above `folder` holding `.git`; else its workspace folder; else itself. */
+async function repositoryRoot(folder: string): Promise<string> {
+  for (let dir = folder; ; dir = path.dirname(dir)) {
+    if (await fs.stat(path.join(dir, '.git')).then(() => true, () => false)) return dir;
+    if (path.dirname(dir) === dir) break;
+  }
+  return vscode.workspace.getWorkspaceFolder(vscode.Uri.file(folder))?.uri.fsPath ?? folder;
+}
+
+async function readText(file: string): Promise<string | undefined> {
+  return fs.readFile(file, 'utf8').catch(() => undefined);
+}
+
+/** `map` with at most `limit` calls of `fn` in flight, results in input order. */
+async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}

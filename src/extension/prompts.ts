@@ -1,0 +1,59 @@
+import * as vscode from 'vscode';
+import type { Credentials } from '../core';
+
+/**
+ * The questions the resume, recovery and credential-renewal flows ask. They go through here so the
+ * extension-host tests can answer them (the test API installs hooks); without hooks they are
+ * ordinary VS Code notifications and input boxes.
+ */
+
+export type MessageSeverity = 'info' | 'warning' | 'error';
+
+export interface MessageRequest {
+  severity: MessageSeverity;
+  message: string;
+  /** Button labels, in order. */
+  actions: string[];
+  modal: boolean;
+  detail?: string;
+}
+
+export interface CredentialsRequest {
+  profileId: string;
+  profileName: string;
+}
+
+/** Answers instead of the user. A hook returns the label of the button it "clicks", or undefined to dismiss. */
+export interface PromptHooks {
+  message?(request: MessageRequest): string | undefined | Promise<string | undefined>;
+  /** Replaces the whole "temporary credentials expired" exchange (notification and input boxes). */
+  credentials?(request: CredentialsRequest): Credentials | undefined | Promise<Credentials | undefined>;
+}
+
+let hooks: PromptHooks = {};
+
+/** Installs (or, with undefined, removes) the test hooks. */
+export function setPromptHooks(next: PromptHooks | undefined): void {
+  hooks = next ?? {};
+}
+
+export function promptHooks(): PromptHooks {
+  return hooks;
+}
+
+/** A notification (or a modal dialog) with buttons; resolves with the label picked, undefined when dismissed. */
+export async function ask(
+  severity: MessageSeverity,
+  message: string,
+  options: { modal?: boolean; detail?: string },
+  ...actions: string[]
+): Promise<string | undefined> {
+  if (hooks.message) {
+    const answer = await hooks.message({ severity, message, actions, modal: options.modal ?? false, ...(options.detail ? { detail: options.detail } : {}) });
+    return answer !== undefined && actions.includes(answer) ? answer : undefined;
+  }
+  const show =
+    severity === 'error' ? vscode.window.showErrorMessage : severity === 'warning' ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
+  const messageOptions: vscode.MessageOptions = { modal: options.modal ?? false, ...(options.detail ? { detail: options.detail } : {}) };
+  return show(message, messageOptions, ...actions);
+}

@@ -1,0 +1,118 @@
+/**
+ * Issue 4's scenario as a user meets it: an upload is running when the window reloads. The
+ * extension's new session must offer "Resume 1 interrupted upload", and Resume must finish the
+ * same multipart upload, sending only what COS lacks, into a byte-identical object. Runs after
+ * upload.ui.ts (file-name order), with the "emulator" profile the in-host suite left behind.
+ */
+import * as assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Page } from 'playwright-core';
+import { notificationTexts, runCommand, type UiTestContext } from '../uiTest';
+import { waitForWorkbench } from '../workbench';
+
+export const name = 'reload the window mid-upload, then Resume from the "Resume 1 interrupted upload" notification';
+
+const FILE = 'ui/ui-reload-24m.bin';
+const SIZE = 24 * 1024 * 1024;
+const PROFILE = 'emulator';
+const STEP_TIMEOUT_MS = 30_000;
+
+async function quickInputTitle(page: Page): Promise<string> {
+  const title = page.locator('.quick-input-widget .quick-input-title');
+  return (await title.isVisible()) ? ((await title.textContent()) ?? '') : '';
+}
+
+async function waitUntil<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = STEP_TIMEOUT_MS): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Upload File to COS from the palette, as upload.ui.ts does; returns the object key accepted. */
+async function startUploadFromPalette(page: Page): Promise<string> {
+  await runCommand(page, 'COS: Upload File to COS');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+  await waitUntil('the file picker', async () => ((await quickInputTitle(page)).includes('Upload File to COS') ? true : undefined));
+  await input.fill(path.basename(FILE));
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: path.basename(FILE) }).first().click({ timeout: STEP_TIMEOUT_MS });
+  const next = await waitUntil('the profile pick or the key input', async () => {
+    const title = await quickInputTitle(page);
+    if (title.includes('Bucket profile')) return 'profile';
+    if (title.includes('Object key in')) return 'key';
+    return undefined;
+  });
+  if (next === 'profile') {
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: new RegExp(`^\\s*${PROFILE}\\b`) }).first().click({ timeout: STEP_TIMEOUT_MS });
+    await waitUntil('the key input', async () => ((await quickInputTitle(page)).includes('Object key in') ? true : undefined));
+  }
+  const key = await input.inputValue();
+  await input.press('Enter');
+  return key;
+}
+
+export async function run(ctx: UiTestContext): Promise<void> {
+  const { page, emulator } = ctx;
+  const file = path.join(ctx.workspaceDir, FILE);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const data = randomBytes(SIZE);
+  fs.writeFileSync(file, data);
+  // Slow enough that the reload lands mid-upload.
+  emulator.setNetwork({ connMbps: 16 });
+  try {
+    const key = await startUploadFromPalette(page);
+    ctx.log(`uploading ${FILE} to ${key}`);
+    const upload = await waitUntil('two parts on COS', () => {
+      const listed = emulator.listUploads().find((u) => u.key === key);
+      return listed && listed.parts >= 2 ? listed : undefined;
+    });
+    ctx.log(`reloading the window with ${upload.parts} parts of upload ${upload.uploadId} on COS`);
+    const reloadedAt = emulator.log.length;
+    await page.reload({ waitUntil: 'domcontentloaded' });
+    await waitForWorkbench(page);
+
+    // Another test's unfinished upload would make it "Resume N interrupted uploads": still ours to resume.
+    const offer = await waitUntil(
+      'the "Resume 1 interrupted upload" notification',
+      async () => (await notificationTexts(page)).find((t) => t.startsWith('Resume 1 interrupted upload') ? t.includes(FILE) : /^Resume \d+ interrupted uploads/.test(t)),
+      60_000,
+    ).catch(async (error: unknown) => {
+      throw new Error(`${error instanceof Error ? error.message : String(error)}; notifications shown: ${JSON.stringify(await notificationTexts(page))}`);
+    });
+    ctx.log(`notification: ${offer}`);
+    const onCosBeforeResume = emulator.listUploads().find((u) => u.uploadId === upload.uploadId)?.parts ?? 0;
+    assert.ok(onCosBeforeResume >= 2, `only ${onCosBeforeResume} parts of the interrupted upload are on COS`);
+    const beforeResume = emulator.log.length;
+    const sentMeanwhile = emulator.log.slice(reloadedAt, beforeResume).filter((e) => e.operation === 'uploadPart' && e.uploadId === upload.uploadId && e.etag);
+    ctx.log(`parts stored between the reload and Resume: ${sentMeanwhile.map((e) => e.partNumber).join(', ') || 'none'}`);
+
+    emulator.setNetwork({ connMbps: 0 });
+    const single = offer.startsWith('Resume 1 interrupted upload');
+    if (!single) ctx.log('other interrupted uploads are offered too; resuming them all');
+    const toast = page.locator('.notifications-toasts .notification-list-item', { hasText: /Resume \d+ interrupted upload/ }).first();
+    await toast.getByRole('button', { name: single ? 'Resume' : 'Resume All', exact: true }).click({ timeout: STEP_TIMEOUT_MS });
+
+    const done = await waitUntil('the "Resumed upload complete" notification', async () => (await notificationTexts(page)).find((t) => t.startsWith('Resumed upload complete') && t.includes(key)), 60_000);
+    ctx.log(`notification: ${done}`);
+    const resumed = Number(/(\d+) parts were already on COS/.exec(done)?.[1] ?? -1);
+    assert.ok(resumed >= onCosBeforeResume, `the notification says ${resumed} parts were resumed, COS had ${onCosBeforeResume}`);
+
+    assert.equal(await emulator.objectSha256(key), createHash('sha256').update(data).digest('hex'), 'the object differs from the file');
+    // Each part stored once: none that COS already had was sent again.
+    const stored = emulator.log.filter((e) => e.operation === 'uploadPart' && e.uploadId === upload.uploadId && e.etag);
+    const counts = new Map<number, number>();
+    for (const e of stored) counts.set(e.partNumber ?? 0, (counts.get(e.partNumber ?? 0) ?? 0) + 1);
+    const twice = [...counts].filter(([, n]) => n > 1).map(([part]) => part);
+    assert.deepEqual(twice, [], `parts stored more than once: ${twice.join(', ')}`);
+    const completes = emulator.log.slice(beforeResume).filter((e) => e.operation === 'complete' && e.uploadId === upload.uploadId && e.status === 200);
+    assert.equal(completes.length, 1, 'the resumed upload was not completed as the same multipart upload');
+  } finally {
+    emulator.setNetwork({ connMbps: 0, latencyMs: 0 });
+  }
+}

@@ -5,6 +5,9 @@
  * first few already saturate and growth stops at once. Server pushback (5xx, SlowDown) halves the
  * target, as AIMD does.
  */
+/** A first round trip this slow (ms) means a far region. */
+export const FAR_ROUND_TRIP_MS = 20;
+
 export class AdaptiveConcurrency {
   private target: number;
   /** Set by the first confirmed part: start-up (Initiate, first reads) is not throughput. */
@@ -12,6 +15,8 @@ export class AdaptiveConcurrency {
   private windowBytes = 0;
   private bestRate = 0;
   private stalled = 0;
+  /** Windows still to measure before the first decision (connection and JIT warm-up). */
+  private warmup: number;
 
   constructor(
     start: number,
@@ -20,8 +25,25 @@ export class AdaptiveConcurrency {
     private readonly windowMs = 750,
     /** A step must raise throughput by this fraction to count as progress. */
     private readonly gain = 0.1,
+    /** Windows measured but not acted on at the start. */
+    warmupWindows = 0,
   ) {
     this.target = Math.min(start, max);
+    this.warmup = warmupWindows;
+  }
+
+  /**
+   * Tuned from the measured round trip of the first request (Initiate or List Parts). A far region
+   * is latency-bound per connection: start with twice the connections and decide in short windows.
+   * A near endpoint is bound by CPU or link after a few connections: warm up one window and grow
+   * only for a clear gain, since every extra connection holds a part buffer.
+   */
+  static forRoundTrip(concurrency: number, max: number, roundTripMs: number): AdaptiveConcurrency {
+    if (roundTripMs >= FAR_ROUND_TRIP_MS && max > concurrency) {
+      const windowMs = Math.min(750, Math.max(250, 6 * roundTripMs));
+      return new AdaptiveConcurrency(Math.min(max, concurrency * 2), max, windowMs, 0.1);
+    }
+    return new AdaptiveConcurrency(concurrency, max, 750, 0.25, 1);
   }
 
   get current(): number {
@@ -40,6 +62,10 @@ export class AdaptiveConcurrency {
     const rate = this.windowBytes / elapsed;
     this.windowStart = now;
     this.windowBytes = 0;
+    if (this.warmup > 0) {
+      this.warmup--;
+      return undefined;
+    }
     if (rate > this.bestRate * (1 + this.gain)) {
       this.bestRate = rate;
       this.stalled = 0;

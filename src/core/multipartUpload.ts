@@ -31,9 +31,6 @@ import type {
 import { silentLogger } from './types';
 import { completeHeaders, objectHeaders, partHeaders, sseHeaders } from './uploadHeaders';
 
-/** A first round trip this slow (ms) means a far region: start with more connections. */
-const FAR_ROUND_TRIP_MS = 20;
-
 /** Part buffers may hold at most this much when concurrency grows on its own. */
 const MEMORY_BUDGET_BYTES = 256 * 1024 * 1024;
 
@@ -166,16 +163,6 @@ class UploadJob {
     const crc64 = crc64ToDecimal(digest.crc64);
     this.emit({ type: 'complete', key, etag: part.etag, crc64, crc64Verified: part.crcVerified, requestId: part.event.requestId });
     return { key, etag: part.etag, crc64, crc64Verified: part.crcVerified, parts: 1, bytes: size, seconds: this.elapsed(), requestId: part.event.requestId, resumedParts: 0 };
-  }
-
-  /**
-   * A far endpoint (a slow first round trip) needs many connections to fill its link; starting with
-   * twice the configured number saves one probing window, which is much of a short upload.
-   */
-  private startConcurrency(partSize: number): number {
-    const max = this.maxConcurrencyFor(partSize);
-    if (this.roundTripMs < FAR_ROUND_TRIP_MS || max <= this.options.concurrency) return this.options.concurrency;
-    return Math.min(max, this.options.concurrency * 2);
   }
 
   /** Buffers in flight are concurrency × part size: cap growth to stay within the memory budget. */
@@ -339,7 +326,7 @@ class UploadJob {
     const internal = new AbortController();
     const signal = this.request.signal ? AbortSignal.any([this.request.signal, internal.signal]) : internal.signal;
     const pool = new BufferPool(plan.partSize, (size) => this.hashes.allocate(size));
-    const adaptive = new AdaptiveConcurrency(this.startConcurrency(plan.partSize), this.maxConcurrencyFor(plan.partSize));
+    const adaptive = AdaptiveConcurrency.forRoundTrip(this.options.concurrency, this.maxConcurrencyFor(plan.partSize), this.roundTripMs);
     this.adaptive = adaptive;
     const pendingParts = new Map<number, PendingPart>();
     const save = async (): Promise<void> => {

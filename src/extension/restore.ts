@@ -1,11 +1,32 @@
 import * as vscode from 'vscode';
-import type { CheckpointStore } from '../core';
+import type { Checkpoint, CheckpointStore } from '../core';
 import { checkpointId, describeError } from '../core';
 import { workspaceRelativePath } from './keyNaming';
 import type { UploadLog } from './log';
-import type { ProfileStore } from './profileStore';
+import type { BucketProfile, ProfileStore } from './profileStore';
 import { targetOf } from './profileStore';
 import type { UploadManager, UploadSnapshot } from './uploadManager';
+
+/** Puts one checkpointed upload in the manager as paused (or returns the running one), with its progress so far. */
+export function restoreCheckpoint(manager: UploadManager, profile: BucketProfile, checkpoint: Checkpoint): UploadSnapshot {
+  return manager.restore(
+    {
+      filePath: checkpoint.filePath,
+      displayPath: workspaceRelativePath(vscode.Uri.file(checkpoint.filePath)),
+      key: checkpoint.key,
+      profileId: profile.id,
+      profileName: profile.name,
+      bucket: profile.bucket,
+    },
+    {
+      uploadId: checkpoint.uploadId,
+      bytesSent: checkpoint.parts.reduce((sum, p) => sum + p.size, 0),
+      bytesTotal: checkpoint.fileSize,
+      partsDone: checkpoint.parts.length,
+      partCount: checkpoint.partCount,
+    },
+  );
+}
 
 /**
  * Lists the uploads an earlier session left unfinished (their checkpoints) as paused, so Show
@@ -27,23 +48,7 @@ export async function restorePausedUploads(manager: UploadManager, profiles: Pro
       log.debug(`checkpoint ${id} (bucket=${checkpoint.bucket} key=${checkpoint.key}) matches no bucket profile; not listed`);
       continue;
     }
-    const snapshot = manager.restore(
-      {
-        filePath: checkpoint.filePath,
-        displayPath: workspaceRelativePath(vscode.Uri.file(checkpoint.filePath)),
-        key: checkpoint.key,
-        profileId: profile.id,
-        profileName: profile.name,
-        bucket: profile.bucket,
-      },
-      {
-        uploadId: checkpoint.uploadId,
-        bytesSent: checkpoint.parts.reduce((sum, p) => sum + p.size, 0),
-        bytesTotal: checkpoint.fileSize,
-        partsDone: checkpoint.parts.length,
-        partCount: checkpoint.partCount,
-      },
-    );
+    const snapshot = restoreCheckpoint(manager, profile, checkpoint);
     // Already running or queued in this window (a second restore): nothing to offer.
     if (snapshot.state === 'paused' || snapshot.state === 'failed') restored.push(snapshot);
   }

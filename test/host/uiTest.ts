@@ -81,3 +81,52 @@ export async function runCommand(page: Page, title: string, timeoutMs = 30_000):
 export async function notificationTexts(page: Page): Promise<string[]> {
   return page.locator('.notifications-toasts .notification-list-item-message').allInnerTexts();
 }
+
+/** How long one UI step (a picker, a notification) may take to show. */
+export const STEP_TIMEOUT_MS = 30_000;
+
+/** The title of the quick input now shown ('' when it has none). */
+export async function quickInputTitle(page: Page): Promise<string> {
+  const title = page.locator('.quick-input-widget .quick-input-title');
+  return (await title.isVisible()) ? ((await title.textContent()) ?? '') : '';
+}
+
+/** Polls `probe` until it returns a value. */
+export async function waitUntil<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = STEP_TIMEOUT_MS): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/**
+ * "COS: Upload File to COS" from the palette as a user does it: filters the file picker by name,
+ * picks the profile named `profile` when several exist (with one, the key box comes at once) and
+ * accepts the proposed key, which it returns.
+ */
+export async function uploadFromPalette(page: Page, fileName: string, profile: string): Promise<string> {
+  await runCommand(page, 'COS: Upload File to COS');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+  await waitUntil('the file picker', async () => ((await quickInputTitle(page)).includes('Upload File to COS') ? true : undefined));
+  await input.fill(fileName);
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: fileName }).first().click({ timeout: STEP_TIMEOUT_MS });
+  const next = await waitUntil('the profile pick or the key input', async () => {
+    const title = await quickInputTitle(page);
+    if (title.includes('Bucket profile')) return 'profile';
+    if (title.includes('Object key in')) return 'key';
+    return undefined;
+  });
+  if (next === 'profile') {
+    // Anchored: "emulator" must not pick a profile named "Local emulator".
+    const exact = new RegExp(`^\\s*${profile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`);
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: exact }).first().click({ timeout: STEP_TIMEOUT_MS });
+    await waitUntil('the key input', async () => ((await quickInputTitle(page)).includes('Object key in') ? true : undefined));
+  }
+  const key = await input.inputValue();
+  await input.press('Enter');
+  return key;
+}

@@ -52,3 +52,25 @@ describe('adaptive concurrency', () => {
     assert.equal(a.current, 2);
   });
 });
+
+describe('adaptive concurrency tuned by the first round trip', () => {
+  it('a far endpoint starts with twice the connections and decides in short windows', () => {
+    const t = { now: Date.now() };
+    const far = AdaptiveConcurrency.forRoundTrip(4, 16, 40);
+    assert.equal(far.current, 8);
+    assert.equal(far.record(1, t.now), undefined);
+    t.now += 250;
+    assert.equal(far.record(250 * 100, t.now), 16, 'one 250 ms window (6 x 40 ms) is enough to double');
+  });
+
+  it('a near endpoint warms up one window and grows only for a clear (25%) gain', () => {
+    const t = { now: Date.now() };
+    const near = AdaptiveConcurrency.forRoundTrip(4, 16, 2);
+    assert.equal(near.current, 4);
+    near.record(1, t.now);
+    assert.equal(windowAt(near, t, 100), undefined, 'warm-up window: no decision');
+    assert.equal(windowAt(near, t, 200), 8, 'first real window sets the baseline and probes');
+    assert.equal(windowAt(near, t, 240), undefined, '+20% is not worth the memory');
+    assert.equal(near.current, 8);
+  });
+});

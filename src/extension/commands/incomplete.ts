@@ -5,13 +5,14 @@ import { CosError, describeError, formatBytes } from '../../core';
 import { withClient } from '../clients';
 import { showFailure } from '../errorUi';
 import { ageMs, listIncompleteUploads, localCheckpoints, mapLimit, olderThan, type IncompleteUpload } from '../incompleteUploads';
-import { workspaceRelativePath } from '../keyNaming';
 import type { BucketProfile } from '../profileStore';
 import { targetOf } from '../profileStore';
 import { abortSignalFromToken } from '../progressUi';
 import { ask } from '../prompts';
 import type { UploadOutcome } from '../uploadManager';
 import { trackUpload, type UploadUiDeps } from '../uploadUi';
+import { workspaceRelativePath } from '../keyNaming';
+import { restoreCheckpoint } from '../restore';
 import { pickProfile } from './profilePicker';
 
 export interface IncompleteDeps extends UploadUiDeps {
@@ -326,22 +327,6 @@ async function resumeFromCheckpoint(deps: IncompleteDeps, profile: BucketProfile
   if (!exists) {
     throw new CosError('FILE_NOT_FOUND', `The file this upload was made from is gone, so it cannot be resumed; abort the upload instead: ${checkpoint.filePath}`);
   }
-  const snapshot = deps.manager.restore(
-    {
-      filePath: checkpoint.filePath,
-      displayPath: workspaceRelativePath(vscode.Uri.file(checkpoint.filePath)),
-      key: checkpoint.key,
-      profileId: profile.id,
-      profileName: profile.name,
-      bucket: profile.bucket,
-    },
-    {
-      uploadId: checkpoint.uploadId,
-      bytesSent: checkpoint.parts.reduce((sum, p) => sum + p.size, 0),
-      bytesTotal: checkpoint.fileSize,
-      partsDone: checkpoint.parts.length,
-      partCount: checkpoint.partCount,
-    },
-  );
+  const snapshot = restoreCheckpoint(deps.manager, profile, checkpoint);
   return trackUpload(deps, deps.manager.resume(snapshot.id));
 }

@@ -2,11 +2,11 @@ import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { CosClient, staticCredentials } from '../../../src/core';
 import type { UploadCommandResult } from '../../../src/extension/commands/upload';
 import type { CosUploadTestApi } from '../../../src/extension/testApi';
 import type { UploadOutcome } from '../../../src/extension/uploadManager';
 import { addEmulatorProfile, emulatorControl, emulatorLog, extensionApi, MiB, sha256, testEnv, waitFor, withSettings, workspaceFile } from './extensionHelpers';
+import { objectSha256 } from './resumeHelpers';
 
 const PROFILE = 'folders';
 const PREFIX = 'folders/';
@@ -31,18 +31,6 @@ function folderUri(relative: string): vscode.Uri {
   return vscode.Uri.file(path.join(testEnv().workspace, relative));
 }
 
-/** The object's bytes as the emulator serves them (presigned GET). */
-async function objectSha256(key: string): Promise<string> {
-  const env = testEnv();
-  const client = new CosClient({ target: { bucket: env.bucket, region: env.region, endpoint: env.url }, credentials: staticCredentials({ secretId: env.secretId, secretKey: env.secretKey }) });
-  try {
-    const res = await fetch(await client.presignUrl(key, 300));
-    assert.equal(res.status, 200, `GET ${key} answered ${res.status}`);
-    return sha256(Buffer.from(await res.arrayBuffer()));
-  } finally {
-    await client.close();
-  }
-}
 
 /** Keys under `prefix` the emulator stored (Put Object or Complete answered 200) since log entry `from`. */
 async function keysStoredSince(from: number, prefix: string): Promise<string[]> {

@@ -1,12 +1,11 @@
 import * as assert from 'node:assert/strict';
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { CosClient, staticCredentials, type Checkpoint } from '../../../src/core';
 import type { UploadCommandResult } from '../../../src/extension/commands/upload';
 import type { UploadOutcome } from '../../../src/extension/uploadManager';
 import type { CosUploadTestApi } from '../../../src/extension/testApi';
-import { addEmulatorProfile, emulatorControl, emulatorLog, extensionApi, MiB, sha256, testEnv, waitFor, withSettings, workspaceFile } from './extensionHelpers';
+import { addEmulatorProfile, emulatorControl, emulatorLog, extensionApi, MiB, testEnv, waitFor, withSettings, workspaceFile } from './extensionHelpers';
+import { checkpointFor, objectSha256 } from './resumeHelpers';
 
 const PROFILE = 'emulator';
 const PREFIX = 'host-tests/';
@@ -25,27 +24,7 @@ function completedOutcome(result: UploadCommandResult): UploadOutcome {
   return outcome;
 }
 
-/** The object's bytes as the emulator serves them, fetched with a presigned GET URL. */
-async function objectSha256(key: string): Promise<string> {
-  const env = testEnv();
-  const client = new CosClient({ target: { bucket: env.bucket, region: env.region, endpoint: env.url }, credentials: staticCredentials({ secretId: env.secretId, secretKey: env.secretKey }) });
-  try {
-    const res = await fetch(await client.presignUrl(key, 300));
-    assert.equal(res.status, 200, `GET ${key} answered ${res.status}`);
-    return sha256(Buffer.from(await res.arrayBuffer()));
-  } finally {
-    await client.close();
-  }
-}
 
-async function checkpointFor(api: CosUploadTestApi, uploadId: string): Promise<Checkpoint | undefined> {
-  const names = await fs.readdir(api.storage.checkpointDir).catch(() => [] as string[]);
-  for (const name of names.filter((n) => n.endsWith('.json'))) {
-    const checkpoint = JSON.parse(await fs.readFile(path.join(api.storage.checkpointDir, name), 'utf8')) as Checkpoint;
-    if (checkpoint.uploadId === uploadId) return checkpoint;
-  }
-  return undefined;
-}
 
 describe('uploading through the commands', function () {
   this.timeout(120_000);

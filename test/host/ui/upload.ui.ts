@@ -8,33 +8,17 @@ import * as assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Page } from 'playwright-core';
-import { notificationTexts, runCommand, type UiTestContext } from '../uiTest';
+import { notificationTexts, uploadFromPalette, waitUntil, type UiTestContext } from '../uiTest';
 
 export const name = 'upload a file from the command palette, with a progress notification';
 
 const FILE = 'ui/ui-upload-40m.bin';
 const SIZE = 40 * 1024 * 1024;
 const PROFILE = 'emulator';
-const STEP_TIMEOUT_MS = 30_000;
 /** The README shows this screenshot. */
 const README_SCREENSHOT = 'media/screenshot-upload-progress.png';
 
-/** The title of the quick input now shown ('' when it has none). */
-async function quickInputTitle(page: Page): Promise<string> {
-  const title = page.locator('.quick-input-widget .quick-input-title');
-  return (await title.isVisible()) ? ((await title.textContent()) ?? '') : '';
-}
 
-async function waitUntil<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = STEP_TIMEOUT_MS): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 export async function run(ctx: UiTestContext): Promise<void> {
   const { page, emulator } = ctx;
@@ -45,30 +29,9 @@ export async function run(ctx: UiTestContext): Promise<void> {
   // Slow the emulator's connections so the notification stays up for several seconds.
   emulator.setNetwork({ connMbps: 20 });
   try {
-    await runCommand(page, 'COS: Upload File to COS');
-
-    // The file quick pick: filter by name and pick the row.
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
-    await waitUntil('the file picker', async () => ((await quickInputTitle(page)).includes('Upload File to COS') ? true : undefined));
-    await input.fill(path.basename(FILE));
-    await page.locator('.quick-input-widget .monaco-list-row', { hasText: path.basename(FILE) }).first().click({ timeout: STEP_TIMEOUT_MS });
+    const key = await uploadFromPalette(page, path.basename(FILE), PROFILE);
     ctx.log(`picked ${FILE}`);
-
-    // With several profiles a profile pick comes first; with one, the key input box comes at once.
-    const next = await waitUntil('the profile pick or the key input', async () => {
-      const title = await quickInputTitle(page);
-      if (title.includes('Bucket profile')) return 'profile';
-      if (title.includes('Object key in')) return 'key';
-      return undefined;
-    });
-    if (next === 'profile') {
-      await page.locator('.quick-input-widget .monaco-list-row', { hasText: PROFILE }).first().click({ timeout: STEP_TIMEOUT_MS });
-      await waitUntil('the key input', async () => ((await quickInputTitle(page)).includes('Object key in') ? true : undefined));
-    }
-    const key = await input.inputValue();
     assert.ok(key.endsWith(FILE), `the proposed key does not end with the workspace path: ${key}`);
-    await input.press('Enter');
     ctx.log(`accepted key ${key}`);
 
     const progress = await waitUntil('the progress notification', async () => {

@@ -8,8 +8,7 @@ import * as assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Page } from 'playwright-core';
-import { notificationTexts, runCommand, type UiTestContext } from '../uiTest';
+import { notificationTexts, STEP_TIMEOUT_MS, uploadFromPalette, waitUntil, type UiTestContext } from '../uiTest';
 import { waitForWorkbench } from '../workbench';
 
 export const name = 'reload the window mid-upload, then Resume from the "Resume 1 interrupted upload" notification';
@@ -17,45 +16,9 @@ export const name = 'reload the window mid-upload, then Resume from the "Resume 
 const FILE = 'ui/ui-reload-24m.bin';
 const SIZE = 24 * 1024 * 1024;
 const PROFILE = 'emulator';
-const STEP_TIMEOUT_MS = 30_000;
 
-async function quickInputTitle(page: Page): Promise<string> {
-  const title = page.locator('.quick-input-widget .quick-input-title');
-  return (await title.isVisible()) ? ((await title.textContent()) ?? '') : '';
-}
 
-async function waitUntil<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = STEP_TIMEOUT_MS): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
-/** Upload File to COS from the palette, as upload.ui.ts does; returns the object key accepted. */
-async function startUploadFromPalette(page: Page): Promise<string> {
-  await runCommand(page, 'COS: Upload File to COS');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
-  await waitUntil('the file picker', async () => ((await quickInputTitle(page)).includes('Upload File to COS') ? true : undefined));
-  await input.fill(path.basename(FILE));
-  await page.locator('.quick-input-widget .monaco-list-row', { hasText: path.basename(FILE) }).first().click({ timeout: STEP_TIMEOUT_MS });
-  const next = await waitUntil('the profile pick or the key input', async () => {
-    const title = await quickInputTitle(page);
-    if (title.includes('Bucket profile')) return 'profile';
-    if (title.includes('Object key in')) return 'key';
-    return undefined;
-  });
-  if (next === 'profile') {
-    await page.locator('.quick-input-widget .monaco-list-row', { hasText: new RegExp(`^\\s*${PROFILE}\\b`) }).first().click({ timeout: STEP_TIMEOUT_MS });
-    await waitUntil('the key input', async () => ((await quickInputTitle(page)).includes('Object key in') ? true : undefined));
-  }
-  const key = await input.inputValue();
-  await input.press('Enter');
-  return key;
-}
 
 export async function run(ctx: UiTestContext): Promise<void> {
   const { page, emulator } = ctx;
@@ -66,7 +29,7 @@ export async function run(ctx: UiTestContext): Promise<void> {
   // Slow enough that the reload lands mid-upload.
   emulator.setNetwork({ connMbps: 16 });
   try {
-    const key = await startUploadFromPalette(page);
+    const key = await uploadFromPalette(page, path.basename(FILE), PROFILE);
     ctx.log(`uploading ${FILE} to ${key}`);
     const upload = await waitUntil('two parts on COS', () => {
       const listed = emulator.listUploads().find((u) => u.key === key);

@@ -12,31 +12,16 @@ import * as assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Page } from 'playwright-core';
 import { CosClient, staticCredentials } from '../../../src/core';
-import { notificationTexts, runCommand, type UiTestContext } from '../uiTest';
+import { notificationTexts, quickInputTitle, runCommand, STEP_TIMEOUT_MS, uploadFromPalette, waitUntil, type UiTestContext } from '../uiTest';
 
 export const name = 'a new user adds the Local emulator profile in the wizard and uploads from the palette';
 
 const FILE = 'ui/vsix-upload-24m.bin';
 const SIZE = 24 * 1024 * 1024;
 const PROFILE = 'Local emulator';
-const STEP_TIMEOUT_MS = 30_000;
 
-async function quickInputTitle(page: Page): Promise<string> {
-  const title = page.locator('.quick-input-widget .quick-input-title');
-  return (await title.isVisible()) ? ((await title.textContent()) ?? '') : '';
-}
 
-async function waitUntil<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = STEP_TIMEOUT_MS): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 async function control(url: string, method: 'GET' | 'POST', route: string, body?: unknown): Promise<unknown> {
   const res = await fetch(`${url}/_emulator/${route}`, { method, ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }) });
@@ -93,26 +78,7 @@ export async function run(ctx: UiTestContext): Promise<void> {
   // Slow the extension's emulator so the notification stays up for a few seconds.
   await control(url, 'POST', 'network', { connMbps: 20 });
   try {
-    await runCommand(page, 'COS: Upload File to COS');
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
-    await waitUntil('the file picker', async () => ((await quickInputTitle(page)).includes('Upload File to COS') ? true : undefined));
-    await input.fill(path.basename(FILE));
-    await page.locator('.quick-input-widget .monaco-list-row', { hasText: path.basename(FILE) }).first().click({ timeout: STEP_TIMEOUT_MS });
-    // With the suite's profiles still there (a development run), a profile pick comes first.
-    const next = await waitUntil('the profile pick or the key input', async () => {
-      const title = await quickInputTitle(page);
-      if (title.includes('Bucket profile')) return 'profile';
-      if (title.includes('Object key in')) return 'key';
-      return undefined;
-    });
-    if (next === 'profile') {
-      await page.locator('.quick-input-widget .monaco-list-row', { hasText: PROFILE }).first().click({ timeout: STEP_TIMEOUT_MS });
-      await waitUntil('the key input', async () => ((await quickInputTitle(page)).includes('Object key in') ? true : undefined));
-    }
-    const key = await input.inputValue();
-    assert.equal(key, FILE, 'the Local emulator profile has no prefix: the key is the workspace path');
-    await input.press('Enter');
+    const key = await uploadFromPalette(page, path.basename(FILE), PROFILE);
 
     const progress = await waitUntil('the progress notification', async () => (await notificationTexts(page)).find((t) => /part \d+\/\d+/.test(t)));
     ctx.log(`notification: ${progress}`);

@@ -121,9 +121,10 @@ export async function uploadFromPalette(page: Page, fileName: string, profile: s
     return undefined;
   });
   if (next === 'profile') {
-    // Anchored: "emulator" must not pick a profile named "Local emulator".
-    const exact = new RegExp(`^\\s*${profile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`);
-    await page.locator('.quick-input-widget .monaco-list-row', { hasText: exact }).first().click({ timeout: STEP_TIMEOUT_MS });
+    // The row whose label is exactly the profile's name: "emulator" must not pick "Local emulator".
+    const exact = new RegExp(`^\\s*${profile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`);
+    const row = page.locator('.quick-input-widget .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: exact }) });
+    await row.first().click({ timeout: STEP_TIMEOUT_MS });
     await waitUntil('the key input', async () => ((await quickInputTitle(page)).includes('Object key in') ? true : undefined));
   }
   const key = await input.inputValue();

@@ -62,3 +62,28 @@ export function readLevelResult(file: string): LevelResult | undefined {
 export function levelFailure(title: string, error: unknown): TestFailure {
   return { title, error: error instanceof Error ? (error.stack ?? error.message) : String(error) };
 }
+
+/**
+ * The `main` of a level that runAll starts in a child process (or a person runs alone): progress
+ * goes to runAll's result file, SIGINT/SIGTERM abort `run` so it can clean up, a reader that goes
+ * away (`| head`) cannot crash it, and alone it lists its failures. Exits with 1 on any failure.
+ */
+export function runLevelMain(label: string, run: (signal: AbortSignal, onProgress?: (result: LevelResult) => void) => Promise<LevelResult>): void {
+  const resultFile = process.env[RESULT_FILE_ENV];
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
+  const interrupt = new AbortController();
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => interrupt.abort(new Error(`Interrupted by ${signal}.`)));
+  const started = Date.now();
+  run(interrupt.signal, resultFile ? (result) => writeLevelResult(resultFile, result) : undefined).then(
+    (result) => {
+      // Under runAll the failures appear in its summary; alone, list them here.
+      if (!resultFile) for (const failure of result.failures) console.error(`\n✗ ${failure.title}\n${failure.error.replace(/^/gm, '    ')}`);
+      console.log(`\n${label}: ${result.passed} passed, ${result.failed} failed (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+      process.exit(result.failed > 0 ? 1 : 0);
+    },
+    (error: unknown) => {
+      console.error(error instanceof Error ? error.stack : error);
+      process.exit(1);
+    },
+  );
+}

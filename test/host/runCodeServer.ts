@@ -17,7 +17,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
-import { HOST_RESULT_MARKER, emptyLevelResult, levelFailure, writeLevelResult, RESULT_FILE_ENV, type LevelResult } from '../levelResult';
+import { HOST_RESULT_MARKER, emptyLevelResult, levelFailure, runLevelMain, type LevelResult } from '../levelResult';
 import { artifactsDir, findRepoRoot } from '../repoRoot';
 import { installVsix, startCodeServer } from './codeServerProcess';
 import { startHostFixture, type HostFixture } from './hostFixture';
@@ -356,31 +356,10 @@ function parseArgs(argv: string[], repo: string): HostRunOptions {
   return options;
 }
 
-async function main(): Promise<number> {
-  const repo = findRepoRoot();
-  const resultFile = process.env[RESULT_FILE_ENV];
-  const options = parseArgs(process.argv.slice(2), repo);
-  options.onProgress = resultFile ? (result) => writeLevelResult(resultFile, result) : undefined;
-  // A reader that goes away (`| head`, a killed runAll) must not crash the run before its cleanup.
-  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
-  const interrupt = new AbortController();
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => interrupt.abort(new Error(`Interrupted by ${signal}.`)));
-  }
-  const started = Date.now();
-  const result = await runHostTests(options, interrupt.signal);
-  // Under runAll the failures appear in its summary; alone, list them here.
-  if (!resultFile) for (const failure of result.failures) console.error(`\n✗ ${failure.title}\n${failure.error.replace(/^/gm, '    ')}`);
-  console.log(`\nextension host: ${result.passed} passed, ${result.failed} failed (${((Date.now() - started) / 1000).toFixed(1)} s)`);
-  return result.failed > 0 ? 1 : 0;
-}
-
 if (require.main === module) {
-  main().then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      console.error(error instanceof Error ? error.stack : error);
-      process.exit(1);
-    },
-  );
+  runLevelMain('extension host', (signal, onProgress) => {
+    const options = parseArgs(process.argv.slice(2), findRepoRoot());
+    options.onProgress = onProgress;
+    return runHostTests(options, signal);
+  });
 }

@@ -14,7 +14,7 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { emptyLevelResult, levelFailure, RESULT_FILE_ENV, writeLevelResult, type LevelResult } from '../levelResult';
+import { emptyLevelResult, levelFailure, runLevelMain, type LevelResult } from '../levelResult';
 import { findRepoRoot } from '../repoRoot';
 import { runHostTests } from './runCodeServer';
 
@@ -163,30 +163,10 @@ export async function runVsixLevel(options: { repo: string; keepTemp: boolean; v
   return result;
 }
 
-async function main(): Promise<number> {
-  const repo = findRepoRoot();
-  const argv = process.argv.slice(2);
-  for (const arg of argv) if (arg !== '--keep-temp' && arg !== '--verbose') throw new Error(`Unknown argument (see the top of test/host/runVsix.ts): ${arg}`);
-  const resultFile = process.env[RESULT_FILE_ENV];
-  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
-  const interrupt = new AbortController();
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => interrupt.abort(new Error(`Interrupted by ${signal}.`)));
-  const started = Date.now();
-  const result = await runVsixLevel(
-    { repo, keepTemp: argv.includes('--keep-temp'), verbose: argv.includes('--verbose'), onProgress: resultFile ? (r) => writeLevelResult(resultFile, r) : undefined },
-    interrupt.signal,
-  );
-  if (!resultFile) for (const failure of result.failures) console.error(`\n✗ ${failure.title}\n${failure.error.replace(/^/gm, '    ')}`);
-  console.log(`\npackaged extension: ${result.passed} passed, ${result.failed} failed (${((Date.now() - started) / 1000).toFixed(1)} s)`);
-  return result.failed > 0 ? 1 : 0;
-}
-
 if (require.main === module) {
-  main().then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      console.error(error instanceof Error ? error.stack : error);
-      process.exit(1);
-    },
-  );
+  runLevelMain('packaged extension', (signal, onProgress) => {
+    const argv = process.argv.slice(2);
+    for (const arg of argv) if (arg !== '--keep-temp' && arg !== '--verbose') throw new Error(`Unknown argument (see the top of test/host/runVsix.ts): ${arg}`);
+    return runVsixLevel({ repo: findRepoRoot(), keepTemp: argv.includes('--keep-temp'), verbose: argv.includes('--verbose'), onProgress }, signal);
+  });
 }

@@ -31,7 +31,6 @@ function folderUri(relative: string): vscode.Uri {
   return vscode.Uri.file(path.join(testEnv().workspace, relative));
 }
 
-
 /** Keys under `prefix` the emulator stored (Put Object or Complete answered 200) since log entry `from`. */
 async function keysStoredSince(from: number, prefix: string): Promise<string[]> {
   const log = (await emulatorLog()).slice(from);

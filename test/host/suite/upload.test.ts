@@ -24,8 +24,6 @@ function completedOutcome(result: UploadCommandResult): UploadOutcome {
   return outcome;
 }
 
-
-
 describe('uploading through the commands', function () {
   this.timeout(120_000);
   let api: CosUploadTestApi;

@@ -18,8 +18,6 @@ const PROFILE = 'emulator';
 /** The README shows this screenshot. */
 const README_SCREENSHOT = 'media/screenshot-upload-progress.png';
 
-
-
 export async function run(ctx: UiTestContext): Promise<void> {
   const { page, emulator } = ctx;
   const file = path.join(ctx.workspaceDir, FILE);

@@ -17,9 +17,6 @@ const FILE = 'ui/ui-reload-24m.bin';
 const SIZE = 24 * 1024 * 1024;
 const PROFILE = 'emulator';
 
-
-
-
 export async function run(ctx: UiTestContext): Promise<void> {
   const { page, emulator } = ctx;
   const file = path.join(ctx.workspaceDir, FILE);

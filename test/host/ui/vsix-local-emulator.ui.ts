@@ -21,8 +21,6 @@ const FILE = 'ui/vsix-upload-24m.bin';
 const SIZE = 24 * 1024 * 1024;
 const PROFILE = 'Local emulator';
 
-
-
 async function control(url: string, method: 'GET' | 'POST', route: string, body?: unknown): Promise<unknown> {
   const res = await fetch(`${url}/_emulator/${route}`, { method, ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }) });
   assert.equal(res.status, 200, `emulator control ${method} ${route} answered ${res.status}`);

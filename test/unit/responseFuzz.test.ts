@@ -28,6 +28,7 @@ import { signAuthorization } from '../../src/core/signer';
 import type { Credentials } from '../../src/core/types';
 import { startEmulator, type RunningEmulator } from '../emulator';
 import { headerOf, passThrough, startMutatingProxy, withHeader, type MutatingProxy, type ProxiedRequest, type ProxyReply, type UpstreamAnswer } from '../faultMatrix/mutatingProxy';
+import { prng, type Rand } from '../seededRandom';
 
 const MiB = 1024 * 1024;
 const CODES: ReadonlySet<CosErrorCode> = new Set<CosErrorCode>([
@@ -51,19 +52,7 @@ const CODES: ReadonlySet<CosErrorCode> = new Set<CosErrorCode>([
 /** No case may take longer; the slowest legitimate one waits out a few 1 s timeouts and backoffs. */
 const CASE_LIMIT_MS = 15_000;
 
-type Rand = () => number;
 
-/** mulberry32: small, fast, and the same sequence on every machine. */
-function prng(seed: number): Rand {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const int = (rand: Rand, max: number) => Math.floor(rand() * max);
 const pick = <T>(rand: Rand, items: readonly T[]): T => items[int(rand, items.length)];

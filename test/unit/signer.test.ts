@@ -3,20 +3,9 @@ import COS from 'cos-nodejs-sdk-v5';
 import { CosError } from '../../src/core/errors';
 import { cosUriEncode, headersToSign, presignQuery, signAuthorization } from '../../src/core/signer';
 import type { Credentials } from '../../src/core/types';
+import { prng, type Rand } from '../seededRandom';
 
-/** mulberry32: small, seeded, good enough to spread test inputs. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
-type Rand = () => number;
 const pick = <T>(rand: Rand, items: readonly T[]): T => items[Math.floor(rand() * items.length)];
 const int = (rand: Rand, min: number, max: number): number => min + Math.floor(rand() * (max - min + 1));
 

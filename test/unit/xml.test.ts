@@ -9,6 +9,7 @@ import {
   parseListMultipartUploadsResult,
   parseListPartsResult,
 } from '../../src/core/xml';
+import { prng } from '../seededRandom';
 
 // Shapes from the COS API docs (Initiate 7746, List Parts 7747, Complete 7742, List Multipart Uploads 7736, Error 7730).
 const INITIATE = `<?xml version="1.0" encoding="UTF-8"?>
@@ -382,17 +383,6 @@ describe('xml', () => {
   });
 
   describe('fuzz', () => {
-    /** mulberry32. */
-    function prng(seed: number): () => number {
-      let a = seed >>> 0;
-      return () => {
-        a = (a + 0x6d2b79f5) >>> 0;
-        let t = a;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-      };
-    }
 
     const SEEDS = [INITIATE, LIST_PARTS, COMPLETE, LIST_UPLOADS, ERROR, HTML, `   \n${COMPLETE}`, buildCompleteBody([{ partNumber: 1, etag: '"x"' }])];
     const ENTITIES = ['&amp;', '&lt;', '&#0;', '&#x110000;', '&#xD800;', '&#99999999999;', '&bogus;', '&amp;#38;', '&', '&#x1F600;', '&quot;'];

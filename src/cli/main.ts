@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 
-import { UploadAbortedError } from '../core';
+import { tuneDedicatedUploadProcess, UploadAbortedError } from '../core';
 import { parseCliArgs, type CliCommand } from './args';
 import { runDemo } from './demo';
 import { runEmulator } from './emulator';
@@ -102,6 +102,8 @@ function flush(stream: NodeJS.WriteStream): Promise<void> {
 }
 
 if (require.main === module) {
+  // This process exists to upload, so it may set process-wide V8 flags (the extension host may not).
+  tuneDedicatedUploadProcess();
   const argv = process.argv.slice(2);
   const controller = new AbortController();
   installSignalHandlers(controller, argv[0]);

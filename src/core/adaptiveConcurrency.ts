@@ -27,6 +27,12 @@ export class AdaptiveConcurrency {
     private readonly gain = 0.1,
     /** Windows measured but not acted on at the start. */
     warmupWindows = 0,
+    /**
+     * Double at the first confirmed part instead of after a first window. On a far link a window
+     * only closes when a second round of parts lands, a third of a 512 MiB upload; the first
+     * part's own rate (connections × bytes / duration) is the baseline the next window must beat.
+     */
+    private readonly growOnFirstPart = false,
   ) {
     this.target = Math.min(start, max);
     this.warmup = warmupWindows;
@@ -41,7 +47,7 @@ export class AdaptiveConcurrency {
   static forRoundTrip(concurrency: number, max: number, roundTripMs: number): AdaptiveConcurrency {
     if (roundTripMs >= FAR_ROUND_TRIP_MS && max > concurrency) {
       const windowMs = Math.min(750, Math.max(250, 6 * roundTripMs));
-      return new AdaptiveConcurrency(Math.min(max, concurrency * 2), max, windowMs, 0.1);
+      return new AdaptiveConcurrency(Math.min(max, concurrency * 2), max, windowMs, 0.1, 0, true);
     }
     return new AdaptiveConcurrency(concurrency, max, 750, 0.25, 1);
   }
@@ -50,11 +56,17 @@ export class AdaptiveConcurrency {
     return this.target;
   }
 
-  /** Bytes confirmed by COS; returns the new target when it changes. */
-  record(bytes: number, now = Date.now()): number | undefined {
+  /**
+   * Bytes confirmed by COS (and how long that part took to send, ms); returns the new target when
+   * it changes.
+   */
+  record(bytes: number, now = Date.now(), durationMs = 0): number | undefined {
     if (this.windowStart === undefined) {
       this.windowStart = now;
-      return undefined;
+      if (!this.growOnFirstPart || durationMs <= 0 || this.target >= this.max) return undefined;
+      this.bestRate = (this.target * bytes) / durationMs;
+      this.target = Math.min(this.max, this.target * 2);
+      return this.target;
     }
     this.windowBytes += bytes;
     const elapsed = now - this.windowStart;

@@ -89,6 +89,8 @@ class UploadJob {
   /** Duration of Initiate (or List Parts on resume): how far the endpoint is. */
   private roundTripMs = 0;
   private crcEngine: CrcEngineName = 'typescript';
+  /** Settles once crcEngine is known; the 'start' event waits for it. */
+  private hashingKnown: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly request: UploadRequest,
@@ -134,11 +136,13 @@ class UploadJob {
   }
 
   async run(): Promise<UploadResult> {
-    const hashing = await this.hashes.status();
-    this.crcEngine = hashing.name;
-    this.logger.info(
-      `CRC64 engine: ${hashing.name}${hashing.reason ? ` (${hashing.reason})` : ''}; hashing on ${hashing.threaded ? 'a worker thread' : 'the calling thread'}`,
-    );
+    // The hash worker boots (about 25 ms) while Initiate is in flight: neither waits for the other.
+    this.hashingKnown = this.hashes.status().then((hashing) => {
+      this.crcEngine = hashing.name;
+      this.logger.info(
+        `CRC64 engine: ${hashing.name}${hashing.reason ? ` (${hashing.reason})` : ''}; hashing on ${hashing.threaded ? 'a worker thread' : 'the calling thread'}`,
+      );
+    });
     return this.file.size < this.options.multipartThreshold ? this.putWhole() : this.multipart();
   }
 
@@ -146,6 +150,7 @@ class UploadJob {
   private async putWhole(): Promise<UploadResult> {
     const { key } = this.request;
     const size = this.file.size;
+    await this.hashingKnown;
     this.emit({ type: 'start', key, fileSize: size, partSize: size, partCount: 1, resumedParts: 0, multipart: false, crcEngine: this.crcEngine });
     const progress = new ProgressTracker(size, 1, (e) => this.emit(e));
     this.progress = progress;
@@ -306,6 +311,7 @@ class UploadJob {
     const { plan, checkpoint } = session;
     const done = new Map<number, CompletedPart>(checkpoint.parts.map((p) => [p.partNumber, p]));
     const alreadyBytes = checkpoint.parts.reduce((sum, p) => sum + p.size, 0);
+    await this.hashingKnown;
     this.emit({
       type: 'start',
       key,
@@ -352,7 +358,7 @@ class UploadJob {
             pendingParts.delete(partNumber);
             progress.partDone(partNumber, part.completed.size);
             this.emit({ type: 'part', partCount: plan.partCount, ...part.event });
-            if (adaptive.record(part.completed.size) !== undefined) grow();
+            if (adaptive.record(part.completed.size, Date.now(), part.event.durationMs) !== undefined) grow();
             await save();
           } catch (error) {
             if (failure === undefined) {

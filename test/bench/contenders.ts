@@ -150,7 +150,8 @@ export const CONTENDERS: Record<ContenderName, Contender> = {
 
 /** Loads a contender's modules, so loading is not counted as upload time. */
 export async function preload(name: ContenderName): Promise<void> {
-  if (name.startsWith('ours')) await loadCore();
+  // Each contender has a process of its own, as the CLI does: the undici users get the CLI's V8 flags.
+  if (name.startsWith('ours') || name === 'ceiling') (await loadCore()).tuneDedicatedUploadProcess();
   if (name.startsWith('sdk') || name === 'ceiling') await loadSdk();
   if (name === 'ceiling') await import('undici');
 }

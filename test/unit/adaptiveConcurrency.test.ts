@@ -56,11 +56,34 @@ describe('adaptive concurrency', () => {
 describe('adaptive concurrency tuned by the first round trip', () => {
   it('a far endpoint starts with twice the connections and decides in short windows', () => {
     const t = { now: Date.now() };
-    const far = AdaptiveConcurrency.forRoundTrip(4, 16, 40);
+    const far = AdaptiveConcurrency.forRoundTrip(4, 32, 40);
     assert.equal(far.current, 8);
-    assert.equal(far.record(1, t.now), undefined);
+    assert.equal(far.record(1, t.now), undefined, 'a part without a duration only opens the window');
     t.now += 250;
     assert.equal(far.record(250 * 100, t.now), 16, 'one 250 ms window (6 x 40 ms) is enough to double');
+  });
+
+  it('a far endpoint doubles at its first part, and the next window must beat that part\'s rate', () => {
+    const t = { now: Date.now() };
+    const far = AdaptiveConcurrency.forRoundTrip(4, 64, 40);
+    // 8 connections, 8 MB in 320 ms each: 25 kB/ms per connection, 200 kB/ms in all.
+    assert.equal(far.record(8e6, t.now, 320), 16);
+    t.now += 250;
+    assert.equal(far.record(250 * 210_000, t.now), undefined, '210 kB/ms is not 10% above 200: no second doubling');
+    t.now += 250;
+    assert.equal(far.record(250 * 400_000, t.now), 32, 'twice the rate with twice the connections: double again');
+  });
+
+  it('a far endpoint already at its cap does not move at the first part', () => {
+    const far = AdaptiveConcurrency.forRoundTrip(8, 16, 40);
+    assert.equal(far.current, 16);
+    assert.equal(far.record(8e6, Date.now(), 320), undefined);
+  });
+
+  it('a near endpoint does not grow at its first part', () => {
+    const near = AdaptiveConcurrency.forRoundTrip(4, 16, 2);
+    assert.equal(near.record(8e6, Date.now(), 20), undefined);
+    assert.equal(near.current, 4);
   });
 
   it('a near endpoint warms up one window and grows only for a clear (25%) gain', () => {

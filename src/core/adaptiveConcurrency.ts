@@ -8,6 +8,32 @@
 /** A first round trip this slow (ms) means a far region. */
 export const FAR_ROUND_TRIP_MS = 20;
 
+interface Pace {
+  /** Minimum length of a measurement window, ms. */
+  windowMs: number;
+  /** A step must raise throughput by this fraction to count as progress. */
+  gain: number;
+  /** Windows measured but not acted on at the start. */
+  warmupWindows: number;
+  /**
+   * Double at the first confirmed part instead of after a first window. On a far link a window
+   * only closes when a second round of parts lands, a third of a 512 MiB upload; the first
+   * part's own rate (connections × bytes / duration) is the baseline the next window must beat.
+   */
+  growOnFirstPart: boolean;
+}
+
+/**
+ * A far region is latency-bound per connection: start with twice the connections and decide in
+ * short windows. A near endpoint is bound by CPU or link after a few connections: warm up one
+ * window and grow only for a clear gain, since every extra connection holds a part buffer.
+ */
+function paceFor(roundTripMs: number): Pace {
+  return roundTripMs >= FAR_ROUND_TRIP_MS
+    ? { windowMs: Math.min(750, Math.max(250, 6 * roundTripMs)), gain: 0.1, warmupWindows: 0, growOnFirstPart: true }
+    : { windowMs: 750, gain: 0.25, warmupWindows: 1, growOnFirstPart: false };
+}
+
 export class AdaptiveConcurrency {
   private target: number;
   /** Set by the first confirmed part: start-up (Initiate, first reads) is not throughput. */
@@ -15,41 +41,35 @@ export class AdaptiveConcurrency {
   private windowBytes = 0;
   private bestRate = 0;
   private stalled = 0;
-  /** Windows still to measure before the first decision (connection and JIT warm-up). */
   private warmup: number;
+  private pace: Pace;
+  /** The configured concurrency and the first guess of the round trip, for forRoundTrip's second look. */
+  private base?: { concurrency: number; far: boolean };
 
   constructor(
     start: number,
     private readonly max: number,
-    /** Minimum length of a measurement window, ms. */
-    private readonly windowMs = 750,
-    /** A step must raise throughput by this fraction to count as progress. */
-    private readonly gain = 0.1,
-    /** Windows measured but not acted on at the start. */
+    windowMs = 750,
+    gain = 0.1,
     warmupWindows = 0,
-    /**
-     * Double at the first confirmed part instead of after a first window. On a far link a window
-     * only closes when a second round of parts lands, a third of a 512 MiB upload; the first
-     * part's own rate (connections × bytes / duration) is the baseline the next window must beat.
-     */
-    private readonly growOnFirstPart = false,
+    growOnFirstPart = false,
   ) {
     this.target = Math.min(start, max);
+    this.pace = { windowMs, gain, warmupWindows, growOnFirstPart };
     this.warmup = warmupWindows;
   }
 
   /**
-   * Tuned from the measured round trip of the first request (Initiate or List Parts). A far region
-   * is latency-bound per connection: start with twice the connections and decide in short windows.
-   * A near endpoint is bound by CPU or link after a few connections: warm up one window and grow
-   * only for a clear gain, since every extra connection holds a part buffer.
+   * Tuned from the measured round trip of the first request (Initiate or List Parts), then checked
+   * once more at the first confirmed part (see record): the first request of a process also pays
+   * for connecting and warming up, which can make a near endpoint look far.
    */
   static forRoundTrip(concurrency: number, max: number, roundTripMs: number): AdaptiveConcurrency {
-    if (roundTripMs >= FAR_ROUND_TRIP_MS && max > concurrency) {
-      const windowMs = Math.min(750, Math.max(250, 6 * roundTripMs));
-      return new AdaptiveConcurrency(Math.min(max, concurrency * 2), max, windowMs, 0.1, 0, true);
-    }
-    return new AdaptiveConcurrency(concurrency, max, 750, 0.25, 1);
+    const far = roundTripMs >= FAR_ROUND_TRIP_MS && max > concurrency;
+    const pace = paceFor(far ? roundTripMs : 0);
+    const adaptive = new AdaptiveConcurrency(far ? Math.min(max, concurrency * 2) : concurrency, max, pace.windowMs, pace.gain, pace.warmupWindows, pace.growOnFirstPart);
+    adaptive.base = { concurrency, far };
+    return adaptive;
   }
 
   get current(): number {
@@ -57,20 +77,23 @@ export class AdaptiveConcurrency {
   }
 
   /**
-   * Bytes confirmed by COS (and how long that part took to send, ms); returns the new target when
-   * it changes.
+   * Bytes confirmed by COS, how long that part took (ms) and how long COS took to answer after
+   * its last byte (ms, about one round trip); returns the new target when it changes.
    */
-  record(bytes: number, now = Date.now(), durationMs = 0): number | undefined {
+  record(bytes: number, now = Date.now(), durationMs = 0, answerMs?: number): number | undefined {
     if (this.windowStart === undefined) {
       this.windowStart = now;
-      if (!this.growOnFirstPart || durationMs <= 0 || this.target >= this.max) return undefined;
-      this.bestRate = (this.target * bytes) / durationMs;
-      this.target = Math.min(this.max, this.target * 2);
-      return this.target;
+      const before = this.target;
+      if (answerMs !== undefined) this.recheckRoundTrip(answerMs);
+      if (this.pace.growOnFirstPart && durationMs > 0 && this.target < this.max) {
+        this.bestRate = (this.target * bytes) / durationMs;
+        this.target = Math.min(this.max, this.target * 2);
+      }
+      return this.target === before ? undefined : this.target;
     }
     this.windowBytes += bytes;
     const elapsed = now - this.windowStart;
-    if (elapsed < this.windowMs || this.target >= this.max) return undefined;
+    if (elapsed < this.pace.windowMs || this.target >= this.max) return undefined;
     const rate = this.windowBytes / elapsed;
     this.windowStart = now;
     this.windowBytes = 0;
@@ -78,7 +101,7 @@ export class AdaptiveConcurrency {
       this.warmup--;
       return undefined;
     }
-    if (rate > this.bestRate * (1 + this.gain)) {
+    if (rate > this.bestRate * (1 + this.pace.gain)) {
       this.bestRate = rate;
       this.stalled = 0;
       // Doubling reaches a far region's useful concurrency in a few windows, before a short upload ends.
@@ -88,6 +111,17 @@ export class AdaptiveConcurrency {
     // Two flat windows in a row: the link is full, stop probing.
     if (++this.stalled >= 2) this.bestRate = Number.POSITIVE_INFINITY;
     return undefined;
+  }
+
+  /** The first part's answer time on a warm connection corrects a first guess made from a cold one. */
+  private recheckRoundTrip(answerMs: number): void {
+    if (!this.base) return;
+    const far = answerMs >= FAR_ROUND_TRIP_MS && this.max > this.base.concurrency;
+    if (far === this.base.far) return;
+    this.pace = paceFor(far ? answerMs : 0);
+    this.warmup = this.pace.warmupWindows;
+    // Near after all: back to the configured concurrency (surplus workers leave after their part).
+    if (!far) this.target = Math.min(this.max, this.base.concurrency);
   }
 
   /** The server asked us to slow down. */

@@ -358,7 +358,7 @@ class UploadJob {
             pendingParts.delete(partNumber);
             progress.partDone(partNumber, part.completed.size);
             this.emit({ type: 'part', partCount: plan.partCount, ...part.event });
-            if (adaptive.record(part.completed.size, Date.now(), part.event.durationMs) !== undefined) grow();
+            if (adaptive.record(part.completed.size, Date.now(), part.event.durationMs, part.event.answerMs) !== undefined) grow();
             await save();
           } catch (error) {
             if (failure === undefined) {
@@ -422,7 +422,7 @@ class UploadJob {
         event: sent.event,
       };
     } finally {
-      pool.release(buffer);
+      pool.release(buffer, this.adaptive?.current);
     }
   }
 
@@ -439,7 +439,12 @@ class UploadJob {
   ): Promise<{ etag: string; crcVerified: boolean; event: PartEventFields }> {
     for (let integrityAttempt = 1; ; integrityAttempt++) {
       const t0 = Date.now();
-      const result = await send(signal, (bytes) => this.progress?.sent(partNumber, bytes));
+      let lastByteAt = 0;
+      const result = await send(signal, (bytes) => {
+        if (bytes >= size) lastByteAt = Date.now();
+        this.progress?.sent(partNumber, bytes);
+      });
+      const answeredAt = Date.now();
       const localCrc = crc64ToDecimal(digest.crc64);
       let mismatch: IntegrityError | undefined;
       const serverCrc = result.crc64 === undefined ? undefined : parseCrc64(result.crc64);
@@ -453,7 +458,16 @@ class UploadJob {
         return {
           etag: result.etag,
           crcVerified: serverCrc !== undefined,
-          event: { partNumber, bytes: size, etag: result.etag, crc64: localCrc, requestId: result.requestId, attempt, durationMs: Date.now() - t0 },
+          event: {
+            partNumber,
+            bytes: size,
+            etag: result.etag,
+            crc64: localCrc,
+            requestId: result.requestId,
+            attempt,
+            durationMs: answeredAt - t0,
+            ...(lastByteAt > 0 ? { answerMs: answeredAt - lastByteAt } : {}),
+          },
         };
       }
       this.progress?.reset(partNumber);
@@ -583,14 +597,23 @@ function normalizeEtag(etag: string): string {
 /** Reuses part buffers so memory stays at about concurrency × part size, whatever the file size. */
 class BufferPool {
   private readonly free: Buffer[] = [];
+  private created = 0;
   constructor(
     private readonly size: number,
     private readonly allocate: (size: number) => Buffer,
   ) {}
   acquire(): Buffer {
-    return this.free.pop() ?? this.allocate(this.size);
+    const reused = this.free.pop();
+    if (reused) return reused;
+    this.created++;
+    return this.allocate(this.size);
   }
-  release(buffer: Buffer): void {
+  /** Keeps at most `limit` buffers in all: after concurrency shrank, a surplus buffer is left to the GC. */
+  release(buffer: Buffer, limit = Number.POSITIVE_INFINITY): void {
+    if (this.created > limit) {
+      this.created--;
+      return;
+    }
     this.free.push(buffer);
   }
 }

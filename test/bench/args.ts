@@ -9,7 +9,7 @@ export type ProfileName = (typeof PROFILE_NAMES)[number];
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
 
-/** The contenders the issue names, plus `ours-max` (diagnostic: how far more parts in flight go). */
+/** The contenders the issue names, plus `ours-max` (diagnostic: how far more parts in flight go); `ours-shared` on request. */
 export const DEFAULT_CONTENDERS: ContenderName[] = ['ours', 'sdk-default', 'sdk-tuned', 'ceiling', 'ours-max'];
 
 export interface BenchOptions {

@@ -11,6 +11,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { defaultUploadOptions, getCrc64Engine, MAX_PARTS, planParts } from '../../src/core';
+import { MIN_AUTO_PARTS } from '../../src/core/partPlan';
 import { startEmulator, type RunningEmulator } from '../emulator';
 import { findRepoRoot } from '../repoRoot';
 import { parseBenchArgs, sizeLabel, USAGE, type BenchOptions, type ProfileName } from './args';
@@ -307,8 +308,8 @@ async function hashSpeeds(): Promise<HashSpeeds | undefined> {
 }
 
 function autoPartSizeLabel(): string {
-  const part = planParts(64 * 1024 * 1024, 'auto').partSize;
-  return `auto (${sizeLabel(part)} for files up to ${sizeLabel(part * MAX_PARTS)})`;
+  const part = planParts(1024 * 1024 * 1024, 'auto').partSize;
+  return `auto (${sizeLabel(part)}; smaller below ${sizeLabel(part * MIN_AUTO_PARTS)} so a file has ${MIN_AUTO_PARTS} parts; larger above ${sizeLabel(part * MAX_PARTS)})`;
 }
 
 /** Runs the benchmark with command-line `argv`; resolves with the exit code. */

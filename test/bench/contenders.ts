@@ -14,7 +14,7 @@ const loadCore = (): Promise<typeof import('../../src/core')> => import('../../s
 const loadSdk = async (): Promise<typeof COS> => (await import('cos-nodejs-sdk-v5')).default;
 
 /** Names the parent may ask a child to run. */
-export const CONTENDER_NAMES = ['ours', 'ours-max', 'sdk-default', 'sdk-tuned', 'ceiling', 'ours-limit'] as const;
+export const CONTENDER_NAMES = ['ours', 'ours-max', 'ours-shared', 'sdk-default', 'sdk-tuned', 'ceiling', 'ours-limit'] as const;
 export type ContenderName = (typeof CONTENDER_NAMES)[number];
 
 export function isContenderName(name: string): name is ContenderName {
@@ -139,6 +139,8 @@ export const CONTENDERS: Record<ContenderName, Contender> = {
   ours: (args) => runOurs(args, undefined),
   /** Diagnostic, not one of the issue's contenders: ours with `concurrency` parts in flight from the start. */
   'ours-max': (args) => runOurs(args, { concurrency: args.concurrency, maxConcurrency: args.concurrency }),
+  /** Diagnostic: ours in a process it shares, as in the extension host (no process-wide V8 flags). */
+  'ours-shared': (args) => runOurs(args, undefined),
   /** The official SDK's sliceUploadFile at its defaults (1 MiB parts, 3 in flight). */
   'sdk-default': (args) => runSdk(args, {}),
   /** The SDK at our part size and concurrency. */
@@ -151,7 +153,8 @@ export const CONTENDERS: Record<ContenderName, Contender> = {
 /** Loads a contender's modules, so loading is not counted as upload time. */
 export async function preload(name: ContenderName): Promise<void> {
   // Each contender has a process of its own, as the CLI does: the undici users get the CLI's V8 flags.
-  if (name.startsWith('ours') || name === 'ceiling') (await loadCore()).tuneDedicatedUploadProcess();
+  const core = name.startsWith('ours') || name === 'ceiling' ? await loadCore() : undefined;
+  if (core && name !== 'ours-shared') core.tuneDedicatedUploadProcess();
   if (name.startsWith('sdk') || name === 'ceiling') await loadSdk();
   if (name === 'ceiling') await import('undici');
 }

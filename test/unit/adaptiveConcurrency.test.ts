@@ -80,6 +80,32 @@ describe('adaptive concurrency tuned by the first round trip', () => {
     assert.equal(far.record(8e6, Date.now(), 320), undefined);
   });
 
+  it('a cold first request that looked far is corrected by the first part\'s answer time', () => {
+    const t = { now: Date.now() };
+    const looksFar = AdaptiveConcurrency.forRoundTrip(4, 16, 25);
+    assert.equal(looksFar.current, 8);
+    assert.equal(looksFar.record(8e6, t.now, 20, 1), 4, 'answered 1 ms after its last byte: near, back to 4');
+    assert.equal(windowAt(looksFar, t, 100), undefined, 'and near rules now: one warm-up window');
+    assert.equal(windowAt(looksFar, t, 200), 8);
+  });
+
+  it('an endpoint that looked near but answers parts slowly is treated as far from the first part', () => {
+    const t = { now: Date.now() };
+    const looksNear = AdaptiveConcurrency.forRoundTrip(4, 16, 3);
+    assert.equal(looksNear.current, 4);
+    assert.equal(looksNear.record(8e6, t.now, 360, 40), 8, 'a 40 ms answer: far, doubles at once');
+    t.now += 250;
+    assert.equal(looksNear.record(250 * 200_000, t.now), 16, 'short far windows from then on');
+  });
+
+  it('a first part that confirms the first guess changes nothing but the usual first-part step', () => {
+    const far = AdaptiveConcurrency.forRoundTrip(4, 16, 40);
+    assert.equal(far.record(8e6, Date.now(), 360, 41), 16);
+    const near = AdaptiveConcurrency.forRoundTrip(4, 16, 2);
+    assert.equal(near.record(8e6, Date.now(), 20, 1), undefined);
+    assert.equal(near.current, 4);
+  });
+
   it('a near endpoint does not grow at its first part', () => {
     const near = AdaptiveConcurrency.forRoundTrip(4, 16, 2);
     assert.equal(near.record(8e6, Date.now(), 20), undefined);

@@ -60,9 +60,9 @@ export class AdaptiveConcurrency {
   }
 
   /**
-   * Tuned from the measured round trip of the first request (Initiate or List Parts), then checked
-   * once more at the first confirmed part (see record): the first request of a process also pays
-   * for connecting and warming up, which can make a near endpoint look far.
+   * Tuned from the measured round trip of the first request (Initiate or List Parts). That request
+   * also pays for connecting and, first in a process, for warming up, which can make a near
+   * endpoint look far (never the reverse): a far guess is checked with recheckRoundTrip.
    */
   static forRoundTrip(concurrency: number, max: number, roundTripMs: number): AdaptiveConcurrency {
     const far = roundTripMs >= FAR_ROUND_TRIP_MS && max > concurrency;
@@ -76,20 +76,19 @@ export class AdaptiveConcurrency {
     return this.target;
   }
 
-  /**
-   * Bytes confirmed by COS, how long that part took (ms) and how long COS took to answer after
-   * its last byte (ms, about one round trip); returns the new target when it changes.
-   */
-  record(bytes: number, now = Date.now(), durationMs = 0, answerMs?: number): number | undefined {
+  /** The first request was slow enough to mean a far region; worth a second look on a warm connection. */
+  get guessedFar(): boolean {
+    return this.base?.far ?? false;
+  }
+
+  /** Bytes confirmed by COS and how long that part took (ms); returns the new target when it changes. */
+  record(bytes: number, now = Date.now(), durationMs = 0): number | undefined {
     if (this.windowStart === undefined) {
       this.windowStart = now;
-      const before = this.target;
-      if (answerMs !== undefined) this.recheckRoundTrip(answerMs);
-      if (this.pace.growOnFirstPart && durationMs > 0 && this.target < this.max) {
-        this.bestRate = (this.target * bytes) / durationMs;
-        this.target = Math.min(this.max, this.target * 2);
-      }
-      return this.target === before ? undefined : this.target;
+      if (!this.pace.growOnFirstPart || durationMs <= 0 || this.target >= this.max) return undefined;
+      this.bestRate = (this.target * bytes) / durationMs;
+      this.target = Math.min(this.max, this.target * 2);
+      return this.target;
     }
     this.windowBytes += bytes;
     const elapsed = now - this.windowStart;
@@ -113,15 +112,22 @@ export class AdaptiveConcurrency {
     return undefined;
   }
 
-  /** The first part's answer time on a warm connection corrects a first guess made from a cold one. */
-  private recheckRoundTrip(answerMs: number): void {
-    if (!this.base) return;
-    const far = answerMs >= FAR_ROUND_TRIP_MS && this.max > this.base.concurrency;
-    if (far === this.base.far) return;
-    this.pace = paceFor(far ? answerMs : 0);
+  /**
+   * A round trip measured on a warm connection. When it shows the endpoint is near after all,
+   * returns the configured concurrency as the new target (surplus workers leave after their part)
+   * and measuring starts over under near rules, whatever was decided in the meantime.
+   */
+  recheckRoundTrip(roundTripMs: number): number | undefined {
+    if (!this.base?.far || roundTripMs >= FAR_ROUND_TRIP_MS) return undefined;
+    this.base = { ...this.base, far: false };
+    this.pace = paceFor(0);
     this.warmup = this.pace.warmupWindows;
-    // Near after all: back to the configured concurrency (surplus workers leave after their part).
-    if (!far) this.target = Math.min(this.max, this.base.concurrency);
+    this.windowStart = undefined;
+    this.windowBytes = 0;
+    this.bestRate = 0;
+    this.stalled = 0;
+    this.target = Math.min(this.max, this.base.concurrency);
+    return this.target;
   }
 
   /** The server asked us to slow down. */

@@ -209,6 +209,12 @@ export class CosClient {
     }
   }
 
+  /** One List Parts page of at most one part: a request small enough that its duration is about one round trip. */
+  async pingUpload(key: string, uploadId: string, signal?: AbortSignal): Promise<void> {
+    const res = await this.send({ operation: 'List Parts', method: 'GET', key, query: { uploadId, 'max-parts': '1' }, signal });
+    this.parse(res, parseListPartsResult);
+  }
+
   async completeMultipartUpload(
     key: string,
     uploadId: string,

@@ -358,7 +358,7 @@ class UploadJob {
             pendingParts.delete(partNumber);
             progress.partDone(partNumber, part.completed.size);
             this.emit({ type: 'part', partCount: plan.partCount, ...part.event });
-            if (adaptive.record(part.completed.size, Date.now(), part.event.durationMs, part.event.answerMs) !== undefined) grow();
+            if (adaptive.record(part.completed.size, Date.now(), part.event.durationMs) !== undefined) grow();
             await save();
           } catch (error) {
             if (failure === undefined) {
@@ -381,6 +381,7 @@ class UploadJob {
       progress.concurrency = active;
     };
     grow();
+    if (adaptive.guessedFar) this.recheckRoundTrip(session, adaptive, signal);
     // Workers may be added while we wait, so wait until the list stops growing.
     for (let waited = 0; waited < running.length; ) {
       const batch = running.slice(waited);
@@ -394,6 +395,24 @@ class UploadJob {
     await writer?.flush();
     await this.file.assertUnchanged();
     return this.complete(session, [...done.values()].sort((a, b) => a.partNumber - b.partNumber));
+  }
+
+  /**
+   * Times one List Parts (a few hundred bytes) on the now warm connections, beside the first parts,
+   * and lets the adaptive concurrency correct a far guess. Best effort: a failure changes nothing.
+   */
+  private recheckRoundTrip(session: Session, adaptive: AdaptiveConcurrency, signal: AbortSignal): void {
+    const t0 = Date.now();
+    this.client.pingUpload(this.request.key, session.checkpoint.uploadId, signal).then(
+      () => {
+        const roundTripMs = Date.now() - t0;
+        if (adaptive.recheckRoundTrip(roundTripMs) !== undefined) {
+          this.logger.info(`The first request took ${this.roundTripMs} ms, a warm one ${roundTripMs} ms: the endpoint is near; concurrency back to ${adaptive.current}.`);
+          if (this.progress) this.progress.concurrency = adaptive.current;
+        }
+      },
+      () => undefined,
+    );
   }
 
   private async uploadOnePart(
@@ -439,12 +458,7 @@ class UploadJob {
   ): Promise<{ etag: string; crcVerified: boolean; event: PartEventFields }> {
     for (let integrityAttempt = 1; ; integrityAttempt++) {
       const t0 = Date.now();
-      let lastByteAt = 0;
-      const result = await send(signal, (bytes) => {
-        if (bytes >= size) lastByteAt = Date.now();
-        this.progress?.sent(partNumber, bytes);
-      });
-      const answeredAt = Date.now();
+      const result = await send(signal, (bytes) => this.progress?.sent(partNumber, bytes));
       const localCrc = crc64ToDecimal(digest.crc64);
       let mismatch: IntegrityError | undefined;
       const serverCrc = result.crc64 === undefined ? undefined : parseCrc64(result.crc64);
@@ -458,16 +472,7 @@ class UploadJob {
         return {
           etag: result.etag,
           crcVerified: serverCrc !== undefined,
-          event: {
-            partNumber,
-            bytes: size,
-            etag: result.etag,
-            crc64: localCrc,
-            requestId: result.requestId,
-            attempt,
-            durationMs: answeredAt - t0,
-            ...(lastByteAt > 0 ? { answerMs: answeredAt - lastByteAt } : {}),
-          },
+          event: { partNumber, bytes: size, etag: result.etag, crc64: localCrc, requestId: result.requestId, attempt, durationMs: Date.now() - t0 },
         };
       }
       this.progress?.reset(partNumber);

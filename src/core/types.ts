@@ -171,8 +171,6 @@ export type UploadEvent =
       requestId?: string;
       attempt: number;
       durationMs: number;
-      /** From the last byte handed to the socket to COS's answer: about one round trip. */
-      answerMs?: number;
     }
   | { type: 'retry'; operation: string; attempt: number; delayMs: number; error: Error; partNumber?: number }
   | { type: 'credentials-refreshed' }

@@ -75,6 +75,50 @@ describe('integration: uploadFile against the emulator', function () {
     });
   }
 
+  it('a slow first request on a near endpoint is re-timed on a warm connection, and concurrency goes back down', async () => {
+    const file = await makeFile(16 * MiB);
+    const key = 'adaptive/cold-initiate.bin';
+    // Initiate answers late, as a cold first request can; every later request is fast.
+    emu.faults.add({ operation: 'initiate', fault: 'stall', ms: 60 });
+    const lines: string[] = [];
+    const logger = { debug: () => undefined, info: (m: string) => lines.push(m), warn: (m: string) => lines.push(m), error: (m: string) => lines.push(m) };
+    let last = 0;
+    const result = await uploadFile(
+      request(file.path, key, { concurrency: 2, maxConcurrency: 8 }, {
+        logger,
+        onEvent: (e) => {
+          if (e.type === 'progress') last = e.concurrency;
+        },
+      }),
+    );
+    assert.equal(logFor(key, 'listParts').length, 1, 'one List Parts timed the round trip');
+    assert.ok(lines.some((l) => /the endpoint is near; concurrency back to 2/.test(l)), lines.join('\n'));
+    assert.ok(last <= 2, `ended at the configured concurrency (last ${last})`);
+    assert.equal(result.parts, 16);
+    await assertStored(key, file.sha256);
+  });
+
+  it('a far endpoint (slow answers throughout) keeps its far start after the warm re-check', async () => {
+    const file = await makeFile(16 * MiB);
+    const far = 'adaptive/far.bin';
+    emu.setNetwork({ latencyMs: 40 });
+    let farPeak = 0;
+    try {
+      await uploadFile(
+        request(file.path, far, { concurrency: 2, maxConcurrency: 8 }, {
+          onEvent: (e) => {
+            if (e.type === 'progress') farPeak = Math.max(farPeak, e.concurrency);
+          },
+        }),
+      );
+    } finally {
+      emu.setNetwork({ latencyMs: 0 });
+    }
+    assert.ok(farPeak >= 4, `a far endpoint starts at twice the concurrency (peak ${farPeak})`);
+    assert.equal(logFor(far, 'listParts').length, 1, 'the far guess was checked once');
+    await assertStored(far, file.sha256);
+  });
+
   it('adds connections while throughput rises on a slow link and completes every part', async () => {
     // Workers added mid-upload must all be awaited before Complete (a lost last part was once possible).
     const file = await makeFile(24 * MiB + 5);

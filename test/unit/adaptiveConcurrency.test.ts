@@ -80,30 +80,40 @@ describe('adaptive concurrency tuned by the first round trip', () => {
     assert.equal(far.record(8e6, Date.now(), 320), undefined);
   });
 
-  it('a cold first request that looked far is corrected by the first part\'s answer time', () => {
+  it('a cold first request that looked far is corrected by a warm round trip before the first part', () => {
     const t = { now: Date.now() };
     const looksFar = AdaptiveConcurrency.forRoundTrip(4, 16, 25);
+    assert.equal(looksFar.guessedFar, true);
     assert.equal(looksFar.current, 8);
-    assert.equal(looksFar.record(8e6, t.now, 20, 1), 4, 'answered 1 ms after its last byte: near, back to 4');
-    assert.equal(windowAt(looksFar, t, 100), undefined, 'and near rules now: one warm-up window');
+    assert.equal(looksFar.recheckRoundTrip(2), 4, 'a 2 ms warm round trip: near, back to 4');
+    assert.equal(looksFar.recheckRoundTrip(1), undefined, 'only once');
+    assert.equal(looksFar.record(8e6, t.now, 20), undefined, 'no doubling at the first part once near');
+    assert.equal(windowAt(looksFar, t, 100), undefined, 'near rules: one warm-up window');
     assert.equal(windowAt(looksFar, t, 200), 8);
   });
 
-  it('an endpoint that looked near but answers parts slowly is treated as far from the first part', () => {
-    const t = { now: Date.now() };
-    const looksNear = AdaptiveConcurrency.forRoundTrip(4, 16, 3);
-    assert.equal(looksNear.current, 4);
-    assert.equal(looksNear.record(8e6, t.now, 360, 40), 8, 'a 40 ms answer: far, doubles at once');
-    t.now += 250;
-    assert.equal(looksNear.record(250 * 200_000, t.now), 16, 'short far windows from then on');
+  it('a warm round trip that confirms a far guess changes nothing', () => {
+    const far = AdaptiveConcurrency.forRoundTrip(4, 16, 45);
+    assert.equal(far.recheckRoundTrip(41), undefined);
+    assert.equal(far.current, 8);
+    assert.equal(far.record(8e6, Date.now(), 360), 16);
   });
 
-  it('a first part that confirms the first guess changes nothing but the usual first-part step', () => {
-    const far = AdaptiveConcurrency.forRoundTrip(4, 16, 40);
-    assert.equal(far.record(8e6, Date.now(), 360, 41), 16);
+  it('a near guess is never re-checked', () => {
     const near = AdaptiveConcurrency.forRoundTrip(4, 16, 2);
-    assert.equal(near.record(8e6, Date.now(), 20, 1), undefined);
+    assert.equal(near.guessedFar, false);
+    assert.equal(near.recheckRoundTrip(1), undefined);
     assert.equal(near.current, 4);
+  });
+
+  it('a re-check that arrives after the first part still undoes the far start', () => {
+    const t = { now: Date.now() };
+    const looksFar = AdaptiveConcurrency.forRoundTrip(4, 16, 30);
+    assert.equal(looksFar.record(8e6, t.now, 20), 16, 'the first part came back before the re-check');
+    assert.equal(looksFar.recheckRoundTrip(3), 4);
+    assert.equal(looksFar.record(1, t.now), undefined, 'a new first part opens a new window');
+    assert.equal(windowAt(looksFar, t, 100), undefined, 'warm-up window');
+    assert.equal(windowAt(looksFar, t, 200), 8);
   });
 
   it('a near endpoint does not grow at its first part', () => {

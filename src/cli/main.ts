@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 
-import { tuneDedicatedUploadProcess, UploadAbortedError } from '../core';
+import { hashingStatus, tuneDedicatedUploadProcess, UploadAbortedError } from '../core';
 import { parseCliArgs, type CliCommand } from './args';
 import { runDemo } from './demo';
 import { runEmulator } from './emulator';
@@ -40,6 +40,8 @@ export async function main(argv: readonly string[], context: MainContext): Promi
     if (isUsageError(error)) context.streams.stderr.write(`Run cos-upload${topic} --help for usage.\n`);
     return exitCodeFor(error);
   }
+  // The hash worker boots while the file is opened and Initiate goes out, as the extension's does at activation.
+  if (UPLOADING_COMMANDS.includes(command.command)) void hashingStatus();
   try {
     switch (command.command) {
       case 'help':

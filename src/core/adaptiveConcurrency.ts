@@ -45,6 +45,10 @@ export class AdaptiveConcurrency {
   private pace: Pace;
   /** The configured concurrency and the first guess of the round trip, for forRoundTrip's second look. */
   private base?: { concurrency: number; far: boolean };
+  /** A warm round trip is on its way: growth waits for it, so a near endpoint never doubles by mistake. */
+  private recheckPending = false;
+  /** The first part's rate, when it came back while the re-check was pending. */
+  private postponedFirstRate?: number;
 
   constructor(
     start: number,
@@ -86,13 +90,18 @@ export class AdaptiveConcurrency {
     if (this.windowStart === undefined) {
       this.windowStart = now;
       if (!this.pace.growOnFirstPart || durationMs <= 0 || this.target >= this.max) return undefined;
-      this.bestRate = (this.target * bytes) / durationMs;
+      const rate = (this.target * bytes) / durationMs;
+      if (this.recheckPending) {
+        this.postponedFirstRate = rate;
+        return undefined;
+      }
+      this.bestRate = rate;
       this.target = Math.min(this.max, this.target * 2);
       return this.target;
     }
     this.windowBytes += bytes;
     const elapsed = now - this.windowStart;
-    if (elapsed < this.pace.windowMs || this.target >= this.max) return undefined;
+    if (elapsed < this.pace.windowMs || this.target >= this.max || this.recheckPending) return undefined;
     const rate = this.windowBytes / elapsed;
     this.windowStart = now;
     this.windowBytes = 0;
@@ -113,12 +122,24 @@ export class AdaptiveConcurrency {
   }
 
   /**
-   * A round trip measured on a warm connection. When it shows the endpoint is near after all,
-   * returns the configured concurrency as the new target (surplus workers leave after their part)
-   * and measuring starts over under near rules, whatever was decided in the meantime.
+   * A round trip measured on a warm connection (Infinity when it failed). When it shows the
+   * endpoint is near after all, returns the configured concurrency as the new target (surplus
+   * workers leave after their part) and measuring starts over under near rules; when it confirms
+   * a far one, returns the doubled target if the first part came back while it was awaited.
    */
   recheckRoundTrip(roundTripMs: number): number | undefined {
-    if (!this.base?.far || roundTripMs >= FAR_ROUND_TRIP_MS) return undefined;
+    if (!this.base?.far) return undefined;
+    this.recheckPending = false;
+    if (roundTripMs >= FAR_ROUND_TRIP_MS) {
+      // Far confirmed: the doubling the first part earned happens now.
+      const rate = this.postponedFirstRate;
+      this.postponedFirstRate = undefined;
+      if (rate === undefined || this.target >= this.max) return undefined;
+      this.bestRate = rate;
+      this.target = Math.min(this.max, this.target * 2);
+      return this.target;
+    }
+    this.postponedFirstRate = undefined;
     this.base = { ...this.base, far: false };
     this.pace = paceFor(0);
     this.warmup = this.pace.warmupWindows;
@@ -128,6 +149,11 @@ export class AdaptiveConcurrency {
     this.stalled = 0;
     this.target = Math.min(this.max, this.base.concurrency);
     return this.target;
+  }
+
+  /** Called when the warm round trip is sent: until recheckRoundTrip, growth waits. */
+  expectRecheck(): void {
+    if (this.base?.far) this.recheckPending = true;
   }
 
   /** The server asked us to slow down. */

@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici';
-import { AdaptiveConcurrency } from './adaptiveConcurrency';
+import { AdaptiveConcurrency, FAR_ROUND_TRIP_MS } from './adaptiveConcurrency';
 import { CheckpointWriter, checkpointId } from './checkpoint';
 import { CosClient } from './cosClient';
 import { crc64ToDecimal, parseCrc64 } from './crc64';
@@ -381,7 +381,7 @@ class UploadJob {
       progress.concurrency = active;
     };
     grow();
-    if (adaptive.guessedFar) this.recheckRoundTrip(session, adaptive, signal);
+    if (adaptive.guessedFar) this.recheckRoundTrip(session, adaptive, signal, grow);
     // Workers may be added while we wait, so wait until the list stops growing.
     for (let waited = 0; waited < running.length; ) {
       const batch = running.slice(waited);
@@ -401,17 +401,23 @@ class UploadJob {
    * Times one List Parts (a few hundred bytes) on the now warm connections, beside the first parts,
    * and lets the adaptive concurrency correct a far guess. Best effort: a failure changes nothing.
    */
-  private recheckRoundTrip(session: Session, adaptive: AdaptiveConcurrency, signal: AbortSignal): void {
+  private recheckRoundTrip(session: Session, adaptive: AdaptiveConcurrency, signal: AbortSignal, grow: () => void): void {
     const t0 = Date.now();
+    adaptive.expectRecheck();
+    const settle = (roundTripMs: number): void => {
+      const target = adaptive.recheckRoundTrip(roundTripMs);
+      if (target === undefined) return;
+      if (roundTripMs < FAR_ROUND_TRIP_MS) {
+        this.logger.info(`The first request took ${this.roundTripMs} ms, a warm one ${roundTripMs} ms: the endpoint is near; concurrency back to ${target}.`);
+        if (this.progress) this.progress.concurrency = target;
+      } else {
+        grow();
+      }
+    };
     this.client.pingUpload(this.request.key, session.checkpoint.uploadId, signal).then(
-      () => {
-        const roundTripMs = Date.now() - t0;
-        if (adaptive.recheckRoundTrip(roundTripMs) !== undefined) {
-          this.logger.info(`The first request took ${this.roundTripMs} ms, a warm one ${roundTripMs} ms: the endpoint is near; concurrency back to ${adaptive.current}.`);
-          if (this.progress) this.progress.concurrency = adaptive.current;
-        }
-      },
-      () => undefined,
+      () => settle(Date.now() - t0),
+      // No answer, no evidence against the far guess: keep it.
+      () => settle(Number.POSITIVE_INFINITY),
     );
   }
 
@@ -441,7 +447,7 @@ class UploadJob {
         event: sent.event,
       };
     } finally {
-      pool.release(buffer, this.adaptive?.current);
+      pool.release(buffer);
     }
   }
 
@@ -599,26 +605,21 @@ function normalizeEtag(etag: string): string {
   return etag.replace(/"/g, '').trim().toLowerCase();
 }
 
-/** Reuses part buffers so memory stays at about concurrency × part size, whatever the file size. */
+/**
+ * Reuses part buffers so memory stays at the peak concurrency × part size, whatever the file size.
+ * Buffers are kept when concurrency shrinks: one dropped for the GC still counts until it is
+ * collected, and growing again would allocate beside it.
+ */
 class BufferPool {
   private readonly free: Buffer[] = [];
-  private created = 0;
   constructor(
     private readonly size: number,
     private readonly allocate: (size: number) => Buffer,
   ) {}
   acquire(): Buffer {
-    const reused = this.free.pop();
-    if (reused) return reused;
-    this.created++;
-    return this.allocate(this.size);
+    return this.free.pop() ?? this.allocate(this.size);
   }
-  /** Keeps at most `limit` buffers in all: after concurrency shrank, a surplus buffer is left to the GC. */
-  release(buffer: Buffer, limit = Number.POSITIVE_INFINITY): void {
-    if (this.created > limit) {
-      this.created--;
-      return;
-    }
+  release(buffer: Buffer): void {
     this.free.push(buffer);
   }
 }

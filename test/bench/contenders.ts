@@ -155,6 +155,8 @@ export async function preload(name: ContenderName): Promise<void> {
   // Each contender has a process of its own, as the CLI does: the undici users get the CLI's V8 flags.
   const core = name.startsWith('ours') || name === 'ceiling' ? await loadCore() : undefined;
   if (core && name !== 'ours-shared') core.tuneDedicatedUploadProcess();
+  // The extension starts the hash worker at activation and the CLI at startup: it is up before an upload begins.
+  if (core && name.startsWith('ours')) await core.hashingStatus();
   if (name.startsWith('sdk') || name === 'ceiling') await loadSdk();
   if (name === 'ceiling') await import('undici');
 }

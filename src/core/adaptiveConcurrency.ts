@@ -34,6 +34,15 @@ function paceFor(roundTripMs: number): Pace {
     : { windowMs: 750, gain: 0.25, warmupWindows: 1, growOnFirstPart: false };
 }
 
+/**
+ * A near endpoint grows to at most twice the configured concurrency: on a LAN or loopback 4 to 8
+ * connections already saturate the CPU, and a window that looks faster only because start-up
+ * work (JIT, the first connections) ended would otherwise buy 16 part buffers for nothing.
+ */
+function nearLimit(concurrency: number, max: number): number {
+  return Math.min(max, 2 * concurrency);
+}
+
 export class AdaptiveConcurrency {
   private target: number;
   /** Set by the first confirmed part: start-up (Initiate, first reads) is not throughput. */
@@ -52,7 +61,7 @@ export class AdaptiveConcurrency {
 
   constructor(
     start: number,
-    private readonly max: number,
+    private max: number,
     windowMs = 750,
     gain = 0.1,
     warmupWindows = 0,
@@ -71,7 +80,8 @@ export class AdaptiveConcurrency {
   static forRoundTrip(concurrency: number, max: number, roundTripMs: number): AdaptiveConcurrency {
     const far = roundTripMs >= FAR_ROUND_TRIP_MS && max > concurrency;
     const pace = paceFor(far ? roundTripMs : 0);
-    const adaptive = new AdaptiveConcurrency(far ? Math.min(max, concurrency * 2) : concurrency, max, pace.windowMs, pace.gain, pace.warmupWindows, pace.growOnFirstPart);
+    const limit = far ? max : nearLimit(concurrency, max);
+    const adaptive = new AdaptiveConcurrency(far ? Math.min(max, concurrency * 2) : concurrency, limit, pace.windowMs, pace.gain, pace.warmupWindows, pace.growOnFirstPart);
     adaptive.base = { concurrency, far };
     return adaptive;
   }
@@ -147,6 +157,7 @@ export class AdaptiveConcurrency {
     this.windowBytes = 0;
     this.bestRate = 0;
     this.stalled = 0;
+    this.max = nearLimit(this.base.concurrency, this.max);
     this.target = Math.min(this.max, this.base.concurrency);
     return this.target;
   }

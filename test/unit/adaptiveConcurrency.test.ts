@@ -143,6 +143,16 @@ describe('adaptive concurrency tuned by the first round trip', () => {
     assert.equal(windowAt(looksFar, t, 200), 8);
   });
 
+  it('a near endpoint grows to at most twice the configured concurrency', () => {
+    const t = { now: Date.now() };
+    const near = AdaptiveConcurrency.forRoundTrip(4, 16, 2);
+    near.record(1, t.now);
+    assert.equal(windowAt(near, t, 100), undefined, 'warm-up');
+    assert.equal(windowAt(near, t, 200), 8);
+    assert.equal(windowAt(near, t, 800), undefined, 'four times the rate, but 8 is the near limit');
+    assert.equal(near.current, 8);
+  });
+
   it('a near endpoint does not grow at its first part', () => {
     const near = AdaptiveConcurrency.forRoundTrip(4, 16, 2);
     assert.equal(near.record(8e6, Date.now(), 20), undefined);

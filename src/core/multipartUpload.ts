@@ -392,6 +392,8 @@ class UploadJob {
       if (this.request.signal?.aborted) throw abortError(this.request.signal);
       throw failure;
     }
+    // Every part is in: a round-trip check still out must not hold the connection pool open.
+    internal.abort(new CosError('ABORTED', 'All parts are uploaded; the round-trip check is no longer needed.'));
     await writer?.flush();
     await this.file.assertUnchanged();
     return this.complete(session, [...done.values()].sort((a, b) => a.partNumber - b.partNumber));

@@ -76,7 +76,8 @@ describe('integration: uploadFile against the emulator', function () {
   }
 
   it('a slow first request on a near endpoint is re-timed on a warm connection, and concurrency goes back down', async () => {
-    const file = await makeFile(16 * MiB);
+    // Long enough (48 parts) that the check answers before the last part: after it, the check is cancelled.
+    const file = await makeFile(48 * MiB);
     const key = 'adaptive/cold-initiate.bin';
     // Initiate answers late, as a cold first request can; every later request is fast.
     emu.faults.add({ operation: 'initiate', fault: 'stall', ms: 60 });
@@ -94,7 +95,21 @@ describe('integration: uploadFile against the emulator', function () {
     assert.equal(logFor(key, 'listParts').length, 1, 'one List Parts timed the round trip');
     assert.ok(lines.some((l) => /the endpoint is near; concurrency back to 2/.test(l)), lines.join('\n'));
     assert.ok(last <= 2, `ended at the configured concurrency (last ${last})`);
-    assert.equal(result.parts, 16);
+    assert.equal(result.parts, 48);
+    await assertStored(key, file.sha256);
+  });
+
+  it('a round-trip check that never answers neither holds the upload open nor changes its result', async () => {
+    const file = await makeFile(8 * MiB);
+    const key = 'adaptive/stalled-check.bin';
+    emu.faults.add({ operation: 'initiate', fault: 'stall', ms: 60 });
+    emu.faults.add({ operation: 'listParts', fault: 'stall' });
+    const t0 = Date.now();
+    const result = await uploadFile(request(file.path, key, { concurrency: 2, maxConcurrency: 8, requestTimeoutMs: 30_000 }));
+    const seconds = (Date.now() - t0) / 1000;
+    assert.equal(logFor(key, 'listParts').length, 1, 'the check was sent');
+    assert.ok(seconds < 10, `finished without waiting for the 30 s watchdog (${seconds} s)`);
+    assert.equal(result.parts, 8);
     await assertStored(key, file.sha256);
   });
 

@@ -5,8 +5,11 @@
  * first few already saturate and growth stops at once. Server pushback (5xx, SlowDown) halves the
  * target, as AIMD does.
  */
-/** A first round trip this slow (ms) means a far region. */
-export const FAR_ROUND_TRIP_MS = 20;
+/**
+ * A round trip this slow (ms) means a far region. Not lower: on a busy 2-core machine a loopback
+ * request measured 14-17 ms even on a warm connection while the first parts were being read.
+ */
+export const FAR_ROUND_TRIP_MS = 30;
 
 interface Pace {
   /** Minimum length of a measurement window, ms. */

@@ -380,8 +380,9 @@ class UploadJob {
       }
       progress.concurrency = active;
     };
-    grow();
+    // The check goes out before the first part is even read, so COS answers it before part bodies queue up.
     if (adaptive.guessedFar) this.recheckRoundTrip(session, adaptive, signal, grow);
+    grow();
     // Workers may be added while we wait, so wait until the list stops growing.
     for (let waited = 0; waited < running.length; ) {
       const batch = running.slice(waited);

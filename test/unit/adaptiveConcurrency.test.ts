@@ -82,7 +82,7 @@ describe('adaptive concurrency tuned by the first round trip', () => {
 
   it('a cold first request that looked far is corrected by a warm round trip before the first part', () => {
     const t = { now: Date.now() };
-    const looksFar = AdaptiveConcurrency.forRoundTrip(4, 16, 25);
+    const looksFar = AdaptiveConcurrency.forRoundTrip(4, 16, 35);
     assert.equal(looksFar.guessedFar, true);
     assert.equal(looksFar.current, 8);
     assert.equal(looksFar.recheckRoundTrip(2), 4, 'a 2 ms warm round trip: near, back to 4');
@@ -119,7 +119,7 @@ describe('adaptive concurrency tuned by the first round trip', () => {
 
   it('while a re-check is awaited the first part does not double; a near answer resets to the configured concurrency', () => {
     const t = { now: Date.now() };
-    const looksFar = AdaptiveConcurrency.forRoundTrip(4, 16, 25);
+    const looksFar = AdaptiveConcurrency.forRoundTrip(4, 16, 35);
     looksFar.expectRecheck();
     assert.equal(looksFar.record(8e6, t.now, 20), undefined);
     assert.equal(looksFar.current, 8, 'never 16 on a near endpoint');
@@ -135,7 +135,7 @@ describe('adaptive concurrency tuned by the first round trip', () => {
 
   it('a re-check that arrives after the first part still undoes the far start', () => {
     const t = { now: Date.now() };
-    const looksFar = AdaptiveConcurrency.forRoundTrip(4, 16, 30);
+    const looksFar = AdaptiveConcurrency.forRoundTrip(4, 16, 35);
     assert.equal(looksFar.record(8e6, t.now, 20), 16, 'the first part came back before the re-check');
     assert.equal(looksFar.recheckRoundTrip(3), 4);
     assert.equal(looksFar.record(1, t.now), undefined, 'a new first part opens a new window');

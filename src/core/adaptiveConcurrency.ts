@@ -108,9 +108,7 @@ export class AdaptiveConcurrency {
         this.postponedFirstRate = rate;
         return undefined;
       }
-      this.bestRate = rate;
-      this.target = Math.min(this.max, this.target * 2);
-      return this.target;
+      return this.doubleFrom(rate);
     }
     this.windowBytes += bytes;
     const elapsed = now - this.windowStart;
@@ -123,11 +121,8 @@ export class AdaptiveConcurrency {
       return undefined;
     }
     if (rate > this.bestRate * (1 + this.pace.gain)) {
-      this.bestRate = rate;
       this.stalled = 0;
-      // Doubling reaches a far region's useful concurrency in a few windows, before a short upload ends.
-      this.target = Math.min(this.max, this.target * 2);
-      return this.target;
+      return this.doubleFrom(rate);
     }
     // Two flat windows in a row: the link is full, stop probing.
     if (++this.stalled >= 2) this.bestRate = Number.POSITIVE_INFINITY;
@@ -148,9 +143,7 @@ export class AdaptiveConcurrency {
       const rate = this.postponedFirstRate;
       this.postponedFirstRate = undefined;
       if (rate === undefined || this.target >= this.max) return undefined;
-      this.bestRate = rate;
-      this.target = Math.min(this.max, this.target * 2);
-      return this.target;
+      return this.doubleFrom(rate);
     }
     this.postponedFirstRate = undefined;
     this.base = { ...this.base, far: false };
@@ -162,6 +155,14 @@ export class AdaptiveConcurrency {
     this.stalled = 0;
     this.max = nearLimit(this.base.concurrency, this.max);
     this.target = Math.min(this.max, this.base.concurrency);
+    return this.target;
+  }
+
+  /** `rate` becomes the rate to beat, and the target doubles (up to the limit). */
+  private doubleFrom(rate: number): number {
+    this.bestRate = rate;
+    // Doubling reaches a far region's useful concurrency in a few windows, before a short upload ends.
+    this.target = Math.min(this.max, this.target * 2);
     return this.target;
   }
 

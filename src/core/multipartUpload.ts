@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici';
-import { AdaptiveConcurrency, FAR_ROUND_TRIP_MS } from './adaptiveConcurrency';
+import { AdaptiveConcurrency } from './adaptiveConcurrency';
 import { CheckpointWriter, checkpointId } from './checkpoint';
 import { CosClient } from './cosClient';
 import { crc64ToDecimal, parseCrc64 } from './crc64';
@@ -410,7 +410,7 @@ class UploadJob {
     const settle = (roundTripMs: number): void => {
       const target = adaptive.recheckRoundTrip(roundTripMs);
       if (target === undefined) return;
-      if (roundTripMs < FAR_ROUND_TRIP_MS) {
+      if (!adaptive.guessedFar) {
         this.logger.info(`The first request took ${this.roundTripMs} ms, a warm one ${roundTripMs} ms: the endpoint is near; concurrency back to ${target}.`);
         if (this.progress) this.progress.concurrency = target;
       } else {

@@ -5,7 +5,7 @@
 
 import * as os from 'node:os';
 import { sizeLabel, type ProfileName } from './args';
-import type { ContenderDetails, ContenderName, HashSpeeds } from './contenders';
+import { CONTENDER_NAMES, type ContenderDetails, type ContenderName, type HashSpeeds } from './contenders';
 import { median } from './measure';
 
 const GiB = 1024 ** 3;
@@ -311,7 +311,8 @@ export function markdownTable(header: string[], body: string[][], right: boolean
 }
 
 function orderedRows(rows: readonly RowSummary[], profile: ProfileName): RowSummary[] {
-  const order: ContenderName[] = ['ours', 'ours-max', 'ours-shared', 'sdk-default', 'sdk-tuned', 'ceiling', 'ours-limit'];
+  // Rows follow the order the contenders are declared in.
+  const order: readonly ContenderName[] = CONTENDER_NAMES;
   return rows
     .filter((r) => r.profile === profile)
     .sort((a, b) => a.size - b.size || order.indexOf(a.contender) - order.indexOf(b.contender));

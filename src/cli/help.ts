@@ -39,7 +39,7 @@ Target:
       --accelerate                  use the global acceleration endpoint
 
 Tuning:
-      --part-size <size|auto>       e.g. 8MiB, 64MiB; auto keeps the part count under 10000 (default auto)
+      --part-size <size|auto>       e.g. 8MiB, 64MiB; auto: 16MiB near (Initiate within 30 ms), 8MiB far, under 10000 parts (default auto)
       --multipart-threshold <size>  smaller files go up in one request (default 8MiB)
       --concurrency <n>             parts in flight (default 4)
       --max-concurrency <n>         let concurrency grow up to n (default: --concurrency if given)

@@ -37,13 +37,17 @@ function paceFor(roundTripMs: number): Pace {
     : { windowMs: 750, gain: 0.25, warmupWindows: 1, growOnFirstPart: false };
 }
 
+/** Part bytes a near endpoint may have in flight when it grows past the configured concurrency. */
+export const NEAR_BYTES_IN_FLIGHT = 64 * 1024 * 1024;
+
 /**
- * A near endpoint grows to at most twice the configured concurrency: on a LAN or loopback 4 to 8
- * connections already saturate the CPU, and a window that looks faster only because start-up
- * work (JIT, the first connections) ended would otherwise buy 16 part buffers for nothing.
+ * A near endpoint grows to at most twice the configured concurrency, and past it only while the
+ * parts in flight stay within NEAR_BYTES_IN_FLIGHT: on a LAN or loopback 64 MiB in flight (8 × 8
+ * MiB or 4 × 16 MiB) already saturates the CPU, and a window that looks faster only because
+ * start-up work (JIT, the first connections) ended would otherwise buy part buffers for nothing.
  */
-function nearLimit(concurrency: number, max: number): number {
-  return Math.min(max, 2 * concurrency);
+function nearLimit(concurrency: number, max: number, partSize: number): number {
+  return Math.min(max, 2 * concurrency, Math.max(concurrency, Math.floor(NEAR_BYTES_IN_FLIGHT / partSize)));
 }
 
 export class AdaptiveConcurrency {
@@ -56,7 +60,7 @@ export class AdaptiveConcurrency {
   private warmup: number;
   private pace: Pace;
   /** The configured concurrency and the first guess of the round trip, for forRoundTrip's second look. */
-  private base?: { concurrency: number; far: boolean };
+  private base?: { concurrency: number; far: boolean; partSize: number };
   /** A warm round trip is on its way: growth waits for it, so a near endpoint never doubles by mistake. */
   private recheckPending = false;
   /** The first part's rate, when it came back while the re-check was pending. */
@@ -80,12 +84,12 @@ export class AdaptiveConcurrency {
    * also pays for connecting and, first in a process, for warming up, which can make a near
    * endpoint look far (never the reverse): a far guess is checked with recheckRoundTrip.
    */
-  static forRoundTrip(concurrency: number, max: number, roundTripMs: number): AdaptiveConcurrency {
+  static forRoundTrip(concurrency: number, max: number, roundTripMs: number, partSize = 8 * 1024 * 1024): AdaptiveConcurrency {
     const far = roundTripMs >= FAR_ROUND_TRIP_MS && max > concurrency;
     const pace = paceFor(far ? roundTripMs : 0);
-    const limit = far ? max : nearLimit(concurrency, max);
+    const limit = far ? max : nearLimit(concurrency, max, partSize);
     const adaptive = new AdaptiveConcurrency(far ? Math.min(max, concurrency * 2) : concurrency, limit, pace.windowMs, pace.gain, pace.warmupWindows, pace.growOnFirstPart);
-    adaptive.base = { concurrency, far };
+    adaptive.base = { concurrency, far, partSize };
     return adaptive;
   }
 
@@ -153,7 +157,7 @@ export class AdaptiveConcurrency {
     this.windowBytes = 0;
     this.bestRate = 0;
     this.stalled = 0;
-    this.max = nearLimit(this.base.concurrency, this.max);
+    this.max = nearLimit(this.base.concurrency, this.max, this.base.partSize);
     this.target = Math.min(this.max, this.base.concurrency);
     return this.target;
   }

@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici';
-import { AdaptiveConcurrency } from './adaptiveConcurrency';
+import { AdaptiveConcurrency, FAR_ROUND_TRIP_MS } from './adaptiveConcurrency';
 import { CheckpointWriter, checkpointId } from './checkpoint';
 import { CosClient } from './cosClient';
 import { crc64ToDecimal, parseCrc64 } from './crc64';
@@ -8,7 +8,7 @@ import { abortError, ConfigError, CosError, CosServiceError, describeError, Inte
 import { sharedHashPool } from './hashPool';
 import { combinePartCrcs, etagMatchesMd5, type PartDigest } from './integrity';
 import { resolveUploadOptions } from './options';
-import { partRange, planParts } from './partPlan';
+import { describeSize, partRange, planParts } from './partPlan';
 import { ProgressTracker } from './progress';
 import { SourceFile } from './sourceFile';
 import type { TransportOptions } from './transport';
@@ -278,10 +278,17 @@ class UploadJob {
 
   private async initiate(id: string | undefined): Promise<Session> {
     const { key, target } = this.request;
-    const plan = planParts(this.file.size, this.options.partSize);
+    // Planned first so a part size that cannot work is refused before an upload exists on COS.
+    let plan = planParts(this.file.size, this.options.partSize);
     const t0 = Date.now();
     const { uploadId } = await this.client.initiateMultipartUpload(key, objectHeaders(key, this.options), this.request.signal);
     this.roundTripMs = Date.now() - t0;
+    // No part has been read yet, so `auto` can still follow what Initiate showed about the distance.
+    const near = planParts(this.file.size, this.options.partSize, { near: this.roundTripMs < FAR_ROUND_TRIP_MS });
+    if (near.partSize !== plan.partSize) {
+      this.logger.info(`Initiate answered in ${this.roundTripMs} ms (a near endpoint): ${describeSize(near.partSize)} parts instead of ${describeSize(plan.partSize)}.`);
+      plan = near;
+    }
     const now = new Date().toISOString();
     const checkpoint: Checkpoint = {
       version: 1,
@@ -332,7 +339,7 @@ class UploadJob {
     const internal = new AbortController();
     const signal = this.request.signal ? AbortSignal.any([this.request.signal, internal.signal]) : internal.signal;
     const pool = new BufferPool(plan.partSize, (size) => this.hashes.allocate(size));
-    const adaptive = AdaptiveConcurrency.forRoundTrip(this.options.concurrency, this.maxConcurrencyFor(plan.partSize), this.roundTripMs);
+    const adaptive = AdaptiveConcurrency.forRoundTrip(this.options.concurrency, this.maxConcurrencyFor(plan.partSize), this.roundTripMs, plan.partSize);
     this.adaptive = adaptive;
     const pendingParts = new Map<number, PendingPart>();
     const save = async (): Promise<void> => {

@@ -19,6 +19,13 @@ export const MAX_PARTS = 10000;
 export const MAX_OBJECT_SIZE = MAX_PARTS * MAX_PART_SIZE;
 /** Small enough to keep memory per part modest, large enough to amortise per-request latency. */
 export const DEFAULT_PART_SIZE = 8 * MiB;
+/**
+ * `auto` on a near endpoint (a LAN, the same region): there both ends are busy hashing and every
+ * request costs CPU of its own (measured on loopback: about 1.4 ms on our side and 0.8 ms on the
+ * server's per part), so half as many requests is about 6% more throughput. A far endpoint keeps
+ * DEFAULT_PART_SIZE: it needs many connections, and the memory cap divides by the part size.
+ */
+export const NEAR_PART_SIZE = 16 * MiB;
 
 const PART_SIZE_RANGE = `${describeSize(MIN_PART_SIZE)} and ${describeSize(MAX_PART_SIZE)}`;
 
@@ -76,10 +83,18 @@ export function autoPartSize(fileSize: number, preferred: number = DEFAULT_PART_
  */
 export const MIN_AUTO_PARTS = 16;
 
-/** DEFAULT_PART_SIZE, or smaller (whole MiB, at least 1 MiB) for files under MIN_AUTO_PARTS of it. */
-export function preferredPartSize(fileSize: number): number {
+export interface PlanContext {
+  /** The endpoint answered the first request quickly (see FAR_ROUND_TRIP_MS): `auto` takes NEAR_PART_SIZE. */
+  near?: boolean;
+}
+
+/**
+ * DEFAULT_PART_SIZE (NEAR_PART_SIZE near), or smaller (whole MiB, at least 1 MiB) for files under
+ * MIN_AUTO_PARTS of it.
+ */
+export function preferredPartSize(fileSize: number, context: PlanContext = {}): number {
   const perPart = Math.ceil(fileSize / MIN_AUTO_PARTS / MIN_PART_SIZE) * MIN_PART_SIZE;
-  return Math.min(DEFAULT_PART_SIZE, Math.max(MIN_PART_SIZE, perPart));
+  return Math.min(context.near ? NEAR_PART_SIZE : DEFAULT_PART_SIZE, Math.max(MIN_PART_SIZE, perPart));
 }
 
 /**
@@ -87,11 +102,11 @@ export function preferredPartSize(fileSize: number): number {
  * need more than MAX_PARTS parts the ConfigError names the smallest size that works. An empty
  * file still has one (empty) part.
  */
-export function planParts(fileSize: number, partSize: number | 'auto'): PartPlan {
+export function planParts(fileSize: number, partSize: number | 'auto', context: PlanContext = {}): PartPlan {
   checkFileSize(fileSize);
   let size: number;
   if (partSize === 'auto') {
-    size = autoPartSize(fileSize, preferredPartSize(fileSize));
+    size = autoPartSize(fileSize, preferredPartSize(fileSize, context));
   } else {
     checkPartSize(partSize);
     const needed = ceilDiv(fileSize, partSize);

@@ -11,6 +11,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { defaultUploadOptions, getCrc64Engine, MAX_PARTS, planParts } from '../../src/core';
+import { FAR_ROUND_TRIP_MS } from '../../src/core/adaptiveConcurrency';
 import { MIN_AUTO_PARTS } from '../../src/core/partPlan';
 import { startEmulator, type RunningEmulator } from '../emulator';
 import { findRepoRoot } from '../repoRoot';
@@ -134,7 +135,7 @@ interface Session {
   runId: string;
 }
 
-function contenderArgs(emulator: RunningEmulator, file: TestFile, key: string, contender: ContenderName, trafficLimit?: number): ContenderArgs {
+function contenderArgs(emulator: RunningEmulator, file: TestFile, key: string, contender: ContenderName, profile: ProfileName, trafficLimit?: number): ContenderArgs {
   const defaults = defaultUploadOptions();
   const args: ContenderArgs = {
     url: emulator.url,
@@ -147,8 +148,9 @@ function contenderArgs(emulator: RunningEmulator, file: TestFile, key: string, c
     key,
   };
   if (contender === 'sdk-tuned') {
-    // Equal part size and concurrency, read from the core so the comparison follows its defaults.
-    args.partSize = planParts(file.size, defaults.partSize).partSize;
+    // Equal part size and concurrency, read from the core so the comparison follows its defaults
+    // (`auto` takes larger parts on a near endpoint, which the LAN profile is).
+    args.partSize = planParts(file.size, defaults.partSize, { near: PROFILES[profile].latencyMs < FAR_ROUND_TRIP_MS }).partSize;
     args.concurrency = defaults.concurrency;
   }
   if (contender === 'ours-max') args.concurrency = defaults.maxConcurrency;
@@ -195,11 +197,11 @@ async function uploadOnce(
   const busy0 = machineBusySeconds();
   const parentCpu0 = process.cpuUsage();
   const t0 = performance.now();
-  const result = await runChild(contender, contenderArgs(emulator, file, key, contender, trafficLimit), timeoutMs);
+  const result = await runChild(contender, contenderArgs(emulator, file, key, contender, profile, trafficLimit), timeoutMs);
   const wallSeconds = (performance.now() - t0) / 1000;
   const parentCpu = process.cpuUsage(parentCpu0);
   const busy1 = machineBusySeconds();
-  const record: RunRecord = { profile, size: file.size, contender, run, ok: false };
+  const record: RunRecord = { profile, size: file.size, contender, run, ok: false, serverCpuSeconds: (parentCpu.user + parentCpu.system) / 1e6 };
   if (!result.ok) {
     record.error = result.error;
     return record;
@@ -308,8 +310,12 @@ async function hashSpeeds(): Promise<HashSpeeds | undefined> {
 }
 
 function autoPartSizeLabel(): string {
-  const part = planParts(1024 * 1024 * 1024, 'auto').partSize;
-  return `auto (${sizeLabel(part)}; smaller below ${sizeLabel(part * MIN_AUTO_PARTS)} so a file has ${MIN_AUTO_PARTS} parts; larger above ${sizeLabel(part * MAX_PARTS)})`;
+  const far = planParts(1024 * 1024 * 1024, 'auto').partSize;
+  const near = planParts(1024 * 1024 * 1024, 'auto', { near: true }).partSize;
+  return (
+    `auto (${sizeLabel(near)} on a near endpoint such as the LAN profile, ${sizeLabel(far)} on a far one; ` +
+    `smaller so a file has at least ${MIN_AUTO_PARTS} parts; larger when it would need more than ${MAX_PARTS})`
+  );
 }
 
 /** Runs the benchmark with command-line `argv`; resolves with the exit code. */

@@ -58,6 +58,8 @@ export interface RunRecord {
   verified?: boolean;
   /** Cores other processes kept busy during the run, on average (Linux only). */
   otherCores?: number;
+  /** CPU seconds the emulator (the benchmark's own process) spent during the run. */
+  serverCpuSeconds?: number;
 }
 
 /** The figures of one contender at one size in one profile, over its runs. */
@@ -76,6 +78,8 @@ export interface RowSummary {
   /** Median RSS before the upload began, MB. */
   rssStartMB: number;
   cpuSecondsPerGiB: number;
+  /** The emulator's CPU seconds per GiB uploaded (median): the server's share of the machine. */
+  serverCpuSecondsPerGiB: number;
   /** Median over runs of each run's event-loop delay p99. */
   loopP99Ms: number;
   loopMaxMs: number;
@@ -161,6 +165,7 @@ export function summarize(records: readonly RunRecord[]): RowSummary[] {
       peakRssMB: maxOf(pick((r) => r.peakRssBytes)) / 1e6,
       rssStartMB: median(pick((r) => r.rssStartBytes)) / 1e6,
       cpuSecondsPerGiB: median(pick((r) => (r.cpuSeconds === undefined ? undefined : r.cpuSeconds / (r.size / GiB)))),
+      serverCpuSecondsPerGiB: median(pick((r) => (r.serverCpuSeconds === undefined ? undefined : r.serverCpuSeconds / (r.size / GiB)))),
       loopP99Ms: median(pick((r) => r.loopP99Ms)),
       loopMaxMs: maxOf(pick((r) => r.loopMaxMs)),
       ttfbMs: median(pick((r) => r.ttfbMs)),
@@ -267,9 +272,9 @@ function signedPct(pct: number): string {
 
 // ------------------------------------------------------------------------------------------ tables
 
-const COLUMNS = ['contender', 'size', 'MB/s', 'vs SDK default', 'vs ceiling', 'peak RSS MB', 'CPU s/GiB', 'loop p99 ms', 'first byte ms', 'parts', 'other load'];
+const COLUMNS = ['contender', 'size', 'MB/s', 'vs SDK default', 'vs ceiling', 'peak RSS MB', 'CPU s/GiB', 'server CPU s/GiB', 'loop p99 ms', 'first byte ms', 'parts', 'other load'];
 /** Right-align every figure column. */
-const RIGHT = [false, true, true, true, true, true, true, true, true, false, true];
+const RIGHT = [false, true, true, true, true, true, true, true, true, true, false, true];
 
 function fixed(value: number | undefined, digits: number, suffix = ''): string {
   return value === undefined || !Number.isFinite(value) ? '-' : `${value.toFixed(digits)}${suffix}`;
@@ -287,6 +292,7 @@ function rowCells(row: RowSummary): string[] {
     fixed(row.vsCeiling, 2, 'x'),
     fixed(row.peakRssMB, 0),
     fixed(row.cpuSecondsPerGiB, 2),
+    fixed(row.serverCpuSecondsPerGiB, 2),
     fixed(row.loopP99Ms, 1),
     fixed(row.ttfbMs, 0),
     parts,

@@ -134,6 +134,34 @@ describe('integration: uploadFile against the emulator', function () {
     await assertStored(far, file.sha256);
   });
 
+  it('auto part size follows the distance Initiate shows: 16 MiB-class parts near, 8 MiB far', async () => {
+    // 144 MiB: 9 MiB parts near (16 parts, capped by NEAR_PART_SIZE), 8 MiB far (DEFAULT_PART_SIZE).
+    const file = await makeFile(144 * MiB);
+    const partSizes: Record<string, number> = {};
+    const upload = async (key: string): Promise<void> => {
+      const result = await uploadFile(
+        request(file.path, key, { partSize: 'auto', concurrency: 4 }, {
+          onEvent: (e) => {
+            if (e.type === 'start') partSizes[key] = e.partSize;
+          },
+        }),
+      );
+      assert.equal(result.parts, Math.ceil((144 * MiB) / partSizes[key]));
+      await assertStored(key, file.sha256);
+    };
+    await upload('auto/near.bin');
+    emu.setNetwork({ latencyMs: 40 });
+    try {
+      await upload('auto/far.bin');
+    } finally {
+      emu.setNetwork({ latencyMs: 0 });
+    }
+    assert.equal(partSizes['auto/near.bin'], 9 * MiB, 'near: the file in 16 parts, larger than 8 MiB');
+    assert.equal(partSizes['auto/far.bin'], 8 * MiB, 'far: 8 MiB parts');
+    const initiated = logFor('auto/near.bin', 'initiate');
+    assert.equal(initiated.length, 1, 'one upload, planned after its Initiate');
+  });
+
   it('adds connections while throughput rises on a slow link and completes every part', async () => {
     // Workers added mid-upload must all be awaited before Complete (a lost last part was once possible).
     const file = await makeFile(24 * MiB + 5);

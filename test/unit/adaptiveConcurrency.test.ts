@@ -153,6 +153,28 @@ describe('adaptive concurrency tuned by the first round trip', () => {
     assert.equal(near.current, 8);
   });
 
+  it('a near endpoint grows only while the parts in flight stay within 64 MiB', () => {
+    const MiB = 1024 * 1024;
+    const t = { now: Date.now() };
+    const big = AdaptiveConcurrency.forRoundTrip(4, 16, 2, 16 * MiB);
+    big.record(1, t.now);
+    assert.equal(windowAt(big, t, 100), undefined, 'warm-up');
+    assert.equal(windowAt(big, t, 200), undefined, '4 x 16 MiB is already 64 MiB in flight');
+    assert.equal(big.current, 4);
+    const small = AdaptiveConcurrency.forRoundTrip(4, 16, 2, 4 * MiB);
+    small.record(1, t.now);
+    windowAt(small, t, 100);
+    assert.equal(windowAt(small, t, 200), 8, '4 MiB parts: twice the concurrency is the lower bound');
+    assert.equal(windowAt(small, t, 800), undefined);
+    // A far guess corrected to near takes the same byte bound.
+    const looksFar = AdaptiveConcurrency.forRoundTrip(4, 16, 35, 16 * MiB);
+    assert.equal(looksFar.current, 8);
+    assert.equal(looksFar.recheckRoundTrip(2), 4);
+    looksFar.record(1, t.now);
+    windowAt(looksFar, t, 100);
+    assert.equal(windowAt(looksFar, t, 200), undefined, 'no growth past 64 MiB in flight');
+  });
+
   it('a near endpoint does not grow at its first part', () => {
     const near = AdaptiveConcurrency.forRoundTrip(4, 16, 2);
     assert.equal(near.record(8e6, Date.now(), 20), undefined);

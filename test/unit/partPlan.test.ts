@@ -3,6 +3,7 @@ import { ConfigError, CosError } from '../../src/core/errors';
 import {
   autoPartSize,
   DEFAULT_PART_SIZE,
+  NEAR_PART_SIZE,
   describeSize,
   formatBytes,
   MAX_OBJECT_SIZE,
@@ -68,6 +69,22 @@ describe('partPlan', () => {
       assert.equal(planParts(100 * MiB, 'auto').partSize, 7 * MiB);
       assert.equal(planParts(GiB, 'auto').partSize, DEFAULT_PART_SIZE);
       assert.equal(planParts(64 * MiB, 8 * MiB).partSize, 8 * MiB, 'a chosen size is kept');
+    });
+  });
+
+  describe("'auto' part size on a near endpoint", () => {
+    it('takes NEAR_PART_SIZE (16 MiB) for large files, the same 16-part rule for small ones, and never overrides a chosen size', () => {
+      assert.equal(NEAR_PART_SIZE, 16 * MiB);
+      assert.equal(planParts(GiB, 'auto', { near: true }).partSize, NEAR_PART_SIZE);
+      assert.equal(planParts(GiB, 'auto', { near: false }).partSize, DEFAULT_PART_SIZE);
+      assert.equal(planParts(64 * MiB, 'auto', { near: true }).partSize, 4 * MiB, 'a 64 MiB file still gets 16 parts');
+      assert.equal(planParts(144 * MiB, 'auto', { near: true }).partSize, 9 * MiB);
+      assert.equal(planParts(144 * MiB, 'auto').partSize, 8 * MiB);
+      assert.equal(planParts(GiB, 8 * MiB, { near: true }).partSize, 8 * MiB, 'a chosen size is kept');
+      // Near or far, the 10000-part limit wins.
+      const huge = MAX_PARTS * 16 * MiB + 1;
+      assert.equal(planParts(huge, 'auto', { near: true }).partSize, 17 * MiB);
+      assert.ok(planParts(huge, 'auto', { near: true }).partCount <= MAX_PARTS);
     });
   });
 

@@ -6,6 +6,8 @@ import { crc64EngineStatus, getCrc64Engine, type Crc64EngineStatus } from './crc
 import { digestPartSliced, type PartDigest } from './integrity';
 import type { HashAnswer, HashJob } from './hashWorker';
 
+export type HashingStatus = Crc64EngineStatus & { threaded: boolean; nice?: number };
+
 /**
  * Hashes parts on worker threads when the buffer is shared memory and the worker script is present
  * (the bundle ships dist/hashWorker.js, tsc emits hashWorker.js beside this file); otherwise on the
@@ -14,13 +16,13 @@ import type { HashAnswer, HashJob } from './hashWorker';
 export class HashPool {
   private readonly workers: Worker[] = [];
   private readonly waiting = new Map<number, { resolve: (d: PartDigest) => void; reject: (e: Error) => void }>();
-  private readonly ready: Promise<Crc64EngineStatus | undefined>;
+  private readonly ready: Promise<(Crc64EngineStatus & { nice?: number }) | undefined>;
   private nextId = 1;
   private turn = 0;
   private broken = false;
 
   private constructor(script: string | undefined, size: number) {
-    let announce: (status: Crc64EngineStatus | undefined) => void = () => undefined;
+    let announce: (status: (Crc64EngineStatus & { nice?: number }) | undefined) => void = () => undefined;
     this.ready = new Promise((resolve) => (announce = resolve));
     if (!script) {
       announce(undefined);
@@ -31,7 +33,7 @@ export class HashPool {
       worker.on('message', (answer: HashAnswer) => {
         // The first worker loads the native addon (one thread per process can): its engine is the one reported.
         if ('ready' in answer) {
-          if (i === 0) announce(answer.ready);
+          if (i === 0) announce({ ...answer.ready, ...(answer.nice !== undefined ? { nice: answer.nice } : {}) });
           if (this.waiting.size === 0) worker.unref();
           return;
         }
@@ -56,8 +58,8 @@ export class HashPool {
     return this.workers.length > 0 && !this.broken;
   }
 
-  /** The CRC64 engine that hashes parts, and where: worker threads or the calling thread. */
-  async status(): Promise<Crc64EngineStatus & { threaded: boolean }> {
+  /** The CRC64 engine that hashes parts, and where: worker threads (with their nice value on Linux) or the calling thread. */
+  async status(): Promise<HashingStatus> {
     const fromWorker = await this.ready;
     if (fromWorker && this.threaded) return { ...fromWorker, threaded: true };
     return { ...crc64EngineStatus(), threaded: false };
@@ -122,6 +124,6 @@ export function sharedHashPool(): HashPool {
 }
 
 /** Which CRC64 engine uploads use and where, without loading the native addon on this thread. */
-export function hashingStatus(): Promise<Crc64EngineStatus & { threaded: boolean }> {
+export function hashingStatus(): Promise<HashingStatus> {
   return sharedHashPool().status();
 }

@@ -7,6 +7,7 @@
 import { parentPort } from 'node:worker_threads';
 import { crc64EngineStatus, getCrc64Engine, type Crc64EngineStatus } from './crc64';
 import { digestPart } from './integrity';
+import { lowerThreadPriority } from './threadPriority';
 
 export interface HashJob {
   id: number;
@@ -18,10 +19,12 @@ export interface HashJob {
 export type HashAnswer =
   | { id: number; md5Base64: string; md5Hex: string; crc64: string }
   | { id: number; error: string }
-  | { id: 0; ready: Crc64EngineStatus };
+  | { id: 0; ready: Crc64EngineStatus; nice?: number };
 
+// Only as a worker: imported elsewhere, this module must not renice (or load the addon on) that thread.
+const nice = parentPort ? lowerThreadPriority() : undefined;
 const engine = getCrc64Engine();
-parentPort?.postMessage({ id: 0, ready: crc64EngineStatus() } satisfies HashAnswer);
+parentPort?.postMessage({ id: 0, ready: crc64EngineStatus(), ...(nice !== undefined ? { nice } : {}) } satisfies HashAnswer);
 
 parentPort?.on('message', (job: HashJob) => {
   let answer: HashAnswer;

@@ -140,7 +140,7 @@ class UploadJob {
     this.hashingKnown = this.hashes.status().then((hashing) => {
       this.crcEngine = hashing.name;
       this.logger.info(
-        `CRC64 engine: ${hashing.name}${hashing.reason ? ` (${hashing.reason})` : ''}; hashing on ${hashing.threaded ? 'a worker thread' : 'the calling thread'}`,
+        `CRC64 engine: ${hashing.name}${hashing.reason ? ` (${hashing.reason})` : ''}; hashing on ${hashing.threaded ? `a worker thread${hashing.nice !== undefined ? ` (nice ${hashing.nice})` : ''}` : 'the calling thread'}`,
       );
     });
     return this.file.size < this.options.multipartThreshold ? this.putWhole() : this.multipart();

@@ -64,7 +64,7 @@ export function activate(context: vscode.ExtensionContext): CosUploadTestApi | u
 
   // Asked of the hash worker: loading the native CRC64 addon on this thread would keep it from the worker.
   void hashingStatus().then((crc) =>
-    log.info(`activated: crc64Engine=${crc.name}${crc.reason ? ` (${crc.reason})` : ''} hashing=${crc.threaded ? 'worker thread' : 'extension host thread'} checkpoints=${checkpointDir}`),
+    log.info(`activated: crc64Engine=${crc.name}${crc.reason ? ` (${crc.reason})` : ''} hashing=${crc.threaded ? `worker thread${crc.nice !== undefined ? ` (nice ${crc.nice})` : ''}` : 'extension host thread'} checkpoints=${checkpointDir}`),
   );
   log.info(`transport: ${describeTransport(readTransport())}`);
   // Uploads an earlier session left unfinished: listed in Show Uploads, and offered for resuming.

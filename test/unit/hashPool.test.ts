@@ -1,8 +1,10 @@
 import { strict as assert } from 'node:assert';
 import { randomFillSync } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { HashPool } from '../../src/core/hashPool';
+import { HASH_THREAD_NICE } from '../../src/core/threadPriority';
 import { digestPart, digestPartSliced, HASH_SLICE_BYTES } from '../../src/core/integrity';
 
 describe('hash pool', () => {
@@ -23,6 +25,18 @@ describe('hash pool', () => {
     const status = await pool.status();
     assert.equal(status.threaded, pool.threaded);
     assert.ok(status.name === 'native' || status.name === 'typescript');
+  });
+
+  it('on Linux runs its worker at nice 10 and leaves the calling thread alone', async function () {
+    const status = await pool.status();
+    if (!status.threaded || process.platform !== 'linux') {
+      // Elsewhere nice is per process: the worker must not report (or have set) one.
+      assert.equal(status.nice, undefined);
+      return;
+    }
+    const before = os.getPriority();
+    assert.equal(status.nice, Math.max(HASH_THREAD_NICE, before), 'the worker thread is niced');
+    assert.equal(os.getPriority(), before, 'the calling thread keeps its priority');
   });
 
   it('gives the same digest as hashing inline, for shared and ordinary buffers at any offset', async () => {

@@ -418,7 +418,7 @@ class UploadJob {
       const target = adaptive.recheckRoundTrip(roundTripMs);
       if (target === undefined) return;
       if (!adaptive.guessedFar) {
-        this.logger.info(`The first request took ${this.roundTripMs} ms, a warm one ${roundTripMs} ms: the endpoint is near; concurrency back to ${target}.`);
+        this.logger.info(`The first request took ${this.roundTripMs} ms, a warm one ${roundTripMs} ms: the endpoint is near; ${target} parts in flight.`);
         if (this.progress) this.progress.concurrency = target;
       } else {
         grow();

@@ -85,11 +85,12 @@ describe('adaptive concurrency tuned by the first round trip', () => {
     const looksFar = AdaptiveConcurrency.forRoundTrip(4, 16, 35);
     assert.equal(looksFar.guessedFar, true);
     assert.equal(looksFar.current, 8);
-    assert.equal(looksFar.recheckRoundTrip(2), 4, 'a 2 ms warm round trip: near, back to 4');
+    assert.equal(looksFar.recheckRoundTrip(2), 8, 'a 2 ms warm round trip: near, 96 MiB of 8 MiB parts');
     assert.equal(looksFar.recheckRoundTrip(1), undefined, 'only once');
     assert.equal(looksFar.record(8e6, t.now, 20), undefined, 'no doubling at the first part once near');
-    assert.equal(windowAt(looksFar, t, 100), undefined, 'near rules: one warm-up window');
-    assert.equal(windowAt(looksFar, t, 200), 8);
+    assert.equal(windowAt(looksFar, t, 100), undefined, 'near rules: no probing');
+    assert.equal(windowAt(looksFar, t, 400), undefined);
+    assert.equal(looksFar.current, 8);
   });
 
   it('a warm round trip that confirms a far guess changes nothing', () => {
@@ -103,7 +104,7 @@ describe('adaptive concurrency tuned by the first round trip', () => {
     const near = AdaptiveConcurrency.forRoundTrip(4, 16, 2);
     assert.equal(near.guessedFar, false);
     assert.equal(near.recheckRoundTrip(1), undefined);
-    assert.equal(near.current, 4);
+    assert.equal(near.current, 8);
   });
 
   it('while a re-check is awaited the first part does not double; a far answer then does', () => {
@@ -117,13 +118,13 @@ describe('adaptive concurrency tuned by the first round trip', () => {
     assert.equal(far.recheckRoundTrip(42), undefined, 'once');
   });
 
-  it('while a re-check is awaited the first part does not double; a near answer resets to the configured concurrency', () => {
+  it('while a re-check is awaited the first part does not double; a near answer settles on the near limit', () => {
     const t = { now: Date.now() };
     const looksFar = AdaptiveConcurrency.forRoundTrip(4, 16, 35);
     looksFar.expectRecheck();
     assert.equal(looksFar.record(8e6, t.now, 20), undefined);
     assert.equal(looksFar.current, 8, 'never 16 on a near endpoint');
-    assert.equal(looksFar.recheckRoundTrip(2), 4);
+    assert.equal(looksFar.recheckRoundTrip(2), 8);
   });
 
   it('a failed re-check keeps the far guess', () => {
@@ -137,58 +138,33 @@ describe('adaptive concurrency tuned by the first round trip', () => {
     const t = { now: Date.now() };
     const looksFar = AdaptiveConcurrency.forRoundTrip(4, 16, 35);
     assert.equal(looksFar.record(8e6, t.now, 20), 16, 'the first part came back before the re-check');
-    assert.equal(looksFar.recheckRoundTrip(3), 4);
-    assert.equal(looksFar.record(1, t.now), undefined, 'a new first part opens a new window');
-    assert.equal(windowAt(looksFar, t, 100), undefined, 'warm-up window');
-    assert.equal(windowAt(looksFar, t, 200), 8);
-  });
-
-  it('a near endpoint grows to at most twice the configured concurrency', () => {
-    const t = { now: Date.now() };
-    const near = AdaptiveConcurrency.forRoundTrip(4, 16, 2);
-    near.record(1, t.now);
-    assert.equal(windowAt(near, t, 100), undefined, 'warm-up');
-    assert.equal(windowAt(near, t, 200), 8);
-    assert.equal(windowAt(near, t, 800), undefined, 'four times the rate, but 8 is the near limit');
-    assert.equal(near.current, 8);
-  });
-
-  it('a near endpoint grows only while the parts in flight stay within 64 MiB', () => {
-    const MiB = 1024 * 1024;
-    const t = { now: Date.now() };
-    const big = AdaptiveConcurrency.forRoundTrip(4, 16, 2, 16 * MiB);
-    big.record(1, t.now);
-    assert.equal(windowAt(big, t, 100), undefined, 'warm-up');
-    assert.equal(windowAt(big, t, 200), undefined, '4 x 16 MiB is already 64 MiB in flight');
-    assert.equal(big.current, 4);
-    const small = AdaptiveConcurrency.forRoundTrip(4, 16, 2, 4 * MiB);
-    small.record(1, t.now);
-    windowAt(small, t, 100);
-    assert.equal(windowAt(small, t, 200), 8, '4 MiB parts: twice the concurrency is the lower bound');
-    assert.equal(windowAt(small, t, 800), undefined);
-    // A far guess corrected to near takes the same byte bound.
-    const looksFar = AdaptiveConcurrency.forRoundTrip(4, 16, 35, 16 * MiB);
+    assert.equal(looksFar.recheckRoundTrip(3), 8, 'back to the near limit; surplus workers leave after their part');
+    assert.equal(looksFar.record(1, t.now), undefined);
+    assert.equal(windowAt(looksFar, t, 100), undefined);
+    assert.equal(windowAt(looksFar, t, 800), undefined, 'near: no probing');
     assert.equal(looksFar.current, 8);
-    assert.equal(looksFar.recheckRoundTrip(2), 4);
-    looksFar.record(1, t.now);
-    windowAt(looksFar, t, 100);
-    assert.equal(windowAt(looksFar, t, 200), undefined, 'no growth past 64 MiB in flight');
   });
 
-  it('a near endpoint does not grow at its first part', () => {
-    const near = AdaptiveConcurrency.forRoundTrip(4, 16, 2);
-    assert.equal(near.record(8e6, Date.now(), 20), undefined);
-    assert.equal(near.current, 4);
-  });
-
-  it('a near endpoint warms up one window and grows only for a clear (25%) gain', () => {
+  it('a near endpoint starts with 96 MiB of parts in flight, within 1-2x the configured concurrency, and never probes', () => {
+    const MiB = 1024 * 1024;
+    const cases: Array<[concurrency: number, max: number, partSize: number, expected: number]> = [
+      [4, 16, 8 * MiB, 8],
+      [4, 16, 16 * MiB, 6],
+      [4, 16, 4 * MiB, 8],
+      [4, 16, 64 * MiB, 4],
+      [2, 16, 16 * MiB, 4],
+      [4, 4, 8 * MiB, 4],
+      [1, 1, 8 * MiB, 1],
+    ];
+    for (const [concurrency, max, partSize, expected] of cases) {
+      const near = AdaptiveConcurrency.forRoundTrip(concurrency, max, 2, partSize);
+      assert.equal(near.current, expected, `concurrency ${concurrency}, max ${max}, ${partSize / MiB} MiB parts`);
+    }
     const t = { now: Date.now() };
-    const near = AdaptiveConcurrency.forRoundTrip(4, 16, 2);
-    assert.equal(near.current, 4);
-    near.record(1, t.now);
-    assert.equal(windowAt(near, t, 100), undefined, 'warm-up window: no decision');
-    assert.equal(windowAt(near, t, 200), 8, 'first real window sets the baseline and probes');
-    assert.equal(windowAt(near, t, 240), undefined, '+20% is not worth the memory');
-    assert.equal(near.current, 8);
+    const near = AdaptiveConcurrency.forRoundTrip(4, 16, 2, 16 * MiB);
+    assert.equal(near.record(8e6, t.now, 20), undefined, 'not at the first part');
+    for (const rate of [100, 200, 800, 3200]) assert.equal(windowAt(near, t, rate), undefined, 'nor later, whatever the rate');
+    assert.equal(near.current, 6);
+    assert.equal(near.backOff(), 3, 'pushback still halves');
   });
 });

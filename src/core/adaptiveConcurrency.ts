@@ -6,6 +6,8 @@
  * of parts in flight (nearLimit) instead of probing. Server pushback (5xx, SlowDown) halves the
  * target, as AIMD does.
  */
+import { DEFAULT_PART_SIZE } from './partPlan';
+
 /**
  * A round trip this slow (ms) means a far region. Not lower: on a busy 2-core machine a loopback
  * request measured 14-17 ms even on a warm connection while the first parts were being read.
@@ -86,7 +88,7 @@ export class AdaptiveConcurrency {
    * also pays for connecting and, first in a process, for warming up, which can make a near
    * endpoint look far (never the reverse): a far guess is checked with recheckRoundTrip.
    */
-  static forRoundTrip(concurrency: number, max: number, roundTripMs: number, partSize = 8 * 1024 * 1024): AdaptiveConcurrency {
+  static forRoundTrip(concurrency: number, max: number, roundTripMs: number, partSize = DEFAULT_PART_SIZE): AdaptiveConcurrency {
     const far = roundTripMs >= FAR_ROUND_TRIP_MS && max > concurrency;
     const pace = paceFor(far ? roundTripMs : 0);
     const limit = far ? max : nearLimit(concurrency, max, partSize);

@@ -6,7 +6,10 @@ import { crc64EngineStatus, getCrc64Engine, type Crc64EngineStatus } from './crc
 import { digestPartSliced, type PartDigest } from './integrity';
 import type { HashAnswer, HashJob } from './hashWorker';
 
-export type HashingStatus = Crc64EngineStatus & { threaded: boolean; nice?: number };
+/** What a hash worker reports when it is up: its CRC64 engine and, on Linux, its thread's nice value. */
+type WorkerReady = Crc64EngineStatus & { nice?: number };
+
+export type HashingStatus = WorkerReady & { threaded: boolean };
 
 /**
  * Hashes parts on worker threads when the buffer is shared memory and the worker script is present
@@ -16,13 +19,13 @@ export type HashingStatus = Crc64EngineStatus & { threaded: boolean; nice?: numb
 export class HashPool {
   private readonly workers: Worker[] = [];
   private readonly waiting = new Map<number, { resolve: (d: PartDigest) => void; reject: (e: Error) => void }>();
-  private readonly ready: Promise<(Crc64EngineStatus & { nice?: number }) | undefined>;
+  private readonly ready: Promise<WorkerReady | undefined>;
   private nextId = 1;
   private turn = 0;
   private broken = false;
 
   private constructor(script: string | undefined, size: number) {
-    let announce: (status: (Crc64EngineStatus & { nice?: number }) | undefined) => void = () => undefined;
+    let announce: (status: WorkerReady | undefined) => void = () => undefined;
     this.ready = new Promise((resolve) => (announce = resolve));
     if (!script) {
       announce(undefined);

@@ -284,10 +284,10 @@ class UploadJob {
     const { uploadId } = await this.client.initiateMultipartUpload(key, objectHeaders(key, this.options), this.request.signal);
     this.roundTripMs = Date.now() - t0;
     // No part has been read yet, so `auto` can still follow what Initiate showed about the distance.
-    const near = planParts(this.file.size, this.options.partSize, { near: this.roundTripMs < FAR_ROUND_TRIP_MS });
-    if (near.partSize !== plan.partSize) {
-      this.logger.info(`Initiate answered in ${this.roundTripMs} ms (a near endpoint): ${describeSize(near.partSize)} parts instead of ${describeSize(plan.partSize)}.`);
-      plan = near;
+    const forDistance = planParts(this.file.size, this.options.partSize, { near: this.roundTripMs < FAR_ROUND_TRIP_MS });
+    if (forDistance.partSize !== plan.partSize) {
+      this.logger.info(`Initiate answered in ${this.roundTripMs} ms (a near endpoint): ${describeSize(forDistance.partSize)} parts instead of ${describeSize(plan.partSize)}.`);
+      plan = forDistance;
     }
     const now = new Date().toISOString();
     const checkpoint: Checkpoint = {

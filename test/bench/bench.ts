@@ -11,7 +11,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { defaultUploadOptions, getCrc64Engine, MAX_PARTS, planParts } from '../../src/core';
-import { FAR_ROUND_TRIP_MS } from '../../src/core/adaptiveConcurrency';
+import { AdaptiveConcurrency, FAR_ROUND_TRIP_MS } from '../../src/core/adaptiveConcurrency';
 import { MIN_AUTO_PARTS } from '../../src/core/partPlan';
 import { startEmulator, type RunningEmulator } from '../emulator';
 import { findRepoRoot } from '../repoRoot';
@@ -148,10 +148,16 @@ function contenderArgs(emulator: RunningEmulator, file: TestFile, key: string, c
     key,
   };
   if (contender === 'sdk-tuned') {
-    // Equal part size and concurrency, read from the core so the comparison follows its defaults
-    // (`auto` takes larger parts on a near endpoint, which the LAN profile is).
-    args.partSize = planParts(file.size, defaults.partSize, { near: PROFILES[profile].latencyMs < FAR_ROUND_TRIP_MS }).partSize;
-    args.concurrency = defaults.concurrency;
+    // Equal part size and concurrency, read from the core so the comparison follows its defaults:
+    // on a near endpoint (the LAN profile) `auto` takes larger parts and the engine starts with its
+    // near limit of parts in flight, so the SDK gets that many; far, ours adapts and the SDK keeps
+    // the configured concurrency (the issue's "SDK 8 MiB x 4").
+    const roundTripMs = PROFILES[profile].latencyMs;
+    args.partSize = planParts(file.size, defaults.partSize, { near: roundTripMs < FAR_ROUND_TRIP_MS }).partSize;
+    args.concurrency =
+      roundTripMs < FAR_ROUND_TRIP_MS
+        ? AdaptiveConcurrency.forRoundTrip(defaults.concurrency, defaults.maxConcurrency, roundTripMs, args.partSize).current
+        : defaults.concurrency;
   }
   if (contender === 'ours-max') args.concurrency = defaults.maxConcurrency;
   if (trafficLimit !== undefined) args.trafficLimit = trafficLimit;

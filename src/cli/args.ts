@@ -120,6 +120,7 @@ const TUNING_OPTIONS = {
   'max-concurrency': { type: 'string' },
   retries: { type: 'string' },
   'traffic-limit': { type: 'string' },
+  'content-md5': { type: 'boolean' },
   quiet: { type: 'boolean', short: 'q' },
   json: { type: 'boolean' },
 } as const satisfies OptionSpec;
@@ -375,6 +376,7 @@ interface TuningValues {
   'max-concurrency'?: string;
   retries?: string;
   'traffic-limit'?: string;
+  'content-md5'?: boolean;
 }
 
 function parseTuning(values: TuningValues): Partial<UploadOptions> {
@@ -395,6 +397,7 @@ function parseTuning(values: TuningValues): Partial<UploadOptions> {
   }
   if (values.retries !== undefined) options.retries = parseInteger('--retries', values.retries, 0, 100);
   if (values['traffic-limit'] !== undefined) options.trafficLimit = parseBitRate(values['traffic-limit']);
+  if (values['content-md5']) options.contentMd5 = true;
   return options;
 }
 

@@ -46,6 +46,8 @@ Tuning:
       --retries <n>                 extra attempts per request on retryable errors (default 5)
       --traffic-limit <rate>        per-connection cap in bits/s: 819200..838860800;
                                     decimal suffixes allowed: 800k, 100M, 100Mbps (bits, not bytes)
+      --content-md5                 also send each part's MD5 so COS checks it on arrival (every part's
+                                    CRC64 is checked against COS's either way; MD5 doubles the CPU used)
 
 Object:
       --sse <none|SSE-COS|SSE-KMS|SSE-C>
@@ -93,7 +95,7 @@ With no file and a single checkpoint, that one is resumed; with several, name th
 
 If COS no longer knows an upload (NoSuchUpload), it starts over and says so.
 Credentials come from COS_SECRET_ID / COS_SECRET_KEY / COS_SESSION_TOKEN, as for upload.
-Tuning (--part-size, --concurrency, --max-concurrency, --retries, --traffic-limit) applies; --part-size
+Tuning (--part-size, --concurrency, --max-concurrency, --retries, --traffic-limit, --content-md5) applies; --part-size
 only matters when starting over. Object options (--sse, --storage-class, --content-type, --meta,
 --forbid-overwrite) are not recorded in checkpoints: give the original ones again for SSE-C (whose
 key every part needs) and for a restart. Output as for upload, --json, --quiet and --verbose included.

@@ -172,7 +172,7 @@ export class CosClient {
   }
 
   async uploadPart(
-    args: { key: string; uploadId: string; partNumber: number; data: Buffer; contentMd5: string; headers?: Record<string, string> },
+    args: { key: string; uploadId: string; partNumber: number; data: Buffer; contentMd5?: string; headers?: Record<string, string> },
     signal?: AbortSignal,
     onBodyProgress?: (sent: number) => void,
   ): Promise<PartResult> {
@@ -181,7 +181,7 @@ export class CosClient {
       method: 'PUT',
       key: args.key,
       query: { partNumber: String(args.partNumber), uploadId: args.uploadId },
-      headers: { ...args.headers, 'content-md5': args.contentMd5 },
+      headers: args.contentMd5 === undefined ? { ...args.headers } : { ...args.headers, 'content-md5': args.contentMd5 },
       body: args.data,
       onBodyProgress,
       partNumber: args.partNumber,

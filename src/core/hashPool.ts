@@ -73,12 +73,13 @@ export class HashPool {
     return this.threaded ? Buffer.from(new SharedArrayBuffer(size)) : Buffer.allocUnsafe(size);
   }
 
-  digest(data: Buffer): Promise<PartDigest> {
+  /** CRC64 of `data`, and its MD5 when `withMd5`. */
+  digest(data: Buffer, withMd5 = true): Promise<PartDigest> {
     if (!this.threaded || !(data.buffer instanceof SharedArrayBuffer)) {
-      return digestPartSliced(data, getCrc64Engine());
+      return digestPartSliced(data, getCrc64Engine(), withMd5);
     }
     const id = this.nextId++;
-    const job: HashJob = { id, buffer: data.buffer, offset: data.byteOffset, length: data.length };
+    const job: HashJob = { id, buffer: data.buffer, offset: data.byteOffset, length: data.length, md5: withMd5 };
     return new Promise<PartDigest>((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
       const worker = this.workers[this.turn++ % this.workers.length];
@@ -96,7 +97,7 @@ export class HashPool {
       waiter.reject(new Error(`Hashing a part on a worker thread failed: ${answer.error}`));
       return;
     }
-    waiter.resolve({ md5Base64: answer.md5Base64, md5Hex: answer.md5Hex, crc64: BigInt(answer.crc64) });
+    waiter.resolve({ ...(answer.md5 ? { md5: answer.md5 } : {}), crc64: BigInt(answer.crc64) });
   }
 
   private fail(error: Error): void {

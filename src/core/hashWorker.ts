@@ -6,7 +6,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { crc64EngineStatus, getCrc64Engine, type Crc64EngineStatus } from './crc64';
-import { digestPart } from './integrity';
+import { digestPart, type Md5Digest } from './integrity';
 import { lowerThreadPriority } from './threadPriority';
 
 export interface HashJob {
@@ -14,10 +14,12 @@ export interface HashJob {
   buffer: SharedArrayBuffer;
   offset: number;
   length: number;
+  /** Also MD5 (for Content-MD5 or checking an ETag); CRC64 is always computed. */
+  md5: boolean;
 }
 
 export type HashAnswer =
-  | { id: number; md5Base64: string; md5Hex: string; crc64: string }
+  | { id: number; md5?: Md5Digest; crc64: string }
   | { id: number; error: string }
   | { id: 0; ready: Crc64EngineStatus; nice?: number };
 
@@ -29,8 +31,8 @@ parentPort?.postMessage({ id: 0, ready: crc64EngineStatus(), ...(nice !== undefi
 parentPort?.on('message', (job: HashJob) => {
   let answer: HashAnswer;
   try {
-    const digest = digestPart(new Uint8Array(job.buffer, job.offset, job.length), engine);
-    answer = { id: job.id, md5Base64: digest.md5Base64, md5Hex: digest.md5Hex, crc64: digest.crc64.toString() };
+    const digest = digestPart(new Uint8Array(job.buffer, job.offset, job.length), engine, job.md5);
+    answer = { id: job.id, ...(digest.md5 ? { md5: digest.md5 } : {}), crc64: digest.crc64.toString() };
   } catch (error) {
     answer = { id: job.id, error: (error as Error).message };
   }

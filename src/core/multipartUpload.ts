@@ -6,7 +6,7 @@ import { crc64ToDecimal, parseCrc64 } from './crc64';
 import { validateObjectKey } from './endpoint';
 import { abortError, ConfigError, CosError, CosServiceError, describeError, IntegrityError, throwIfAborted } from './errors';
 import { sharedHashPool } from './hashPool';
-import { combinePartCrcs, etagMatchesMd5, type PartDigest } from './integrity';
+import { combinePartCrcs, etagIsBodyMd5, etagMatchesMd5, type PartDigest } from './integrity';
 import { resolveUploadOptions } from './options';
 import { describeSize, partRange, planParts } from './partPlan';
 import { ProgressTracker } from './progress';
@@ -22,7 +22,6 @@ import type {
   CredentialSource,
   Logger,
   PartPlan,
-  PendingPart,
   ServerSideEncryption,
   UploadEvent,
   UploadOptions,
@@ -91,6 +90,8 @@ class UploadJob {
   private crcEngine: CrcEngineName = 'typescript';
   /** Settles once crcEngine is known; the 'start' event waits for it. */
   private hashingKnown: Promise<void> = Promise.resolve();
+  /** Content-MD5 on every part: the option, or forced on when COS returns nothing else to check (sendVerified). */
+  private sendMd5: boolean;
 
   constructor(
     private readonly request: UploadRequest,
@@ -98,6 +99,7 @@ class UploadJob {
     private readonly file: SourceFile,
   ) {
     this.logger = request.logger ?? silentLogger;
+    this.sendMd5 = options.contentMd5;
     this.client = new CosClient({
       target: request.target,
       credentials: request.credentials,
@@ -140,7 +142,8 @@ class UploadJob {
     this.hashingKnown = this.hashes.status().then((hashing) => {
       this.crcEngine = hashing.name;
       this.logger.info(
-        `CRC64 engine: ${hashing.name}${hashing.reason ? ` (${hashing.reason})` : ''}; hashing on ${hashing.threaded ? `a worker thread${hashing.nice !== undefined ? ` (nice ${hashing.nice})` : ''}` : 'the calling thread'}`,
+        `CRC64 engine: ${hashing.name}${hashing.reason ? ` (${hashing.reason})` : ''}; hashing on ${hashing.threaded ? `a worker thread${hashing.nice !== undefined ? ` (nice ${hashing.nice})` : ''}` : 'the calling thread'}; ` +
+          (this.sendMd5 ? 'each part carries Content-MD5 and its CRC64 is checked' : "each part's CRC64 is checked against COS's (no Content-MD5)"),
       );
     });
     return this.file.size < this.options.multipartThreshold ? this.putWhole() : this.multipart();
@@ -156,13 +159,14 @@ class UploadJob {
     this.progress = progress;
     const data = await this.file.read({ partNumber: 1, offset: 0, length: size }, this.hashes.allocate(size));
     await this.file.assertUnchanged();
-    const digest = await this.hashes.digest(data);
+    const digest = await this.hashes.digest(data, this.sendMd5);
     const headers = {
       ...objectHeaders(key, this.options),
       ...(this.options.trafficLimit !== undefined ? { 'x-cos-traffic-limit': String(this.options.trafficLimit) } : {}),
-      'content-md5': digest.md5Base64,
     };
-    const part = await this.sendVerified(1, size, digest, (signal, onSent) => this.client.putObject(key, data, headers, signal, onSent));
+    const part = await this.sendVerified(1, data, digest, (contentMd5, signal, onSent) =>
+      this.client.putObject(key, data, contentMd5 === undefined ? headers : { ...headers, 'content-md5': contentMd5 }, signal, onSent),
+    );
     progress.partDone(1, size);
     this.emit({ type: 'part', partCount: 1, ...part.event });
     const crc64 = crc64ToDecimal(digest.crc64);
@@ -247,33 +251,40 @@ class UploadJob {
       throw error;
     }
     const plan = planParts(this.file.size, checkpoint.partSize);
-    const onServer = new Map(listed.map((p) => [p.partNumber, p]));
-    // Trust a part only if the server has it with the size and ETag we recorded: no re-read, no re-hash.
-    const confirmed = checkpoint.parts.filter((p) => {
-      const server = onServer.get(p.partNumber);
-      return (
-        server !== undefined &&
-        p.partNumber <= plan.partCount &&
-        server.size === p.size &&
-        p.size === partRange(plan, p.partNumber).length &&
-        normalizeEtag(server.etag) === normalizeEtag(p.etag)
-      );
-    });
-    // A part stored just before a crash is known only as pending: adopt it when COS holds exactly those bytes.
+    const confirmed = partsCosHolds(checkpoint.parts, listed, plan);
     const known = new Set(confirmed.map((p) => p.partNumber));
-    const adopted: CompletedPart[] = [];
-    for (const p of checkpoint.pending ?? []) {
-      const server = onServer.get(p.partNumber);
-      if (known.has(p.partNumber) || !server || p.partNumber > plan.partCount) continue;
-      if (server.size === p.size && p.size === partRange(plan, p.partNumber).length && normalizeEtag(server.etag) === p.md5Hex.toLowerCase()) {
-        adopted.push({ partNumber: p.partNumber, size: p.size, etag: server.etag, crc64: p.crc64 });
-      }
-    }
+    const adopted = await this.adoptUnrecorded(
+      plan,
+      listed.filter((p) => !known.has(p.partNumber)),
+    );
     const parts = [...confirmed, ...adopted].sort((a, b) => a.partNumber - b.partNumber);
     this.logger.info(
       `Resuming upload ${checkpoint.uploadId}: ${parts.length}/${plan.partCount} parts confirmed by List Parts${adopted.length ? ` (${adopted.length} finished just before the interruption)` : ''}.`,
     );
-    return { plan, checkpoint: { ...checkpoint, parts, pending: [] }, resumedParts: parts.length };
+    return { plan, checkpoint: { ...checkpoint, parts }, resumedParts: parts.length };
+  }
+
+  /**
+   * Parts COS holds that the checkpoint never recorded (stored just before a crash, their answer
+   * lost): each is read from the file again and adopted when its MD5 equals the ETag COS lists, so
+   * it is not sent twice. At most the parts that were in flight; one part-size buffer, reused.
+   * Under SSE-KMS and SSE-C the ETag is not an MD5, so such parts are simply sent again.
+   */
+  private async adoptUnrecorded(plan: PartPlan, unrecorded: ReadonlyArray<{ partNumber: number; size: number; etag: string }>): Promise<CompletedPart[]> {
+    const adopted: CompletedPart[] = [];
+    if (!etagIsBodyMd5(this.options.sse.type)) return adopted;
+    let buffer: Buffer | undefined;
+    for (const server of unrecorded) {
+      if (server.partNumber > plan.partCount) continue;
+      const range = partRange(plan, server.partNumber);
+      if (server.size !== range.length) continue;
+      buffer ??= this.hashes.allocate(plan.partSize);
+      const digest = await this.hashes.digest(await this.file.read(range, buffer), true);
+      if (digest.md5 && etagMatchesMd5(server.etag, digest.md5.hex) === 'match') {
+        adopted.push({ partNumber: server.partNumber, size: range.length, etag: server.etag, crc64: crc64ToDecimal(digest.crc64) });
+      }
+    }
+    return adopted;
   }
 
   private async initiate(id: string | undefined): Promise<Session> {
@@ -313,7 +324,7 @@ class UploadJob {
     return { plan, checkpoint, resumedParts: 0 };
   }
 
-  private async uploadParts(session: Session, writer: CheckpointWriter | undefined): Promise<UploadResult> {
+  private async uploadParts(session: Session, writer: CheckpointWriter | undefined, repairing = false): Promise<UploadResult> {
     const { key } = this.request;
     const { plan, checkpoint } = session;
     const done = new Map<number, CompletedPart>(checkpoint.parts.map((p) => [p.partNumber, p]));
@@ -341,11 +352,10 @@ class UploadJob {
     const pool = new BufferPool(plan.partSize, (size) => this.hashes.allocate(size));
     const adaptive = AdaptiveConcurrency.forRoundTrip(this.options.concurrency, this.maxConcurrencyFor(plan.partSize), this.roundTripMs, plan.partSize);
     this.adaptive = adaptive;
-    const pendingParts = new Map<number, PendingPart>();
     const save = async (): Promise<void> => {
       if (!writer) return;
       const parts = [...done.values()].sort((a, b) => a.partNumber - b.partNumber);
-      await writer.write({ ...checkpoint, parts, pending: [...pendingParts.values()], updatedAt: new Date().toISOString() });
+      await writer.write({ ...checkpoint, parts, updatedAt: new Date().toISOString() });
     };
     let failure: unknown;
     let active = 0;
@@ -357,12 +367,8 @@ class UploadJob {
         while (failure === undefined && pending.length > 0 && active <= adaptive.current) {
           const partNumber = pending.shift() as number;
           try {
-            const part = await this.uploadOnePart(session, partNumber, pool, signal, async (digest) => {
-              pendingParts.set(partNumber, { partNumber, size: digest.size, md5Hex: digest.md5Hex, crc64: crc64ToDecimal(digest.crc64) });
-              await save();
-            });
+            const part = await this.uploadOnePart(session, partNumber, pool, signal);
             done.set(partNumber, part.completed);
-            pendingParts.delete(partNumber);
             progress.partDone(partNumber, part.completed.size);
             this.emit({ type: 'part', partCount: plan.partCount, ...part.event });
             if (adaptive.record(part.completed.size, Date.now(), part.event.durationMs) !== undefined) grow();
@@ -404,7 +410,28 @@ class UploadJob {
     internal.abort(new CosError('ABORTED', 'All parts are uploaded; the round-trip check is no longer needed.'));
     await writer?.flush();
     await this.file.assertUnchanged();
-    return this.complete(session, [...done.values()].sort((a, b) => a.partNumber - b.partNumber));
+    const parts = [...done.values()].sort((a, b) => a.partNumber - b.partNumber);
+    try {
+      return await this.complete(session, parts);
+    } catch (error) {
+      if (repairing || !(error instanceof CosServiceError && error.cosCode === 'InvalidPart')) throw error;
+      return this.repairParts(session, writer, parts, error);
+    }
+  }
+
+  /**
+   * Complete refused the part list (InvalidPart): COS holds some part under another ETag than it
+   * answered when the part was sent (without Content-MD5 nothing checks that answer). The parts
+   * List Parts shows as recorded are kept; the others are sent again, once, and Complete retried.
+   */
+  private async repairParts(session: Session, writer: CheckpointWriter | undefined, parts: CompletedPart[], refusal: CosServiceError): Promise<UploadResult> {
+    const listed = await this.client.listParts(this.request.key, session.checkpoint.uploadId, this.request.signal);
+    const kept = partsCosHolds(parts, listed, session.plan);
+    if (kept.length === parts.length) throw refusal;
+    const resend = parts.filter((p) => !kept.includes(p)).map((p) => p.partNumber);
+    this.logger.warn(`${refusal.message} COS holds part(s) ${resend.join(', ')} under another ETag than it answered: sending them again.`);
+    for (const partNumber of resend) this.emit({ type: 'retry', operation: 'Upload Part', attempt: 1, delayMs: 0, error: refusal, partNumber });
+    return this.uploadParts({ ...session, checkpoint: { ...session.checkpoint, parts: kept } }, writer, true);
   }
 
   /**
@@ -436,7 +463,6 @@ class UploadJob {
     partNumber: number,
     pool: BufferPool,
     signal: AbortSignal,
-    beforeSend: (digest: PartDigest & { size: number }) => Promise<void>,
   ): Promise<{ completed: CompletedPart; event: PartEventFields }> {
     const range = partRange(session.plan, partNumber);
     const buffer = pool.acquire();
@@ -444,14 +470,17 @@ class UploadJob {
       await this.file.assertUnchanged();
       throwIfAborted(signal);
       const data = await this.file.read(range, buffer);
-      const digest = await this.hashes.digest(data);
-      await beforeSend({ ...digest, size: range.length });
+      const digest = await this.hashes.digest(data, this.sendMd5);
       const headers = partHeaders(this.options);
       const { key } = this.request;
       const uploadId = session.checkpoint.uploadId;
-      const sent = await this.sendVerified(partNumber, range.length, digest, (s, onSent) =>
-        this.client.uploadPart({ key, uploadId, partNumber, data, contentMd5: digest.md5Base64, headers }, s, onSent),
-      signal);
+      const sent = await this.sendVerified(
+        partNumber,
+        data,
+        digest,
+        (contentMd5, s, onSent) => this.client.uploadPart({ key, uploadId, partNumber, data, contentMd5, headers }, s, onSent),
+        signal,
+      );
       return {
         completed: { partNumber, size: range.length, etag: sent.etag, crc64: crc64ToDecimal(digest.crc64) },
         event: sent.event,
@@ -462,39 +491,64 @@ class UploadJob {
   }
 
   /**
-   * Sends one part (or a whole small object) and checks COS's ETag and CRC64 against the local
-   * digest; a mismatch means the bytes changed on the way, so the part is sent again.
+   * Sends one part (or a whole small object) and checks what COS returns against the local digest:
+   * its CRC64 always, its ETag when we have the MD5. A mismatch means the bytes changed on the way,
+   * so the part is sent again. When COS returns no CRC64 and no Content-MD5 went, the MD5 is
+   * computed from the same buffer (still held) to check the ETag; if the ETag is not an MD5 either,
+   * nothing vouches for the bytes, so the part goes again with Content-MD5, as do all later parts.
    */
   private async sendVerified(
     partNumber: number,
-    size: number,
+    data: Buffer,
     digest: PartDigest,
-    send: (signal: AbortSignal | undefined, onSent: (bytes: number) => void) => Promise<{ etag: string; crc64?: string; requestId?: string }>,
+    send: (
+      contentMd5: string | undefined,
+      signal: AbortSignal | undefined,
+      onSent: (bytes: number) => void,
+    ) => Promise<{ etag: string; crc64?: string; requestId?: string }>,
     signal: AbortSignal | undefined = this.request.signal,
   ): Promise<{ etag: string; crcVerified: boolean; event: PartEventFields }> {
-    for (let integrityAttempt = 1; ; integrityAttempt++) {
+    const localCrc = crc64ToDecimal(digest.crc64);
+    const etagIsMd5 = etagIsBodyMd5(this.options.sse.type);
+    let md5 = digest.md5;
+    let sends = 0;
+    for (let integrityAttempt = 1; ; ) {
       const t0 = Date.now();
-      const result = await send(signal, (bytes) => this.progress?.sent(partNumber, bytes));
-      const localCrc = crc64ToDecimal(digest.crc64);
-      let mismatch: IntegrityError | undefined;
+      const sentWithMd5 = md5 !== undefined;
+      const result = await send(md5?.base64, signal, (bytes) => this.progress?.sent(partNumber, bytes));
+      sends++;
       const serverCrc = result.crc64 === undefined ? undefined : parseCrc64(result.crc64);
+      if (serverCrc === undefined && !sentWithMd5 && etagIsMd5) md5 = (await this.hashes.digest(data, true)).md5;
+      const byEtag = md5 && etagIsMd5 ? etagMatchesMd5(result.etag, md5.hex) : 'not-md5';
+      let mismatch: IntegrityError | undefined;
       if (result.crc64 !== undefined && serverCrc !== digest.crc64) {
         mismatch = new IntegrityError(`CRC64 of part ${partNumber}`, localCrc, result.crc64, { requestId: result.requestId });
-      } else if (etagMatchesMd5(result.etag, digest.md5Hex) === 'mismatch') {
-        mismatch = new IntegrityError(`ETag (MD5) of part ${partNumber}`, `"${digest.md5Hex}"`, result.etag, { requestId: result.requestId });
+      } else if (byEtag === 'mismatch') {
+        mismatch = new IntegrityError(`ETag (MD5) of part ${partNumber}`, `"${md5?.hex}"`, result.etag, { requestId: result.requestId });
+      } else if (serverCrc === undefined && !sentWithMd5 && byEtag === 'not-md5') {
+        if (!this.sendMd5) {
+          this.sendMd5 = true;
+          this.logger.warn(
+            `COS returned no CRC64 for part ${partNumber} and its ETag is not an MD5${etagIsMd5 ? '' : ` (${this.options.sse.type})`}, so nothing confirms the bytes arrived intact: sending it again with Content-MD5 (COS checks it), and Content-MD5 with every later part.`,
+          );
+        }
+        md5 ??= (await this.hashes.digest(data, true)).md5;
+        this.progress?.reset(partNumber);
+        continue;
       }
       if (!mismatch) {
-        const attempt = (this.attempts.get(partNumber) ?? 1) + integrityAttempt - 1;
+        const attempt = (this.attempts.get(partNumber) ?? 1) + sends - 1;
         return {
           etag: result.etag,
           crcVerified: serverCrc !== undefined,
-          event: { partNumber, bytes: size, etag: result.etag, crc64: localCrc, requestId: result.requestId, attempt, durationMs: Date.now() - t0 },
+          event: { partNumber, bytes: data.length, etag: result.etag, crc64: localCrc, requestId: result.requestId, attempt, durationMs: Date.now() - t0 },
         };
       }
       this.progress?.reset(partNumber);
       if (integrityAttempt > this.options.retries) throw mismatch;
       this.logger.warn(`${mismatch.message}; sending part ${partNumber} again.`);
       this.emit({ type: 'retry', operation: 'Upload Part', attempt: integrityAttempt, delayMs: 0, error: mismatch, partNumber });
+      integrityAttempt++;
     }
   }
 
@@ -562,6 +616,21 @@ interface Session {
   plan: PartPlan;
   checkpoint: Checkpoint;
   resumedParts: number;
+}
+
+/** The recorded parts COS lists with the size and ETag we recorded: trusted with no re-read, no re-hash. */
+function partsCosHolds(parts: CompletedPart[], listed: ReadonlyArray<{ partNumber: number; size: number; etag: string }>, plan: PartPlan): CompletedPart[] {
+  const onServer = new Map(listed.map((p) => [p.partNumber, p]));
+  return parts.filter((p) => {
+    const server = onServer.get(p.partNumber);
+    return (
+      server !== undefined &&
+      p.partNumber <= plan.partCount &&
+      server.size === p.size &&
+      p.size === partRange(plan, p.partNumber).length &&
+      normalizeEtag(server.etag) === normalizeEtag(p.etag)
+    );
+  });
 }
 
 type PartEventFields = Omit<Extract<UploadEvent, { type: 'part' }>, 'type' | 'partCount'>;

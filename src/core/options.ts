@@ -27,6 +27,7 @@ export function defaultUploadOptions(): UploadOptions {
     concurrency: 4,
     maxConcurrency: 16,
     retries: 5,
+    contentMd5: false,
     multipartThreshold: 8 * 1024 * 1024,
     sse: { type: 'none' },
     requestTimeoutMs: 60_000,
@@ -61,6 +62,9 @@ export function validateUploadOptions(options: UploadOptions): void {
   requireInteger('maxConcurrency', options.maxConcurrency, options.concurrency, MAX_CONCURRENCY);
   requireInteger('retries', options.retries, 0, MAX_RETRIES);
   requireInteger('multipartThreshold', options.multipartThreshold, 0, MAX_PART_SIZE, ' bytes');
+  if (typeof options.contentMd5 !== 'boolean') {
+    throw new ConfigError('contentMd5', `contentMd5 must be true or false, not ${JSON.stringify(options.contentMd5)}.`);
+  }
   requireInteger('requestTimeoutMs', options.requestTimeoutMs, 100, 3_600_000, ' ms');
   if (options.trafficLimit !== undefined) {
     requireInteger('trafficLimit', options.trafficLimit, TRAFFIC_LIMIT_MIN, TRAFFIC_LIMIT_MAX, ' bit/s');

@@ -52,6 +52,12 @@ export interface UploadOptions {
   retries: number;
   /** x-cos-traffic-limit in bit/s on each Upload Part (819200..838860800), or undefined. */
   trafficLimit?: number;
+  /**
+   * Send Content-MD5 with every part, so COS itself refuses bytes that changed on the way. Off by
+   * default: every part's CRC64 is checked against the one COS returns either way, and MD5 would
+   * double the uploader's CPU (README "Why these defaults").
+   */
+  contentMd5: boolean;
   /** Files smaller than this go up in one Put Object. */
   multipartThreshold: number;
   sse: ServerSideEncryption;
@@ -91,13 +97,6 @@ export interface CompletedPart {
   crc64: string;
 }
 
-export interface PendingPart {
-  partNumber: number;
-  size: number;
-  md5Hex: string;
-  crc64: string;
-}
-
 /**
  * How the object was created at Initiate, kept so a restart (NoSuchUpload, changed file) creates it
  * the same way. The SSE-C key itself is a secret and is never stored: only that SSE-C was used.
@@ -126,12 +125,6 @@ export interface Checkpoint {
   partSize: number;
   partCount: number;
   parts: CompletedPart[];
-  /**
-   * Parts being sent, with the digest of their bytes, recorded before the first byte goes out: a
-   * part COS stored just before a crash is adopted on resume when its ETag equals this MD5,
-   * instead of being sent again.
-   */
-  pending?: PendingPart[];
   accelerate?: boolean;
   object?: CheckpointObjectOptions;
   createdAt: string;

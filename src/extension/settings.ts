@@ -45,6 +45,7 @@ export function settingsFrom(get: (name: string) => unknown, isSet: (name: strin
   if (retries !== undefined) options.retries = retries;
   const traffic = num('trafficLimitKiBps');
   if (traffic !== undefined && traffic > 0) options.trafficLimit = Math.round(traffic * BITS_PER_KIB);
+  if (get('contentMd5') === true) options.contentMd5 = true;
 
   const globs = get('excludeGlobs');
   return {
@@ -70,6 +71,7 @@ export function settingForOption(field: string): string | undefined {
     maxConcurrency: 'maxConcurrency',
     retries: 'retries',
     trafficLimit: 'trafficLimitKiBps',
+    contentMd5: 'contentMd5',
   };
   return map[field] ? `${SECTION}.${map[field]}` : undefined;
 }

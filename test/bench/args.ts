@@ -9,8 +9,11 @@ export type ProfileName = (typeof PROFILE_NAMES)[number];
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
 
-/** The contenders the issue names, plus `ours-max` (diagnostic: how far more parts in flight go); `ours-shared` on request. */
-export const DEFAULT_CONTENDERS: ContenderName[] = ['ours', 'sdk-default', 'sdk-tuned', 'ceiling', 'ours-max'];
+/**
+ * The contenders the issue names, plus diagnostics: `ours-md5` (what Content-MD5 costs) and
+ * `ours-max` (how far more parts in flight go); `ours-shared` on request.
+ */
+export const DEFAULT_CONTENDERS: ContenderName[] = ['ours', 'ours-md5', 'sdk-default', 'sdk-tuned', 'ceiling', 'ours-max'];
 
 export interface BenchOptions {
   profiles: ProfileName[];

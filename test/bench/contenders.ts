@@ -14,7 +14,7 @@ const loadCore = (): Promise<typeof import('../../src/core')> => import('../../s
 const loadSdk = async (): Promise<typeof COS> => (await import('cos-nodejs-sdk-v5')).default;
 
 /** Names the parent may ask a child to run. */
-export const CONTENDER_NAMES = ['ours', 'ours-max', 'ours-shared', 'sdk-default', 'sdk-tuned', 'ceiling', 'ours-limit'] as const;
+export const CONTENDER_NAMES = ['ours', 'ours-md5', 'ours-max', 'ours-shared', 'sdk-default', 'sdk-tuned', 'ceiling', 'ours-limit'] as const;
 export type ContenderName = (typeof CONTENDER_NAMES)[number];
 
 export function isContenderName(name: string): name is ContenderName {
@@ -139,6 +139,8 @@ export const CONTENDERS: Record<ContenderName, Contender> = {
   ours: (args) => runOurs(args, undefined),
   /** Diagnostic, not one of the issue's contenders: ours with `concurrency` parts in flight from the start. */
   'ours-max': (args) => runOurs(args, { concurrency: args.concurrency, maxConcurrency: args.concurrency }),
+  /** Diagnostic: ours with Content-MD5 on every part (`--content-md5`), the integrity the SDK's sliceUploadFile also sends. */
+  'ours-md5': (args) => runOurs(args, { contentMd5: true }),
   /** Diagnostic: ours in a process it shares, as in the extension host (no process-wide V8 flags). */
   'ours-shared': (args) => runOurs(args, undefined),
   /** The official SDK's sliceUploadFile at its defaults (1 MiB parts, 3 in flight). */

@@ -345,7 +345,7 @@ export function renderReport(report: BenchReport, markdown: boolean): string {
     `Run ${report.startedAt} (${report.runsPerRow} run(s) per row, median MB/s; 1 MB = 10^6 bytes). ` +
       `Our defaults: part size ${report.ourDefaults.partSize}, concurrency ${report.ourDefaults.concurrency} (max ${report.ourDefaults.maxConcurrency}).`,
     'Each contender uploads the same file from its own process to one emulator on loopback that hashes (MD5, CRC64) and discards the bytes. ' +
-      'Peak RSS is the highest of the runs; CPU, loop p99 and first byte are medians; "server CPU" is the emulator\'s, which shares the 2 cores. `ours-max` (ours with the maximum concurrency from the start) and `ours-shared` (ours without the V8 flags the CLI sets for its own process, as in the extension host) are diagnostics, not target rows. ' +
+      'Peak RSS is the highest of the runs; CPU, loop p99 and first byte are medians; "server CPU" is the emulator\'s, which shares the 2 cores. `ours-md5` (ours with Content-MD5 on every part, as the SDK sends it), `ours-max` (ours with the maximum concurrency from the start) and `ours-shared` (ours without the V8 flags the CLI sets for its own process, as in the extension host) are diagnostics, not target rows. ' +
       '"other load" is the cores other processes kept busy during the runs (median): above about 0.2 the figures are disturbed.',
     '',
   );

@@ -30,6 +30,8 @@ export interface RequestLogEntry {
   etag?: string;
   /** x-cos-hash-crc64ecma sent. */
   crc64?: string;
+  /** True when the request carried Content-MD5. */
+  contentMd5?: boolean;
   /** Request body bytes received. */
   bytes: number;
   faultApplied?: string;

@@ -44,6 +44,8 @@ export const OPERATIONS: readonly Operation[] = [
  * - `stall`: hold the request unanswered (body unread) for `ms`, then process it normally;
  *   without `ms`, until the client gives up.
  * - `wrongCrc` / `wrongEtag`: process normally, then answer with a wrong x-cos-hash-crc64ecma / ETag.
+ * - `noCrc`: process normally, then answer without x-cos-hash-crc64ecma (a COS-compatible server
+ *   that does not compute it).
  * - `completeErrorIn200`: 200, then (after whitespace on Complete) an <Error> InternalError body;
  *   the request has no effect.
  * - `garbage`: 200 with an HTML body, as a misbehaving proxy would; the request has no effect.
@@ -56,6 +58,7 @@ export type FaultKind =
   | 'stall'
   | 'wrongCrc'
   | 'wrongEtag'
+  | 'noCrc'
   | 'completeErrorIn200'
   | 'garbage'
   | 'expiredToken'
@@ -67,6 +70,7 @@ export const FAULT_KINDS: readonly FaultKind[] = [
   'stall',
   'wrongCrc',
   'wrongEtag',
+  'noCrc',
   'completeErrorIn200',
   'garbage',
   'expiredToken',

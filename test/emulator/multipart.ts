@@ -14,6 +14,7 @@ import {
   MAX_PART_SIZE,
   checkForbidOverwrite,
   checkSseCAccess,
+  bodyEtag,
   crcHeader,
   declaredLength,
   discardTemp,
@@ -111,7 +112,7 @@ export async function uploadPart(ctx: RequestContext): Promise<void> {
     partNumber,
     size: body.size,
     md5Hex,
-    etag: `"${md5Hex}"`,
+    etag: bodyEtag(body.md5, upload.attrs.sse),
     crc64: body.crc64,
     lastModified: new Date(ctx.env.nowMs()),
   };
@@ -134,7 +135,7 @@ export async function uploadPart(ctx: RequestContext): Promise<void> {
   }
   await ctx.send(200, {
     ETag: etagHeader(ctx, part.etag),
-    'x-cos-hash-crc64ecma': crcHeader(ctx, part.crc64),
+    ...crcHeader(ctx, part.crc64),
     ...sseHeaders(upload.attrs.sse),
   });
 }
@@ -248,7 +249,7 @@ export async function complete(ctx: RequestContext): Promise<void> {
     ctx.res.writeHead(200, {
       ...ctx.commonHeaders(),
       'Content-Type': 'application/xml',
-      ...(injectedError ? {} : { 'x-cos-hash-crc64ecma': crcHeader(ctx, crc) }),
+      ...(injectedError ? {} : crcHeader(ctx, crc)),
       ...sseHeaders(upload.attrs.sse),
     });
     ctx.res.write('\n');

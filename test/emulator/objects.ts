@@ -12,6 +12,7 @@ import {
   MAX_PART_SIZE,
   checkForbidOverwrite,
   checkSseCAccess,
+  bodyEtag,
   crcHeader,
   declaredLength,
   discardTemp,
@@ -42,11 +43,10 @@ export async function putObject(ctx: RequestContext): Promise<void> {
   checkForbidOverwrite(ctx, forbidOverwriteHeader(ctx));
 
   const body = await receiveBody(ctx, limit);
-  const md5Hex = body.md5.toString('hex');
   const record: ObjectRecord = {
     key: ctx.key,
     size: body.size,
-    etag: `"${md5Hex}"`,
+    etag: bodyEtag(body.md5, attrs.sse),
     crc64: body.crc64,
     lastModified: new Date(ctx.env.nowMs()),
     attrs,
@@ -63,7 +63,7 @@ export async function putObject(ctx: RequestContext): Promise<void> {
   }
   await ctx.send(200, {
     ETag: etagHeader(ctx, record.etag),
-    'x-cos-hash-crc64ecma': crcHeader(ctx, record.crc64),
+    ...crcHeader(ctx, record.crc64),
     ...sseHeaders(attrs.sse),
   });
 }
@@ -73,7 +73,7 @@ function objectHeaders(ctx: RequestContext, o: ObjectRecord): Record<string, str
     'Content-Type': o.attrs.contentType,
     ETag: etagHeader(ctx, o.etag),
     'Last-Modified': o.lastModified.toUTCString(),
-    'x-cos-hash-crc64ecma': crcHeader(ctx, o.crc64),
+    ...crcHeader(ctx, o.crc64),
     'Accept-Ranges': 'bytes',
     ...sseHeaders(o.attrs.sse),
   };

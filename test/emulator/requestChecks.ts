@@ -101,6 +101,16 @@ export function declaredLength(ctx: RequestContext): number | undefined {
   return raw === undefined ? undefined : Number(raw);
 }
 
+/**
+ * The ETag COS gives a part or a Put Object: the body's MD5, quoted, except under SSE-KMS and SSE-C,
+ * where it looks like an MD5 but is not one (the spec's Upload Part examples: the same 13 bytes get
+ * the MD5 as ETag plain and with SSE-COS, something else with SSE-KMS and SSE-C).
+ */
+export function bodyEtag(md5: Buffer, sse: SseInfo): string {
+  if (sse.type === 'cos/kms' || sse.type === 'SSE-C') return `"${createHash('md5').update('encrypted:').update(md5).digest('hex')}"`;
+  return `"${md5.toString('hex')}"`;
+}
+
 function md5Base64Of(buf: Buffer): string {
   return createHash('md5').update(buf).digest('base64');
 }
@@ -223,10 +233,12 @@ function corruptEtag(etag: string): string {
   return `"${createHash('md5').update(`wrong:${etag}`).digest('hex')}"`;
 }
 
-export function crcHeader(ctx: RequestContext, crc: bigint): string {
+/** The x-cos-hash-crc64ecma header to answer with: none under the noCrc fault. */
+export function crcHeader(ctx: RequestContext, crc: bigint): Record<string, string> {
+  if (ctx.faultKind === 'noCrc') return {};
   const value = (ctx.faultKind === 'wrongCrc' ? corruptCrc(crc) : crc).toString();
   ctx.entry.crc64 = value;
-  return value;
+  return { 'x-cos-hash-crc64ecma': value };
 }
 
 export function etagHeader(ctx: RequestContext, etag: string): string {

@@ -499,6 +499,7 @@ class EmulatorServer implements RunningEmulator, ServerEnv {
       durationMs: 0,
     };
     if (partNumber !== undefined) entry.partNumber = partNumber;
+    if (req.headers['content-md5'] !== undefined) entry.contentMd5 = true;
     const uploadId = target?.query.find(([k]) => k === 'uploadId')?.[1];
     if (uploadId) entry.uploadId = uploadId;
     const ctx = new RequestContext(this, req, res, operation, target?.key ?? '', target?.pathname ?? '/', target?.query ?? [], entry);

@@ -357,7 +357,7 @@ describe('bad input and bad answers: a clear message, nothing lost', function ()
       await assertStored(persistentKey, file.data);
     });
 
-    it('an ETag that never matches: INTEGRITY naming the part, no Complete, the checkpoint kept, the resume completes', async () => {
+    it('with Content-MD5, an ETag that never matches: INTEGRITY naming the part, no Complete, the checkpoint kept, the resume completes', async () => {
       const file = await writeFile(3 * MiB + 3);
       const key = 'integrity/etag.bin';
       const store = await newStore();
@@ -366,7 +366,7 @@ describe('bad input and bad answers: a clear message, nothing lost', function ()
         if (req.partNumber !== 2) return passThrough(answer);
         return passThrough({ ...answer, headers: withHeader(answer.headers, 'ETag', `"${'0'.repeat(32)}"`) });
       });
-      const error = await failure(uploadFile(viaProxy(request(file.path, key, {}, { checkpoints: store }))));
+      const error = await failure(uploadFile(viaProxy(request(file.path, key, { contentMd5: true }, { checkpoints: store }))));
       assert.ok(rule.hits() >= 2);
       assert.equal(error.code, 'INTEGRITY');
       assert.match(error.message, /ETag \(MD5\) of part 2 does not match: expected "[0-9a-f]{32}", COS returned "0{32}"/);
@@ -376,6 +376,35 @@ describe('bad input and bad answers: a clear message, nothing lost', function ()
       proxy.setHandler(async (_req, forward) => passThrough(await forward()));
       const result = await uploadFile(viaProxy(request(file.path, key, {}, { checkpoints: store })));
       assert.ok(result.resumedParts >= 1);
+      await assertStored(key, file.data);
+    });
+
+    it('without Content-MD5, an ETag that never matches: Complete refuses it, the part goes once more, then InvalidPart naming it; the resume completes', async () => {
+      const file = await writeFile(3 * MiB + 3);
+      const key = 'integrity/etag-no-md5.bin';
+      const store = await newStore();
+      rewriteAnswers('uploadPart', async (req, forward) => {
+        const answer = await forward();
+        if (req.partNumber !== 2) return passThrough(answer);
+        return passThrough({ ...answer, headers: withHeader(answer.headers, 'ETag', `"${'0'.repeat(32)}"`) });
+      });
+      const error = await failure(uploadFile(viaProxy(request(file.path, key, {}, { checkpoints: store }))));
+      assert.equal(error.code, 'SERVICE_ERROR');
+      assert.match(error.message, /Complete Multipart Upload failed with InvalidPart .*part 2/);
+      assert.deepEqual(
+        requestsFor(key, 'complete').map((e) => e.status),
+        [400, 400],
+        'Complete refused the list, part 2 went again, Complete refused it again',
+      );
+      assert.equal(requestsFor(key, 'uploadPart').filter((e) => e.partNumber === 2).length, 2);
+      assert.equal(requestsFor(key, 'uploadPart').filter((e) => e.partNumber === 1).length, 1, 'the parts COS lists as recorded are not sent again');
+      assert.equal(emu.objectInfo(key), undefined, 'nothing was completed');
+      assert.equal((await store.list()).length, 1, 'the checkpoint is kept');
+      proxy.setHandler(async (_req, forward) => passThrough(await forward()));
+      const result = await uploadFile(viaProxy(request(file.path, key, {}, { checkpoints: store })));
+      // Part 2's recorded ETag is wrong, but COS holds the file's bytes under its real one: re-hashed and adopted.
+      assert.equal(result.resumedParts, 4, 'all 4 parts kept');
+      assert.equal(requestsFor(key, 'uploadPart').filter((e) => e.partNumber === 2).length, 2, 'part 2 was not sent a third time');
       await assertStored(key, file.data);
     });
 
@@ -391,7 +420,7 @@ describe('bad input and bad answers: a clear message, nothing lost', function ()
       assert.equal(requestsFor(key, 'complete').length, 0);
       emu.faults.clear();
       const result = await uploadFile(request(file.path, key, {}, { checkpoints: store }));
-      // COS does hold part 3, and its ETag is the MD5 recorded before it was sent: adopted, not sent again.
+      // COS does hold part 3 (only its CRC64 answer was wrong): re-read, its MD5 is the ETag COS lists, adopted.
       assert.equal(result.resumedParts, 3);
       await assertStored(key, file.data);
     });

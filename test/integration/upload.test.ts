@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import {
@@ -271,13 +272,87 @@ describe('integration: uploadFile against the emulator', function () {
     await assertStored(key, file.sha256);
   });
 
-  it('detects a wrong ETag and sends that part again', async () => {
+  it('with Content-MD5, detects a wrong ETag at the part and sends that part again', async () => {
     const file = await makeFile(2 * MiB);
     const key = 'faults/wrong-etag.bin';
     emu.faults.add({ operation: 'uploadPart', partNumber: 1, fault: 'wrongEtag' });
-    await uploadFile(request(file.path, key));
+    await uploadFile(request(file.path, key, { contentMd5: true }));
     assert.equal(logFor(key, 'uploadPart').filter((e) => e.partNumber === 1).length, 2);
+    assert.equal(logFor(key, 'complete').length, 1, 'caught before Complete');
     await assertStored(key, file.sha256);
+  });
+
+  it('without Content-MD5, survives a wrong ETag: Complete refuses it, List Parts shows which part, only that part goes again', async () => {
+    const file = await makeFile(3 * MiB);
+    const key = 'faults/wrong-etag-no-md5.bin';
+    emu.faults.add({ operation: 'uploadPart', partNumber: 2, fault: 'wrongEtag' });
+    const lines: string[] = [];
+    const result = await uploadFile(request(file.path, key, {}, { logger: { info: () => undefined, warn: (m) => lines.push(m), error: () => undefined, debug: () => undefined } }));
+    assert.deepEqual(
+      logFor(key, 'uploadPart').map((e) => e.partNumber).sort(),
+      [1, 2, 2, 3],
+    );
+    assert.deepEqual(logFor(key, 'complete').map((e) => e.status), [400, 200]);
+    assert.ok(lines.some((l) => /InvalidPart.*part\(s\) 2 under another ETag/.test(l)), lines.join('\n'));
+    assert.equal(result.crc64Verified, true);
+    await assertStored(key, file.sha256);
+  });
+
+  it('sends Content-MD5 only when asked; CRC64 is checked on every part either way', async () => {
+    const file = await makeFile(3 * MiB);
+    const plain = await uploadFile(request(file.path, 'md5/off.bin'));
+    assert.deepEqual(logFor('md5/off.bin', 'uploadPart').map((e) => e.contentMd5 ?? false), [false, false, false]);
+    assert.equal(plain.crc64Verified, true);
+    await uploadFile(request(file.path, 'md5/on.bin', { contentMd5: true }));
+    assert.deepEqual(logFor('md5/on.bin', 'uploadPart').map((e) => e.contentMd5 ?? false), [true, true, true]);
+    const small = await makeFile(1000);
+    await uploadFile(request(small.path, 'md5/small-off.bin', { multipartThreshold: MiB }));
+    await uploadFile(request(small.path, 'md5/small-on.bin', { multipartThreshold: MiB, contentMd5: true }));
+    assert.deepEqual(
+      [...logFor('md5/small-off.bin', 'putObject'), ...logFor('md5/small-on.bin', 'putObject')].map((e) => e.contentMd5 ?? false),
+      [false, true],
+    );
+  });
+
+  it('with no CRC64 in the answer, checks the ETag against an MD5 of the same buffer instead: no second send', async () => {
+    const file = await makeFile(3 * MiB);
+    const key = 'md5/no-crc.bin';
+    const rule = emu.faults.add({ operation: 'uploadPart', partNumber: 2, fault: 'noCrc' });
+    await uploadFile(request(file.path, key));
+    assert.equal(rule.hits, 1);
+    assert.equal(logFor(key, 'uploadPart').length, 3, 'each part went once');
+    await assertStored(key, file.sha256);
+  });
+
+  it('with no CRC64 and an ETag that is no MD5 (SSE-KMS), sends the part again with Content-MD5, and every later part', async () => {
+    const file = await makeFile(4 * MiB);
+    const key = 'md5/no-crc-kms.bin';
+    const rule = emu.faults.add({ operation: 'uploadPart', partNumber: 1, fault: 'noCrc' });
+    const lines: string[] = [];
+    await uploadFile(
+      request(file.path, key, { concurrency: 1, sse: { type: 'SSE-KMS' } }, { logger: { info: () => undefined, warn: (m) => lines.push(m), error: () => undefined, debug: () => undefined } }),
+    );
+    assert.equal(rule.hits, 1);
+    assert.deepEqual(
+      logFor(key, 'uploadPart').map((e) => `${e.partNumber}${e.contentMd5 ? '+md5' : ''}`),
+      ['1', '1+md5', '2+md5', '3+md5', '4+md5'],
+    );
+    assert.ok(lines.some((l) => /no CRC64 for part 1 and its ETag is not an MD5 \(SSE-KMS\)/.test(l)), lines.join('\n'));
+    await assertStored(key, file.sha256);
+  });
+
+  it('under SSE-KMS and SSE-C, whose ETags are not MD5s, Content-MD5 uploads succeed without a false mismatch', async () => {
+    const file = await makeFile(2 * MiB + 5);
+    for (const [key, sse] of [
+      ['md5/kms.bin', { type: 'SSE-KMS' }],
+      ['md5/sse-c.bin', { type: 'SSE-C', key: randomBytes(32).toString('base64') }],
+    ] as const) {
+      const events: UploadEvent[] = [];
+      const result = await uploadFile(request(file.path, key, { contentMd5: true, sse }, { onEvent: (e) => events.push(e) }));
+      assert.equal(events.filter((e) => e.type === 'retry').length, 0, `${sse.type}: no part was sent twice`);
+      assert.equal(result.crc64Verified, true);
+      assert.notEqual(result.etag, undefined);
+    }
   });
 
   it('never reports success when the whole-object CRC64 after Complete is wrong', async () => {
@@ -408,10 +483,22 @@ describe('integration: uploadFile against the emulator', function () {
     await assert.rejects(uploadFile(request(file.path, key, { concurrency: 1, retries: 0 }, { checkpoints: store })), (e: unknown) => CosError.is(e) && e.code === 'NETWORK');
     const [{ checkpoint }] = await store.list();
     assert.deepEqual(checkpoint.parts.map((p) => p.partNumber), [1, 2]);
-    assert.deepEqual((checkpoint.pending ?? []).map((p) => p.partNumber), [3]);
     const result = await uploadFile(request(file.path, key, {}, { checkpoints: store }));
     assert.equal(result.resumedParts, 3);
     assert.equal(logFor(key, 'uploadPart').filter((e) => e.partNumber === 3).length, 1, 'part 3 was sent once');
+    await assertStored(key, file.sha256);
+  });
+
+  it('under SSE-KMS (no MD5 ETag to recognise it by) sends again a part COS stored just before the upload died', async () => {
+    const file = await makeFile(4 * MiB);
+    const key = 'resume/adopt-kms.bin';
+    const store = new FileCheckpointStore(await tempDir('cos-ckpt-'));
+    const options: Partial<UploadOptions> = { concurrency: 1, sse: { type: 'SSE-KMS' } };
+    emu.faults.add({ operation: 'uploadPart', partNumber: 3, fault: 'reset', at: 'response' });
+    await assert.rejects(uploadFile(request(file.path, key, { ...options, retries: 0 }, { checkpoints: store })));
+    const result = await uploadFile(request(file.path, key, options, { checkpoints: store }));
+    assert.equal(result.resumedParts, 2);
+    assert.equal(logFor(key, 'uploadPart').filter((e) => e.partNumber === 3).length, 2, 'part 3 went again');
     await assertStored(key, file.sha256);
   });
 

@@ -106,6 +106,11 @@ describe('cli args: upload', () => {
     assert.equal(upload(['--traffic-limit', '8M']).options.trafficLimit, 8_000_000);
   });
 
+  it('sends Content-MD5 only with --content-md5', () => {
+    assert.equal(upload([]).options.contentMd5, undefined, 'the core default (off) applies');
+    assert.equal(upload(['--content-md5']).options.contentMd5, true);
+  });
+
   it('reads SSE-C only from COS_SSE_C_KEY and never echoes it', () => {
     assert.deepEqual(upload(['--sse', 'SSE-C'], { COS_SSE_C_KEY: SSE_C_KEY }).options.sse, { type: 'SSE-C', key: SSE_C_KEY });
     usageError([...BASE, '--sse', 'sse-c'], /set COS_SSE_C_KEY/);

@@ -52,6 +52,9 @@ describe('hash pool', () => {
       const threaded = await pool.digest(slice);
       assert.deepEqual(threaded, digestPart(slice), `slice ${start}..${end}`);
     }
+    const crcOnly = await pool.digest(shared, false);
+    assert.deepEqual(crcOnly, digestPart(shared, undefined, false), 'CRC64 alone when MD5 is not asked for');
+    assert.equal(crcOnly.md5, undefined);
     const plain = Buffer.from('123456789');
     assert.equal((await pool.digest(plain)).crc64, 11051210869376104954n);
   });
@@ -77,6 +80,7 @@ describe('hash pool', () => {
     running = false;
     assert.deepEqual(digest, digestPart(data));
     assert.deepEqual(await digestPartSliced(Buffer.alloc(0)), digestPart(Buffer.alloc(0)));
+    assert.deepEqual(await inline.digest(data, false), { crc64: digest.crc64 }, 'CRC64 alone, in slices too');
     assert.ok(ticks >= 3, `other work ran between the 4 slices: ${ticks} ticks`);
   });
 });

@@ -20,6 +20,12 @@ describe('options', () => {
     assert.equal(resolveUploadOptions({ partSize: undefined }).partSize, 'auto');
   });
 
+  it('leaves Content-MD5 off unless asked, and refuses a value that is not a boolean', () => {
+    assert.equal(defaultUploadOptions().contentMd5, false);
+    assert.equal(resolveUploadOptions({ contentMd5: true }).contentMd5, true);
+    rejects({ contentMd5: 'yes' as unknown as boolean }, 'contentMd5', /true or false/);
+  });
+
   it('names the option and the allowed range when one is out of range', () => {
     rejects({ partSize: 512 * 1024 }, 'partSize', /1 MiB .* 5 GiB/);
     rejects({ partSize: 6 * 1024 ** 3 }, 'partSize', /out of range/);

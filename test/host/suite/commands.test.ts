@@ -63,6 +63,7 @@ describe('contributed commands and settings', () => {
       'maxConcurrency',
       'retries',
       'trafficLimitKiBps',
+      'contentMd5',
       'onCancel',
       'maxConcurrentUploads',
       'excludeGlobs',

@@ -99,21 +99,23 @@ describe('settings', () => {
       maxConcurrency: 16,
       retries: 2,
       trafficLimitKiBps: 100,
+      contentMd5: true,
       onCancel: 'abort',
       maxConcurrentUploads: 3,
       excludeGlobs: ['**/*.log', ''],
       presignedUrlExpirySeconds: 600,
     };
     const s = settingsFrom((n) => values[n], (n) => n !== 'maxConcurrency');
-    assert.deepEqual(s.uploadOptions, { partSize: 16 * 1024 * 1024, multipartThreshold: 0, concurrency: 8, retries: 2, trafficLimit: 819_200 });
+    assert.deepEqual(s.uploadOptions, { partSize: 16 * 1024 * 1024, multipartThreshold: 0, concurrency: 8, retries: 2, trafficLimit: 819_200, contentMd5: true });
     assert.equal(s.onCancel, 'abort');
     assert.equal(s.maxConcurrentUploads, 3);
     assert.deepEqual(s.excludeGlobs, ['**/*.log']);
     assert.equal(s.presignedUrlExpirySeconds, 600);
-    const autoValues: Record<string, unknown> = { partSizeMiB: 0, trafficLimitKiBps: 0 };
+    const autoValues: Record<string, unknown> = { partSizeMiB: 0, trafficLimitKiBps: 0, contentMd5: false };
     const auto = settingsFrom((n) => autoValues[n]);
     assert.equal(auto.uploadOptions.partSize, 'auto');
     assert.equal(auto.uploadOptions.trafficLimit, undefined);
+    assert.equal(auto.uploadOptions.contentMd5, undefined, 'off is the core default, not an override');
     assert.equal(auto.onCancel, 'keep');
   });
 });

@@ -526,14 +526,18 @@ class UploadJob {
       } else if (byEtag === 'mismatch') {
         mismatch = new IntegrityError(`ETag (MD5) of part ${partNumber}`, `"${md5?.hex}"`, result.etag, { requestId: result.requestId });
       } else if (serverCrc === undefined && !sentWithMd5 && byEtag === 'not-md5') {
+        const unchecked = new CosError(
+          'INTEGRITY',
+          `Part ${partNumber} cannot be checked: COS returned no CRC64 and its ETag is not an MD5${etagIsMd5 ? '' : ` (${this.options.sse.type})`}`,
+          { retryable: true, requestId: result.requestId },
+        );
         if (!this.sendMd5) {
           this.sendMd5 = true;
-          this.logger.warn(
-            `COS returned no CRC64 for part ${partNumber} and its ETag is not an MD5${etagIsMd5 ? '' : ` (${this.options.sse.type})`}, so nothing confirms the bytes arrived intact: sending it again with Content-MD5 (COS checks it), and Content-MD5 with every later part.`,
-          );
+          this.logger.warn(`${unchecked.message}; sending it again with Content-MD5 (COS checks it), and Content-MD5 with every later part.`);
         }
         md5 ??= (await this.hashes.digest(data, true)).md5;
         this.progress?.reset(partNumber);
+        this.emit({ type: 'retry', operation: 'Upload Part', attempt: integrityAttempt, delayMs: 0, error: unchecked, partNumber });
         continue;
       }
       if (!mismatch) {

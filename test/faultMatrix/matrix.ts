@@ -263,6 +263,15 @@ export const FAULT_ROWS: ReadonlyArray<FaultRow> = [
     arm: ruleFault(() => ({ fault: 'wrongEtag' })),
   },
   {
+    id: 'no-crc',
+    label: 'No CRC64 in the answer',
+    // A part's ETag would vouch instead, but under SSE-C (every cell) it is no MD5: the part goes again
+    // with Content-MD5. After Complete the parts were each checked, so a missing whole-object CRC64 only warns.
+    expect: { ...expectAll('survived', PART_POINTS), complete: 'survived' },
+    harmless: ['complete'],
+    arm: ruleFault(() => ({ fault: 'noCrc' })),
+  },
+  {
     id: 'error-in-200',
     label: '200 OK whose body is an `<Error>`',
     // Only Complete answers 200 before it knows the outcome; elsewhere such an answer is not COS.

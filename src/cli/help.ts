@@ -95,10 +95,11 @@ With no file and a single checkpoint, that one is resumed; with several, name th
 
 If COS no longer knows an upload (NoSuchUpload), it starts over and says so.
 Credentials come from COS_SECRET_ID / COS_SECRET_KEY / COS_SESSION_TOKEN, as for upload.
-Tuning (--part-size, --concurrency, --max-concurrency, --retries, --traffic-limit, --content-md5) applies; --part-size
-only matters when starting over. Object options (--sse, --storage-class, --content-type, --meta,
---forbid-overwrite) are not recorded in checkpoints: give the original ones again for SSE-C (whose
-key every part needs) and for a restart. Output as for upload, --json, --quiet and --verbose included.
+Tuning (--part-size, --concurrency, --max-concurrency, --retries, --traffic-limit, --content-md5)
+applies; --part-size only matters when starting over. Object options (--sse, --storage-class,
+--content-type, --meta, --forbid-overwrite) are not recorded in checkpoints: give the original ones
+again for SSE-C (whose key every part needs) and for a restart. Output as for upload, --json,
+--quiet and --verbose included.
 `;
 
 const INCOMPLETE = `Usage: cos-upload incomplete --bucket <name-appid> --region <region> [options]

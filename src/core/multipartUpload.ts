@@ -29,6 +29,7 @@ import type {
 } from './types';
 import { silentLogger } from './types';
 import { completeHeaders, objectHeaders, partHeaders, sseHeaders } from './uploadHeaders';
+import { VerifiedSender, type SendOnce, type VerifiedPart } from './verifiedSend';
 
 /** Part buffers may hold at most this much when concurrency grows on its own. */
 const MEMORY_BUDGET_BYTES = 256 * 1024 * 1024;
@@ -90,8 +91,7 @@ class UploadJob {
   private crcEngine: CrcEngineName = 'typescript';
   /** Settles once crcEngine is known; the 'start' event waits for it. */
   private hashingKnown: Promise<void> = Promise.resolve();
-  /** Content-MD5 on every part: the option, or forced on when COS returns nothing else to check (sendVerified). */
-  private sendMd5: boolean;
+  private readonly sender: VerifiedSender;
 
   constructor(
     private readonly request: UploadRequest,
@@ -99,7 +99,18 @@ class UploadJob {
     private readonly file: SourceFile,
   ) {
     this.logger = request.logger ?? silentLogger;
-    this.sendMd5 = options.contentMd5;
+    this.sender = new VerifiedSender({
+      contentMd5: options.contentMd5,
+      sse: () => this.options.sse.type,
+      retries: () => this.options.retries,
+      md5Of: async (data) => (await this.hashes.digest(data, true)).md5,
+      logger: this.logger,
+      onSent: (partNumber, bytes) => this.progress?.sent(partNumber, bytes),
+      onResend: (partNumber, attempt, error) => {
+        this.progress?.reset(partNumber);
+        this.emit({ type: 'retry', operation: 'Upload Part', attempt, delayMs: 0, error, partNumber });
+      },
+    });
     this.client = new CosClient({
       target: request.target,
       credentials: request.credentials,
@@ -143,7 +154,7 @@ class UploadJob {
       this.crcEngine = hashing.name;
       this.logger.info(
         `CRC64 engine: ${hashing.name}${hashing.reason ? ` (${hashing.reason})` : ''}; hashing on ${hashing.threaded ? `a worker thread${hashing.nice !== undefined ? ` (nice ${hashing.nice})` : ''}` : 'the calling thread'}; ` +
-          (this.sendMd5 ? 'each part carries Content-MD5 and its CRC64 is checked' : "each part's CRC64 is checked against COS's (no Content-MD5)"),
+          (this.sender.sendsMd5 ? 'each part carries Content-MD5 and its CRC64 is checked' : "each part's CRC64 is checked against COS's (no Content-MD5)"),
       );
     });
     return this.file.size < this.options.multipartThreshold ? this.putWhole() : this.multipart();
@@ -159,17 +170,17 @@ class UploadJob {
     this.progress = progress;
     const data = await this.file.read({ partNumber: 1, offset: 0, length: size }, this.hashes.allocate(size));
     await this.file.assertUnchanged();
-    const digest = await this.hashes.digest(data, this.sendMd5);
+    const digest = await this.hashes.digest(data, this.sender.sendsMd5);
     const headers = {
       ...objectHeaders(key, this.options),
       ...(this.options.trafficLimit !== undefined ? { 'x-cos-traffic-limit': String(this.options.trafficLimit) } : {}),
     };
-    const part = await this.sendVerified(1, data, digest, (contentMd5, signal, onSent) =>
+    const part = await this.sendPart(1, data, digest, this.request.signal, (contentMd5, signal, onSent) =>
       this.client.putObject(key, data, contentMd5 === undefined ? headers : { ...headers, 'content-md5': contentMd5 }, signal, onSent),
     );
     progress.partDone(1, size);
     this.emit({ type: 'part', partCount: 1, ...part.event });
-    const crc64 = crc64ToDecimal(digest.crc64);
+    const crc64 = part.crc64;
     this.emit({ type: 'complete', key, etag: part.etag, crc64, crc64Verified: part.crcVerified, requestId: part.event.requestId });
     return { key, etag: part.etag, crc64, crc64Verified: part.crcVerified, parts: 1, bytes: size, seconds: this.elapsed(), requestId: part.event.requestId, resumedParts: 0 };
   }
@@ -470,19 +481,15 @@ class UploadJob {
       await this.file.assertUnchanged();
       throwIfAborted(signal);
       const data = await this.file.read(range, buffer);
-      const digest = await this.hashes.digest(data, this.sendMd5);
+      const digest = await this.hashes.digest(data, this.sender.sendsMd5);
       const headers = partHeaders(this.options);
       const { key } = this.request;
       const uploadId = session.checkpoint.uploadId;
-      const sent = await this.sendVerified(
-        partNumber,
-        data,
-        digest,
-        (contentMd5, s, onSent) => this.client.uploadPart({ key, uploadId, partNumber, data, contentMd5, headers }, s, onSent),
-        signal,
+      const sent = await this.sendPart(partNumber, data, digest, signal, (contentMd5, s, onSent) =>
+        this.client.uploadPart({ key, uploadId, partNumber, data, contentMd5, headers }, s, onSent),
       );
       return {
-        completed: { partNumber, size: range.length, etag: sent.etag, crc64: crc64ToDecimal(digest.crc64) },
+        completed: { partNumber, size: range.length, etag: sent.etag, crc64: sent.crc64 },
         event: sent.event,
       };
     } finally {
@@ -490,70 +497,21 @@ class UploadJob {
     }
   }
 
-  /**
-   * Sends one part (or a whole small object) and checks what COS returns against the local digest:
-   * its CRC64 always, its ETag when we have the MD5. A mismatch means the bytes changed on the way,
-   * so the part is sent again. When COS returns no CRC64 and no Content-MD5 went, the MD5 is
-   * computed from the same buffer (still held) to check the ETag; if the ETag is not an MD5 either,
-   * nothing vouches for the bytes, so the part goes again with Content-MD5, as do all later parts.
-   */
-  private async sendVerified(
+  /** Sends and checks one part (VerifiedSender), and describes it for the 'part' event. */
+  private async sendPart(
     partNumber: number,
     data: Buffer,
     digest: PartDigest,
-    send: (
-      contentMd5: string | undefined,
-      signal: AbortSignal | undefined,
-      onSent: (bytes: number) => void,
-    ) => Promise<{ etag: string; crc64?: string; requestId?: string }>,
-    signal: AbortSignal | undefined = this.request.signal,
-  ): Promise<{ etag: string; crcVerified: boolean; event: PartEventFields }> {
-    const localCrc = crc64ToDecimal(digest.crc64);
-    const etagIsMd5 = etagIsBodyMd5(this.options.sse.type);
-    let md5 = digest.md5;
-    let sends = 0;
-    for (let integrityAttempt = 1; ; ) {
-      const t0 = Date.now();
-      const sentWithMd5 = md5 !== undefined;
-      const result = await send(md5?.base64, signal, (bytes) => this.progress?.sent(partNumber, bytes));
-      sends++;
-      const serverCrc = result.crc64 === undefined ? undefined : parseCrc64(result.crc64);
-      if (serverCrc === undefined && !sentWithMd5 && etagIsMd5) md5 = (await this.hashes.digest(data, true)).md5;
-      const byEtag = md5 && etagIsMd5 ? etagMatchesMd5(result.etag, md5.hex) : 'not-md5';
-      let mismatch: IntegrityError | undefined;
-      if (result.crc64 !== undefined && serverCrc !== digest.crc64) {
-        mismatch = new IntegrityError(`CRC64 of part ${partNumber}`, localCrc, result.crc64, { requestId: result.requestId });
-      } else if (byEtag === 'mismatch') {
-        mismatch = new IntegrityError(`ETag (MD5) of part ${partNumber}`, `"${md5?.hex}"`, result.etag, { requestId: result.requestId });
-      } else if (serverCrc === undefined && !sentWithMd5 && byEtag === 'not-md5') {
-        const unchecked = new CosError(
-          'INTEGRITY',
-          `Part ${partNumber} cannot be checked: COS returned no CRC64 and its ETag is not an MD5${etagIsMd5 ? '' : ` (${this.options.sse.type})`}`,
-          { retryable: true, requestId: result.requestId },
-        );
-        if (!this.sendMd5) {
-          this.sendMd5 = true;
-          this.logger.warn(`${unchecked.message}; sending it again with Content-MD5 (COS checks it), and Content-MD5 with every later part.`);
-        }
-        md5 ??= (await this.hashes.digest(data, true)).md5;
-        this.progress?.reset(partNumber);
-        this.emit({ type: 'retry', operation: 'Upload Part', attempt: integrityAttempt, delayMs: 0, error: unchecked, partNumber });
-        continue;
-      }
-      if (!mismatch) {
-        const attempt = (this.attempts.get(partNumber) ?? 1) + sends - 1;
-        return {
-          etag: result.etag,
-          crcVerified: serverCrc !== undefined,
-          event: { partNumber, bytes: data.length, etag: result.etag, crc64: localCrc, requestId: result.requestId, attempt, durationMs: Date.now() - t0 },
-        };
-      }
-      this.progress?.reset(partNumber);
-      if (integrityAttempt > this.options.retries) throw mismatch;
-      this.logger.warn(`${mismatch.message}; sending part ${partNumber} again.`);
-      this.emit({ type: 'retry', operation: 'Upload Part', attempt: integrityAttempt, delayMs: 0, error: mismatch, partNumber });
-      integrityAttempt++;
-    }
+    signal: AbortSignal | undefined,
+    sendOnce: SendOnce,
+  ): Promise<VerifiedPart & { event: PartEventFields }> {
+    const sent = await this.sender.send(partNumber, data, digest, sendOnce, signal);
+    // Client-level retries (this.attempts) and integrity resends both count as attempts.
+    const attempt = (this.attempts.get(partNumber) ?? 1) + sent.sends - 1;
+    return {
+      ...sent,
+      event: { partNumber, bytes: data.length, etag: sent.etag, crc64: sent.crc64, requestId: sent.requestId, attempt, durationMs: sent.durationMs },
+    };
   }
 
   private async complete(session: Session, parts: CompletedPart[]): Promise<UploadResult> {

@@ -264,10 +264,7 @@ class UploadJob {
     const plan = planParts(this.file.size, checkpoint.partSize);
     const confirmed = partsCosHolds(checkpoint.parts, listed, plan);
     const known = new Set(confirmed.map((p) => p.partNumber));
-    const adopted = await this.adoptUnrecorded(
-      plan,
-      listed.filter((p) => !known.has(p.partNumber)),
-    );
+    const adopted = await this.adoptUnrecorded(plan, listed.filter((p) => !known.has(p.partNumber)));
     const parts = [...confirmed, ...adopted].sort((a, b) => a.partNumber - b.partNumber);
     this.logger.info(
       `Resuming upload ${checkpoint.uploadId}: ${parts.length}/${plan.partCount} parts confirmed by List Parts${adopted.length ? ` (${adopted.length} finished just before the interruption)` : ''}.`,

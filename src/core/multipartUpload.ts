@@ -436,7 +436,8 @@ class UploadJob {
     const listed = await this.client.listParts(this.request.key, session.checkpoint.uploadId, this.request.signal);
     const kept = partsCosHolds(parts, listed, session.plan);
     if (kept.length === parts.length) throw refusal;
-    const resend = parts.filter((p) => !kept.includes(p)).map((p) => p.partNumber);
+    const keptNumbers = new Set(kept.map((p) => p.partNumber));
+    const resend = parts.filter((p) => !keptNumbers.has(p.partNumber)).map((p) => p.partNumber);
     this.logger.warn(`${refusal.message} COS holds part(s) ${resend.join(', ')} under another ETag than it answered: sending them again.`);
     for (const partNumber of resend) this.emit({ type: 'retry', operation: 'Upload Part', attempt: 1, delayMs: 0, error: refusal, partNumber });
     return this.uploadParts({ ...session, checkpoint: { ...session.checkpoint, parts: kept } }, writer, true);

@@ -5,6 +5,7 @@
  * A COS emulator runs in this process; the tests inside the host reach it through COS_TEST_* .
  *
  *   node out/test/host/runCodeServer.js [--suite-only | --ui-only] [--vsix FILE] [--keep-temp] [--verbose]
+ *   COS_TEST_GREP=pattern narrows the extension-host suite to matching test titles.
  *
  * --vsix FILE    install a packaged extension into the run's extensions folder and test that
  *                instead of the repository loaded as a development extension

@@ -22,6 +22,8 @@ function testFiles(dir: string): string[] {
 export async function run(): Promise<void> {
   // Generous: the first test pays for the extension's activation on a busy 2-core CI machine.
   const mocha = new Mocha({ ui: 'bdd', timeout: 60_000, color: false, reporter: 'spec' });
+  // COS_TEST_GREP narrows a run while working on one feature (mocha --grep over test titles).
+  if (process.env.COS_TEST_GREP) mocha.grep(process.env.COS_TEST_GREP);
   for (const file of testFiles(__dirname)) mocha.addFile(file);
   let result: LevelResult;
   try {

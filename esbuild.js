@@ -42,7 +42,7 @@ const entries = [
   { entryPoints: ['src/core/hashWorker.ts'], outfile: 'dist/hashWorker.js' },
   // The local COS emulator, for the extension's "Local emulator" endpoint: its own bundle, loaded
   // by src/extension/emulatorEndpoint.ts only when a user picks it (the CLI bundles it in cli.js).
-  { entryPoints: ['test/emulator/index.ts'], outfile: 'dist/emulator.js' },
+  { entryPoints: ['src/emulator/index.ts'], outfile: 'dist/emulator.js' },
 ];
 
 async function main() {

@@ -35,7 +35,7 @@ export interface UploadCommand {
   verbose: boolean;
 }
 
-/** `cos-upload emulator ...`: the flags go to the emulator's own command line (test/emulator/main.ts). */
+/** `cos-upload emulator ...`: the flags go to the emulator's own command line (src/emulator/main.ts). */
 export interface EmulatorCommand {
   command: 'emulator';
   argv: string[];

@@ -11,8 +11,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { finished } from 'node:stream/promises';
 import { FileCheckpointStore, IntegrityError, staticCredentials, throwIfAborted, uploadFile, formatBytes } from '../core';
+import { startEmulator, type RunningEmulator } from '../emulator';
 import type { DemoCommand } from './args';
-import { loadEmulator, type RunningEmulator } from './emulatorHost';
 import { EXIT_OK, exitCodeFor, UploadReporter } from './output';
 import type { CommandContext } from './upload';
 
@@ -35,7 +35,7 @@ export async function runDemo(command: DemoCommand, context: CommandContext): Pr
   let emulator: RunningEmulator | undefined;
   const workDir = await fs.mkdtemp(path.join(os.tmpdir(), 'cos-upload-demo-'));
   try {
-    emulator = await loadEmulator().startEmulator({ port: 0 });
+    emulator = await startEmulator({ port: 0 });
     say(`emulator on ${emulator.url} (bucket ${emulator.bucket}, region ${emulator.region})`);
 
     const filePath = path.join(workDir, 'random.bin');

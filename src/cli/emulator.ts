@@ -1,18 +1,18 @@
 /**
  * `cos-upload emulator`: serve the local COS emulator until Ctrl-C, for trying the uploader offline.
- * Flags and banner belong to the emulator's own command line (test/emulator/main.ts); this adds
+ * Flags and banner belong to the emulator's own command line (src/emulator/main.ts); this adds
  * the cos-upload command that talks to it.
  */
 
+import { runEmulatorCli, type RunningEmulator } from '../emulator';
 import type { EmulatorCommand } from './args';
-import { loadEmulator, type RunningEmulator } from './emulatorHost';
 import type { CliStreams } from './output';
 
 /**
  * How to point `cos-upload upload` at the running emulator. The credentials are the emulator's own
  * throwaway pair, the one place the CLI prints credentials: a user needs them to reach it.
  */
-export function emulatorHint(emulator: RunningEmulator): string[] {
+export function emulatorHint(emulator: Pick<RunningEmulator, 'url' | 'bucket' | 'region' | 'credentials'>): string[] {
   const { secretId, secretKey, sessionToken } = emulator.credentials;
   return [
     'Upload to it with:',
@@ -26,7 +26,7 @@ export function emulatorHint(emulator: RunningEmulator): string[] {
 export function runEmulator(command: EmulatorCommand, streams: CliStreams, signal: AbortSignal): Promise<number> {
   // Under --json the emulator prints one JSON line; nothing may follow it on stdout.
   const json = command.argv.includes('--json');
-  return loadEmulator().runEmulatorCli(command.argv, {
+  return runEmulatorCli(command.argv, {
     stdout: (text) => void streams.stdout.write(text),
     stderr: (text) => void streams.stderr.write(text),
     signal,

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { ClientGoneError, pumpBody, type TokenBucket } from './body';
-import type { FaultRuleState, Operation } from './faults';
+import type { FaultRuleState, EmulatedOperation } from './faults';
 import type { Store } from './store';
 import { errorXml } from './xml';
 
@@ -17,7 +17,7 @@ export interface RequestLogEntry {
   /** Arrival, ISO 8601 (real time, not the emulated clock). */
   time: string;
   method: string;
-  operation: Operation;
+  operation: EmulatedOperation;
   key: string;
   partNumber?: number;
   uploadId?: string;
@@ -81,7 +81,7 @@ export class RequestContext {
     readonly env: ServerEnv,
     readonly req: IncomingMessage,
     readonly res: ServerResponse,
-    readonly operation: Operation,
+    readonly operation: EmulatedOperation,
     /** Decoded object key ('' for bucket-level requests). */
     readonly key: string,
     /** Decoded path as signed, e.g. "/dir/a b.txt". */

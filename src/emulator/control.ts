@@ -1,7 +1,7 @@
 /**
- * The emulator's unauthenticated control API under /_emulator/, for harnesses that run the
+ * The emulator's unauthenticated control API under /_emulator/, for test harnesses that run the
  * emulator in another process (CLI, extension host): faults, request log, clock, network model,
- * credentials.
+ * credentials. Served only when the embedding code asks for it (EmulatorOptions.control).
  */
 
 import type { IncomingMessage, ServerResponse } from 'node:http';

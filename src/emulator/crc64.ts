@@ -194,7 +194,7 @@ function shiftForBytes(bytes: number): bigint {
 }
 
 /** CRC of A‖B from crc(A), crc(B) and the length of B in bytes. */
-export function crc64Combine(crcA: bigint, crcB: bigint, lengthB: number): bigint {
+export function combineCrc64(crcA: bigint, crcB: bigint, lengthB: number): bigint {
   if (lengthB === 0) return crcA;
   return (multModP(shiftForBytes(lengthB), crcA) ^ crcB) & MASK64;
 }
@@ -202,6 +202,6 @@ export function crc64Combine(crcA: bigint, crcB: bigint, lengthB: number): bigin
 /** Folds part CRCs in order into the CRC of the whole object. */
 export function crc64CombineAll(parts: ReadonlyArray<{ crc64: bigint; size: number }>): bigint {
   let acc = 0n; // CRC of the empty string
-  for (const part of parts) acc = crc64Combine(acc, part.crc64, part.size);
+  for (const part of parts) acc = combineCrc64(acc, part.crc64, part.size);
   return acc;
 }

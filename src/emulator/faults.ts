@@ -4,7 +4,7 @@
  */
 
 /** The COS operations the emulator serves, as named in fault rules and the request log. */
-export type Operation =
+export type EmulatedOperation =
   | 'initiate'
   | 'uploadPart'
   | 'listParts'
@@ -19,7 +19,7 @@ export type Operation =
   | 'listObjects'
   | 'unknown';
 
-export const OPERATIONS: readonly Operation[] = [
+export const OPERATIONS: readonly EmulatedOperation[] = [
   'initiate',
   'uploadPart',
   'listParts',
@@ -78,7 +78,7 @@ export const FAULT_KINDS: readonly FaultKind[] = [
 ];
 
 export interface FaultRule {
-  operation: Operation | 'any';
+  operation: EmulatedOperation | 'any';
   /** Only requests for this part number (Upload Part). */
   partNumber?: number;
   fault: FaultKind;
@@ -157,7 +157,7 @@ export class FaultController {
   }
 
   /** Called once per request: returns the rule that applies, counting it. */
-  take(operation: Operation, partNumber: number | undefined): FaultRuleState | undefined {
+  take(operation: EmulatedOperation, partNumber: number | undefined): FaultRuleState | undefined {
     for (const rule of this.rules) {
       if (!rule.active) continue;
       if (rule.operation !== 'any' && rule.operation !== operation) continue;

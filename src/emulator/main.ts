@@ -1,10 +1,7 @@
 /**
- * Command-line entry of the COS emulator:
- *
- *   node out/test/emulator/main.js --port 9000 --dir D --latency-ms 40 --conn-mbps 200 --discard
- *
- * Prints the URL, bucket, region and the (generated, emulator-only) credentials, then serves until
- * SIGINT/SIGTERM. `cos-upload emulator` calls runEmulatorCli() with its own argv.
+ * The COS emulator's command line, run as `cos-upload emulator --port 9000 --dir D --discard`:
+ * prints the URL, bucket, region and the (generated, emulator-only) credentials, then serves until
+ * SIGINT/SIGTERM. src/cli/emulator.ts calls runEmulatorCli() with its own argv.
  */
 
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from './server';
@@ -34,6 +31,8 @@ Options:
   --clock-skew-ms N        shift the server clock by N ms
   --min-part-size N        smallest non-last part Complete accepts (default 1048576)
   --expired-token-style S  InvalidAccessKeyId (default, 403) or ExpiredToken (400)
+  --control                serve the test control API under /_emulator/ (faults, request log,
+                           clock, network, credentials; no authentication)
   --json                   print the connection details as one JSON line
   --help                   show this help
 `;
@@ -54,7 +53,7 @@ const VALUE_FLAGS = new Set([
   'min-part-size',
   'expired-token-style',
 ]);
-const BOOLEAN_FLAGS = new Set(['discard', 'json', 'help']);
+const BOOLEAN_FLAGS = new Set(['discard', 'control', 'json', 'help']);
 
 function toNumber(flag: string, value: string, min: number): number {
   const n = Number(value);
@@ -75,6 +74,7 @@ export function parseEmulatorArgs(argv: readonly string[]): EmulatorCliOptions {
     if (BOOLEAN_FLAGS.has(flag)) {
       if (value !== undefined) throw new Error(`--${flag} takes no value: ${arg}`);
       if (flag === 'discard') opts.discard = true;
+      if (flag === 'control') opts.control = true;
       if (flag === 'json') opts.json = true;
       if (flag === 'help') opts.help = true;
       continue;
@@ -156,7 +156,7 @@ export function describeEmulator(emu: RunningEmulator): Record<string, unknown> 
     credentials: emu.credentials,
     dataDir: emu.dataDir,
     discard: emu.discard,
-    control: `${emu.url}/_emulator/`,
+    ...(emu.control ? { control: `${emu.url}/_emulator/` } : {}),
   };
 }
 
@@ -200,7 +200,7 @@ export async function runEmulatorCli(argv: readonly string[], io: EmulatorCliIo 
         `  secretKey:     ${c.secretKey}`,
         ...(c.sessionToken ? [`  sessionToken:  ${c.sessionToken}`] : []),
         `  data dir:      ${emu.dataDir}${emu.discard ? ' (discard mode: bytes are not kept)' : ''}`,
-        `  control API:   ${emu.url}/_emulator/ (faults, log, clock, credentials)`,
+        ...(emu.control ? [`  control API:   ${emu.url}/_emulator/ (faults, log, clock, credentials)`] : []),
         'Press Ctrl+C to stop.',
         '',
       ].join('\n'),
@@ -231,9 +231,3 @@ export async function runEmulatorCli(argv: readonly string[], io: EmulatorCliIo 
   return 0;
 }
 
-// Bundled into dist/cli.js this module is part of the CLI, whose own main must not start the emulator.
-if (require.main === module && /emulator[\\/]main\.[jt]s$/.test(__filename)) {
-  void runEmulatorCli(process.argv.slice(2)).then((code) => {
-    process.exitCode = code;
-  });
-}

@@ -11,7 +11,7 @@ import { CosFailure, invalidArgument, noSuchUpload } from './cosErrors';
 import { crc64CombineAll } from './crc64';
 import {
   MAX_PART_NUMBER,
-  MAX_PART_SIZE,
+  MAX_BODY_SIZE,
   checkForbidOverwrite,
   checkSseCAccess,
   bodyEtag,
@@ -31,7 +31,7 @@ import {
   parseTrafficLimit,
   receiveBody,
   requireKey,
-  sseHeaders,
+  sseAnswerHeaders,
 } from './requestChecks';
 import type { ObjectRecord, PartRecord, UploadRecord } from './store';
 import { el, errorXml, parseCompleteBody, xmlDocument } from './xml';
@@ -75,13 +75,13 @@ export async function initiate(ctx: RequestContext): Promise<void> {
   const xml = xmlDocument(
     `<InitiateMultipartUploadResult>${el('Bucket', ctx.env.bucket)}${el('Key', ctx.key)}${el('UploadId', uploadId)}</InitiateMultipartUploadResult>`,
   );
-  await ctx.send(200, sseHeaders(attrs.sse), xml);
+  await ctx.send(200, sseAnswerHeaders(attrs.sse), xml);
 }
 
 // ---------------------------------------------------------------- Upload Part
 
 function checkPartSizeLimits(size: number, max: number | undefined, min: number | undefined): void {
-  if (size > MAX_PART_SIZE) throw new CosFailure(400, 'EntityTooLarge', `A part may hold at most 5 GB: ${size} bytes`);
+  if (size > MAX_BODY_SIZE) throw new CosFailure(400, 'EntityTooLarge', `A part may hold at most 5 GB: ${size} bytes`);
   // COS documents only that such parts "are marked as failed"; the code is our choice.
   if (max !== undefined && size > max) throw invalidArgument(`The part is larger than x-cos-psize-max ${max}: ${size} bytes`);
   if (min !== undefined && size < min) throw invalidArgument(`The part is smaller than x-cos-psize-min ${min}: ${size} bytes`);
@@ -136,7 +136,7 @@ export async function uploadPart(ctx: RequestContext): Promise<void> {
   await ctx.send(200, {
     ETag: etagHeader(ctx, part.etag),
     ...crcHeader(ctx, part.crc64),
-    ...sseHeaders(upload.attrs.sse),
+    ...sseAnswerHeaders(upload.attrs.sse),
   });
 }
 
@@ -250,7 +250,7 @@ export async function complete(ctx: RequestContext): Promise<void> {
       ...ctx.commonHeaders(),
       'Content-Type': 'application/xml',
       ...(injectedError ? {} : crcHeader(ctx, crc)),
-      ...sseHeaders(upload.attrs.sse),
+      ...sseAnswerHeaders(upload.attrs.sse),
     });
     ctx.res.write('\n');
     const keepAlive = setInterval(() => {

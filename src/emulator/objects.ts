@@ -9,7 +9,7 @@ import { ClientGoneError } from './body';
 import type { RequestContext } from './context';
 import { CosFailure } from './cosErrors';
 import {
-  MAX_PART_SIZE,
+  MAX_BODY_SIZE,
   checkForbidOverwrite,
   checkSseCAccess,
   bodyEtag,
@@ -26,7 +26,7 @@ import {
   parseTrafficLimit,
   receiveBody,
   requireKey,
-  sseHeaders,
+  sseAnswerHeaders,
 } from './requestChecks';
 import type { ObjectRecord } from './store';
 import { el, xmlDocument } from './xml';
@@ -39,7 +39,7 @@ export async function putObject(ctx: RequestContext): Promise<void> {
   const contentMd5 = parseContentMd5(ctx);
   const limit = parseTrafficLimit(ctx);
   const length = declaredLength(ctx);
-  if (length !== undefined && length > MAX_PART_SIZE) throw new CosFailure(400, 'EntityTooLarge', `Put Object takes at most 5 GB: ${length} bytes`);
+  if (length !== undefined && length > MAX_BODY_SIZE) throw new CosFailure(400, 'EntityTooLarge', `Put Object takes at most 5 GB: ${length} bytes`);
   checkForbidOverwrite(ctx, forbidOverwriteHeader(ctx));
 
   const body = await receiveBody(ctx, limit);
@@ -64,7 +64,7 @@ export async function putObject(ctx: RequestContext): Promise<void> {
   await ctx.send(200, {
     ETag: etagHeader(ctx, record.etag),
     ...crcHeader(ctx, record.crc64),
-    ...sseHeaders(attrs.sse),
+    ...sseAnswerHeaders(attrs.sse),
   });
 }
 
@@ -75,7 +75,7 @@ function objectHeaders(ctx: RequestContext, o: ObjectRecord): Record<string, str
     'Last-Modified': o.lastModified.toUTCString(),
     ...crcHeader(ctx, o.crc64),
     'Accept-Ranges': 'bytes',
-    ...sseHeaders(o.attrs.sse),
+    ...sseAnswerHeaders(o.attrs.sse),
   };
   if (o.attrs.storageClass !== 'STANDARD') h['x-cos-storage-class'] = o.attrs.storageClass;
   if (o.attrs.cacheControl) h['Cache-Control'] = o.attrs.cacheControl;

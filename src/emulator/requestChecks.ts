@@ -14,9 +14,9 @@ import type { ObjectAttributes, SseInfo, UploadRecord } from './store';
 import { el } from './xml';
 
 export const MAX_PART_NUMBER = 10000;
-export const MAX_PART_SIZE = 5 * 1024 * 1024 * 1024;
-export const TRAFFIC_LIMIT_MIN = 819200;
-export const TRAFFIC_LIMIT_MAX = 838860800;
+export const MAX_BODY_SIZE = 5 * 1024 * 1024 * 1024;
+const TRAFFIC_LIMIT_MIN = 819200;
+const TRAFFIC_LIMIT_MAX = 838860800;
 const MAX_KEY_BYTES = 850;
 
 const OWNER_ID = 'qcs::cam::uin/100000000001:uin/100000000001';
@@ -116,7 +116,7 @@ function md5Base64Of(buf: Buffer): string {
 }
 
 /** SSE-COS / SSE-KMS / SSE-C headers of an Initiate or Put Object. */
-export function parseSse(ctx: RequestContext): SseInfo {
+function parseSse(ctx: RequestContext): SseInfo {
   const sse = ctx.header('x-cos-server-side-encryption');
   const customer = ctx.header('x-cos-server-side-encryption-customer-algorithm');
   if (sse !== undefined && customer !== undefined) {
@@ -169,7 +169,7 @@ export function checkSseCAccess(ctx: RequestContext, sse: SseInfo, what: string)
   }
 }
 
-export function sseHeaders(sse: SseInfo): Record<string, string> {
+export function sseAnswerHeaders(sse: SseInfo): Record<string, string> {
   switch (sse.type) {
     case 'AES256':
       return { 'x-cos-server-side-encryption': 'AES256' };

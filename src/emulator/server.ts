@@ -5,7 +5,7 @@
  * bandwidth, x-cos-traffic-limit) and run with a skewed clock.
  *
  * It is a second, independent implementation of the server side: nothing here may import the
- * client's code under src/ (an ESLint rule enforces it), so a bug shared by both cannot pass.
+ * client's code in src/core (an ESLint rule enforces it), so a bug shared by both cannot pass.
  */
 
 import { createHash, randomBytes } from 'node:crypto';
@@ -19,7 +19,7 @@ import { ClientGoneError, pumpBody, TokenBucket } from './body';
 import { RequestContext, type RequestLogEntry, type ServerEnv } from './context';
 import { CosFailure, defaultCodeFor, defaultMessageFor } from './cosErrors';
 import { handleControlRequest } from './control';
-import { FaultController, type Operation } from './faults';
+import { FaultController, type EmulatedOperation } from './faults';
 import * as multipart from './multipart';
 import * as objects from './objects';
 import { Store } from './store';
@@ -58,10 +58,15 @@ export interface EmulatorOptions {
   maxLogEntries?: number;
   /**
    * Running inside a user's editor rather than a test: only requests addressed to a loopback name or
-   * the bucket's COS host are served, so a web page using DNS rebinding cannot reach it (the
-   * /_emulator control routes reveal the credentials).
+   * the bucket's COS host are served, so a web page using DNS rebinding cannot reach it.
    */
   embedded?: boolean;
+  /**
+   * Serve the unauthenticated control API under /_emulator/ (faults, request log, clock, network,
+   * credentials), for test harnesses in another process. Off by default: the emulator then serves
+   * COS only, and /_emulator/... is an object key like any other.
+   */
+  control?: boolean;
 }
 
 export interface UploadSummary {
@@ -72,7 +77,7 @@ export interface UploadSummary {
   bytes: number;
 }
 
-export interface ObjectInfo {
+export interface StoredObject {
   key: string;
   size: number;
   etag: string;
@@ -102,6 +107,8 @@ export interface RunningEmulator {
   readonly credentials: EmulatorCredentials;
   readonly dataDir: string;
   readonly discard: boolean;
+  /** Whether the control API under /_emulator/ is served (EmulatorOptions.control). */
+  readonly control: boolean;
   readonly faults: FaultController;
   /** Every answered request, oldest first (also GET /_emulator/log). */
   readonly log: RequestLogEntry[];
@@ -118,7 +125,7 @@ export interface RunningEmulator {
   /** Accept these credentials from now on (the previous ones become unknown). */
   setCredentials(credentials: EmulatorCredentials): void;
   objectPath(key: string): string | undefined;
-  objectInfo(key: string): ObjectInfo | undefined;
+  objectInfo(key: string): StoredObject | undefined;
   /** The object's bytes; throws in discard mode or when the key does not exist. */
   readObject(key: string): Promise<Buffer>;
   objectSha256(key: string): Promise<string>;
@@ -180,7 +187,7 @@ function parseTarget(rawUrl: string): Target {
   return { pathname, key: pathname.slice(1), query };
 }
 
-function classify(method: string, key: string, query: ReadonlyArray<readonly [string, string]>, headers: http.IncomingHttpHeaders): Operation {
+function classify(method: string, key: string, query: ReadonlyArray<readonly [string, string]>, headers: http.IncomingHttpHeaders): EmulatedOperation {
   const has = (name: string): boolean => query.some(([k]) => k === name);
   switch (method) {
     case 'POST':
@@ -203,7 +210,7 @@ function classify(method: string, key: string, query: ReadonlyArray<readonly [st
   }
 }
 
-const HANDLERS: Record<Operation, (ctx: RequestContext) => Promise<void>> = {
+const HANDLERS: Record<EmulatedOperation, (ctx: RequestContext) => Promise<void>> = {
   initiate: multipart.initiate,
   uploadPart: multipart.uploadPart,
   listParts: multipart.listParts,
@@ -252,6 +259,7 @@ class EmulatorServer implements RunningEmulator, ServerEnv {
   private readonly sleeps = new Set<PendingSleep>();
   private readonly maxLog: number;
   private readonly embedded: boolean;
+  readonly control: boolean;
   private readonly ownsDataDir: boolean;
   private readonly server: http.Server;
   private listening = false;
@@ -271,6 +279,7 @@ class EmulatorServer implements RunningEmulator, ServerEnv {
     this.connBytesPerSec = opts.connMbps ? (opts.connMbps * 1e6) / 8 : 0;
     this.maxLog = opts.maxLogEntries ?? 200_000;
     this.embedded = opts.embedded === true;
+    this.control = opts.control === true;
     this.dataDir = dataDir;
     this.ownsDataDir = ownsDataDir;
     this.store = new Store(dataDir, this.discard);
@@ -412,7 +421,7 @@ class EmulatorServer implements RunningEmulator, ServerEnv {
     return this.store.objects.get(key)?.file;
   }
 
-  objectInfo(key: string): ObjectInfo | undefined {
+  objectInfo(key: string): StoredObject | undefined {
     const o = this.store.objects.get(key);
     if (!o) return undefined;
     return {
@@ -474,7 +483,7 @@ class EmulatorServer implements RunningEmulator, ServerEnv {
       res.writeHead(403, { 'content-type': 'text/plain' }).end('This emulator only answers requests addressed to 127.0.0.1 or localhost.');
       return;
     }
-    if (rawUrl === '/_emulator' || rawUrl.startsWith('/_emulator/')) {
+    if (this.control && (rawUrl === '/_emulator' || rawUrl.startsWith('/_emulator/'))) {
       void handleControlRequest(this, req, res, rawUrl);
       return;
     }

@@ -1,13 +1,15 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { describeError } from '../core';
+import { CosClient, describeError, staticCredentials } from '../core';
+import type * as emulatorModule from '../emulator';
+import type { EmulatorCredentials, RunningEmulator } from '../emulator';
 import type { UploadLog } from './log';
 import type { BucketProfile, ProfileStore } from './profileStore';
 
 /**
  * The "Local emulator" endpoint: the COS emulator that ships with the extension (dist/emulator.js,
- * bundled from test/emulator and loaded only when this is used), run inside the extension host on
+ * bundled from src/emulator and loaded only when this is used), run inside the extension host on
  * 127.0.0.1, so a new user can try every feature without a cloud account. One emulator and one
  * profile at most; the profile's SecretId/SecretKey are the emulator's own throwaway pair, kept in
  * SecretStorage like any other. The emulator keeps objects in memory for the session (bytes under
@@ -22,42 +24,32 @@ interface EmulatorRecord {
   port: number;
 }
 
-interface EmulatorCredentials {
-  secretId: string;
-  secretKey: string;
-  sessionToken?: string;
-}
-
-/** The subset of test/emulator's API used here. */
-interface RunningLocalEmulator {
-  readonly url: string;
-  readonly port: number;
-  readonly bucket: string;
-  readonly region: string;
-  readonly credentials: EmulatorCredentials;
-  close(): Promise<void>;
-}
-
-interface EmulatorModule {
-  startEmulator(options: { port?: number; host?: string; dataDir?: string; credentials?: EmulatorCredentials; maxLogEntries?: number; embedded?: boolean }): Promise<RunningLocalEmulator>;
-}
+/** Types only: the code comes from dist/emulator.js at run time, never from extension.js. */
+type EmulatorModule = Pick<typeof emulatorModule, 'startEmulator'>;
 
 const RECORD_KEY = 'cosUpload.localEmulator';
 const HOST = '127.0.0.1';
 /** The in-memory request log is for tests and debugging; a session-long emulator keeps a short one. */
 const MAX_LOG_ENTRIES = 10_000;
+/** The key another window's emulator is asked for; never written. */
+const PROBE_KEY = '.cos-upload-emulator-probe';
 
 export interface LocalEmulatorDeps {
   context: vscode.ExtensionContext;
   profiles: ProfileStore;
   log: UploadLog;
+  /**
+   * Serve the emulator's control API (faults, clock, credentials) for the extension-host tests; a
+   * user's emulator serves COS only.
+   */
+  control?: boolean;
   /** Loads dist/emulator.js; replaceable in tests. */
   load?: () => EmulatorModule;
 }
 
 export class LocalEmulator implements vscode.Disposable {
-  private running: RunningLocalEmulator | undefined;
-  private starting: Promise<RunningLocalEmulator> | undefined;
+  private running: RunningEmulator | undefined;
+  private starting: Promise<RunningEmulator> | undefined;
   /** The address of an emulator another window runs for the same profile. */
   private borrowed: string | undefined;
   private readonly subscription: vscode.Disposable;
@@ -141,12 +133,12 @@ export class LocalEmulator implements vscode.Disposable {
     const record = this.record();
     const stored = await this.deps.profiles.getSecrets(profile.id);
     const credentials = stored ? { secretId: stored.secretId, secretKey: stored.secretKey } : undefined;
-    if (record && credentials && (await answersAsOurs(record.port, credentials.secretId))) {
+    if (record && credentials && (await answersAsOurs(record.port, profile, credentials))) {
       this.borrowed = `http://${HOST}:${record.port}`;
       this.deps.log.info(`local emulator: another window runs it at ${this.borrowed}; using that one`);
       return;
     }
-    let emulator: RunningLocalEmulator;
+    let emulator: RunningEmulator;
     try {
       emulator = await this.start(record?.port ?? 0, credentials);
     } catch (error) {
@@ -161,7 +153,7 @@ export class LocalEmulator implements vscode.Disposable {
     await this.deps.context.globalState.update(RECORD_KEY, { profileId: profile.id, port: emulator.port } satisfies EmulatorRecord);
   }
 
-  private start(port: number, credentials: EmulatorCredentials | undefined): Promise<RunningLocalEmulator> {
+  private start(port: number, credentials: EmulatorCredentials | undefined): Promise<RunningEmulator> {
     if (this.starting) return this.starting;
     const dataDir = this.dataDir();
     this.starting = (async () => {
@@ -170,7 +162,15 @@ export class LocalEmulator implements vscode.Disposable {
       await fs.rm(dataDir, { recursive: true, force: true });
       const module = (this.deps.load ?? (() => loadEmulatorModule(this.deps.context.extensionPath)))();
       // Embedded: requests addressed to any host but loopback (a DNS-rebinding web page) are refused.
-      const emulator = await module.startEmulator({ port, host: HOST, dataDir, maxLogEntries: MAX_LOG_ENTRIES, embedded: true, ...(credentials ? { credentials } : {}) });
+      const emulator = await module.startEmulator({
+        port,
+        host: HOST,
+        dataDir,
+        maxLogEntries: MAX_LOG_ENTRIES,
+        embedded: true,
+        control: this.deps.control === true,
+        ...(credentials ? { credentials } : {}),
+      });
       this.running = emulator;
       this.deps.log.info(`local emulator started url=${emulator.url} bucket=${emulator.bucket} region=${emulator.region} dataDir=${dataDir}`);
       return emulator;
@@ -200,15 +200,20 @@ export class LocalEmulator implements vscode.Disposable {
   }
 }
 
-/** Whether the emulator on `port` is ours: it answers on its control route and accepts our SecretId. */
-async function answersAsOurs(port: number, secretId: string): Promise<boolean> {
+/**
+ * Whether the emulator on `port` is ours: a request for a missing object, signed with the profile's
+ * keys, gets COS's answer to a signature it accepts (404 NoSuchKey), where a stranger answers 403.
+ */
+async function answersAsOurs(port: number, profile: BucketProfile, credentials: EmulatorCredentials): Promise<boolean> {
+  const client = new CosClient({ target: { bucket: profile.bucket, region: profile.region, endpoint: `http://${HOST}:${port}` }, credentials: staticCredentials(credentials) });
   try {
-    const res = await fetch(`http://${HOST}:${port}/_emulator/info`, { signal: AbortSignal.timeout(1000) });
-    if (!res.ok) return false;
-    const info = (await res.json()) as { credentials?: { secretId?: unknown } };
-    return info.credentials?.secretId === secretId;
+    const res = await fetch(await client.presignUrl(PROBE_KEY, 60), { signal: AbortSignal.timeout(1000) });
+    await res.body?.cancel();
+    return (res.status === 404 || res.status === 200) && res.headers.has('x-cos-request-id');
   } catch {
     return false;
+  } finally {
+    await client.close();
   }
 }
 

@@ -33,8 +33,13 @@ export function activate(context: vscode.ExtensionContext): CosUploadTestApi | u
   activeManager = manager;
   const statusBar = new UploadStatusBar(manager);
   const deps: UploadUiDeps = { manager, profiles, log, settings: readSettings };
-  // Started only for a "Local emulator" profile (now, if one was made in an earlier session).
-  const localEmulator = new LocalEmulator({ context, profiles, log });
+  // The test API exposes state for the extension-host tests; never in production, never a secret.
+  // COS_UPLOADER_TEST_API=1 in the extension host's environment lets the packaged (.vsix) extension
+  // be tested too; a user install has neither development mode nor that variable.
+  const testing = context.extensionMode !== vscode.ExtensionMode.Production || process.env.COS_UPLOADER_TEST_API === '1';
+  // Started only for a "Local emulator" profile (now, if one was made in an earlier session); the
+  // tests drive it through its control API.
+  const localEmulator = new LocalEmulator({ context, profiles, log, control: testing });
   activeEmulator = localEmulator;
   void localEmulator.restore();
 
@@ -70,10 +75,7 @@ export function activate(context: vscode.ExtensionContext): CosUploadTestApi | u
   // Uploads an earlier session left unfinished: listed in Show Uploads, and offered for resuming.
   void restoreAndOfferResume({ ...deps, checkpoints });
 
-  // The test API exposes state for the extension-host tests; never in production, never a secret.
-  // COS_UPLOADER_TEST_API=1 in the extension host's environment lets the packaged (.vsix) extension
-  // be tested too; a user install has neither development mode nor that variable.
-  if (context.extensionMode === vscode.ExtensionMode.Production && process.env.COS_UPLOADER_TEST_API !== '1') return undefined;
+  if (!testing) return undefined;
   return createTestApi({ context, manager, profiles, log, statusBar, checkpointDir, checkpoints });
 }
 

@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { defaultUploadOptions, getCrc64Engine, MAX_PARTS, planParts } from '../../src/core';
 import { AdaptiveConcurrency, FAR_ROUND_TRIP_MS } from '../../src/core/adaptiveConcurrency';
 import { MIN_AUTO_PARTS } from '../../src/core/partPlan';
-import { startEmulator, type RunningEmulator } from '../emulator';
+import { startEmulator, type RunningEmulator } from '../../src/emulator';
 import { findRepoRoot } from '../repoRoot';
 import { parseBenchArgs, sizeLabel, USAGE, type BenchOptions, type ProfileName } from './args';
 import { RESULT_MARKER, type ChildResult } from './child';

@@ -35,7 +35,7 @@ import {
   type UploadOptions,
   type UploadResult,
 } from '../../src/core';
-import { generateCredentials, startEmulator, type FaultRule, type RunningEmulator } from '../emulator';
+import { generateCredentials, startEmulator, type FaultRule, type RunningEmulator } from '../../src/emulator';
 
 const MiB = 1024 * 1024;
 /** Five parts: four of 1 MiB and a short last one, so first, middle and last are different parts. */

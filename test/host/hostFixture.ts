@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { startEmulator, type RunningEmulator } from '../emulator';
+import { startEmulator, type RunningEmulator } from '../../src/emulator';
 
 /** A distinctive folder name, so a UI test can tell the workspace is really open. */
 export const WORKSPACE_NAME = 'cos-fixture-workspace';
@@ -32,7 +32,8 @@ export interface HostFixture {
 export async function startHostFixture(repo: string, tempRoot: string): Promise<HostFixture> {
   const workspaceDir = path.join(tempRoot, WORKSPACE_NAME);
   fs.cpSync(path.join(repo, 'test', 'fixtures', 'workspace'), workspaceDir, { recursive: true });
-  const emulator = await startEmulator({ dataDir: path.join(tempRoot, 'emulator-data') });
+  // The suites script faults, the clock and credentials over its control API.
+  const emulator = await startEmulator({ dataDir: path.join(tempRoot, 'emulator-data'), control: true });
   const env: Record<string, string> = {
     COS_TEST_EMULATOR_URL: emulator.url,
     COS_TEST_BUCKET: emulator.bucket,

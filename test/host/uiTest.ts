@@ -9,7 +9,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
-import type { RunningEmulator } from '../emulator';
+import type { RunningEmulator } from '../../src/emulator';
 
 export interface UiTestContext {
   page: Page;

@@ -26,7 +26,7 @@ import {
   type UploadResult,
 } from '../../src/core';
 import { headerOf, passThrough, startMutatingProxy, withHeader, type MutatingProxy, type ProxyHandler } from '../faultMatrix/mutatingProxy';
-import { startEmulator, type RunningEmulator } from '../emulator';
+import { startEmulator, type RunningEmulator } from '../../src/emulator';
 import { baseEnv, CLI, ensureBundle, killLiveChildren, runCli, type RunResult } from './cliHarness';
 
 const MiB = 1024 * 1024;

@@ -9,7 +9,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { startEmulator } from '../emulator';
+import { startEmulator } from '../../src/emulator';
 import { baseEnv, CLI, ensureBundle, killLiveChildren, lastJson, ROOT, runCli } from './cliHarness';
 
 type Emulator = Awaited<ReturnType<typeof startEmulator>>;
@@ -176,7 +176,8 @@ describe('cos-upload CLI (dist/cli.js)', function () {
 
   it('`emulator` prints a URL and credentials that work, and stops on Ctrl-C', async () => {
     const dir = path.join(work, 'emu-data');
-    const child = spawn(process.execPath, [CLI, 'emulator', '--port', '0', '--dir', dir], { env: baseEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    // --control: the request log below is read over the control API.
+    const child = spawn(process.execPath, [CLI, 'emulator', '--port', '0', '--dir', dir, '--control'], { env: baseEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
     try {
       let banner = '';
       child.stdout.setEncoding('utf8');

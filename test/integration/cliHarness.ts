@@ -22,7 +22,7 @@ async function newestSource(): Promise<number> {
       else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(full).mtimeMs);
     }
   };
-  for (const dir of ['src/cli', 'src/core', 'test/emulator']) await walk(path.join(ROOT, dir));
+  for (const dir of ['src/cli', 'src/core', 'src/emulator']) await walk(path.join(ROOT, dir));
   return newest;
 }
 

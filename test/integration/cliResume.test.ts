@@ -13,7 +13,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CosClient, staticCredentials, type Checkpoint } from '../../src/core';
-import { startEmulator, type RequestLogEntry, type RunningEmulator } from '../emulator';
+import { startEmulator, type RequestLogEntry, type RunningEmulator } from '../../src/emulator';
 import { baseEnv, ensureBundle, jsonLines, killLiveChildren, lastJson, runCli, type RunResult } from './cliHarness';
 import { MiB, sha256 } from './helpers';
 

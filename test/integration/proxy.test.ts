@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { CosError, staticCredentials, uploadFile } from '../../src/core';
-import { startEmulator, type RunningEmulator } from '../emulator';
+import { startEmulator, type RunningEmulator } from '../../src/emulator';
 import { makeFile, MiB } from './helpers';
 
 /** A minimal forward proxy (HTTP CONNECT tunnels), counting the tunnels it opens. */

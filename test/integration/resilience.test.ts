@@ -8,7 +8,7 @@ import {
   type Credentials,
   type UploadEvent,
 } from '../../src/core';
-import { generateCredentials, startEmulator, type RunningEmulator } from '../emulator';
+import { generateCredentials, startEmulator, type RunningEmulator } from '../../src/emulator';
 import { makeFile, MiB, tempDir } from './helpers';
 
 describe('integration: expiring credentials and a server that goes away', function () {

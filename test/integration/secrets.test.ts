@@ -25,7 +25,7 @@ import { inspect } from 'node:util';
 import { CosClient, CosError, FileCheckpointStore, staticCredentials, uploadFile, type Credentials, type UploadOptions } from '../../src/core';
 import { findSecret } from '../faultMatrix/matrix';
 import { startMutatingProxy, type MutatingProxy } from '../faultMatrix/mutatingProxy';
-import { generateCredentials, startEmulator, type RunningEmulator } from '../emulator';
+import { generateCredentials, startEmulator, type RunningEmulator } from '../../src/emulator';
 import { baseEnv, ensureBundle, killLiveChildren, runCli, type RunResult } from './cliHarness';
 
 const MiB = 1024 * 1024;

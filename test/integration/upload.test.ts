@@ -14,7 +14,7 @@ import {
   type UploadOptions,
   type UploadRequest,
 } from '../../src/core';
-import { startEmulator, type RunningEmulator } from '../emulator';
+import { startEmulator, type RunningEmulator } from '../../src/emulator';
 import { makeFile, MiB, tempDir } from './helpers';
 
 describe('integration: uploadFile against the emulator', function () {

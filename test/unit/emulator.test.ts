@@ -8,9 +8,9 @@ import * as assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import COS from 'cos-nodejs-sdk-v5';
 import { Agent, request } from 'undici';
-import { TokenBucket } from '../emulator/body';
-import { crc64CombineAll, crc64Of, crc64Engine, createCrc64 } from '../emulator/crc64';
-import { parseCompleteBody } from '../emulator/xml';
+import { TokenBucket } from '../../src/emulator/body';
+import { crc64CombineAll, crc64Of, crc64Engine, createCrc64 } from '../../src/emulator/crc64';
+import { parseCompleteBody } from '../../src/emulator/xml';
 import {
   parseEmulatorArgs,
   runEmulatorCli,
@@ -18,7 +18,7 @@ import {
   type EmulatorCredentials,
   type RequestLogEntry,
   type RunningEmulator,
-} from '../emulator';
+} from '../../src/emulator';
 
 // The native addon, used directly as the independent reference for CRC64 values.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -28,6 +28,8 @@ const md5Hex = (buf: Buffer): string => createHash('md5').update(buf).digest('he
 const md5B64 = (buf: Buffer): string => createHash('md5').update(buf).digest('base64');
 
 const agent = new Agent({ keepAliveTimeout: 1000, connections: 32 });
+// Root hook: every describe below sends through this agent.
+after(() => agent.close());
 
 interface CallOptions {
   query?: Record<string, string>;
@@ -178,13 +180,10 @@ describe('COS emulator', function () {
   let emu: RunningEmulator;
 
   before(async () => {
-    emu = await startEmulator({ minPartSize: 1024 });
+    emu = await startEmulator({ minPartSize: 1024, control: true });
   });
   afterEach(() => emu.faults.clear());
-  after(async () => {
-    await emu.close();
-    await agent.close();
-  });
+  after(() => emu.close());
 
   describe('CRC64 module', () => {
     it('matches the ECMA-182 check value and the native addon in both engines', () => {
@@ -820,7 +819,7 @@ describe('COS emulator', function () {
       assert.deepEqual(await cleared.body.json(), []);
     });
     it('exposes info, clock, network and credentials over HTTP', async () => {
-      const own = await startEmulator({ credentials: { secretId: 'AKIDcontrol', secretKey: 'k', sessionToken: 't0' } });
+      const own = await startEmulator({ credentials: { secretId: 'AKIDcontrol', secretKey: 'k', sessionToken: 't0' }, control: true });
       const control = async (method: string, route: string, body?: unknown): Promise<Record<string, unknown>> => {
         const r = await request(`${own.url}/_emulator/${route}`, { method: method as 'GET', body: body === undefined ? undefined : JSON.stringify(body), dispatcher: agent });
         assert.equal(r.statusCode, 200);
@@ -968,7 +967,7 @@ describe('COS emulator embedded in an editor', function () {
   this.timeout(10_000);
 
   it('answers only requests addressed to loopback or the bucket host (no DNS rebinding)', async () => {
-    const emu = await startEmulator({ embedded: true });
+    const emu = await startEmulator({ embedded: true, control: true });
     try {
       // A DNS-rebinding page reaches 127.0.0.1 with its own host name in the Host header.
       for (const path of ['/_emulator/info', '/any-key']) {
@@ -980,7 +979,7 @@ describe('COS emulator embedded in an editor', function () {
       }
       const info = await request(`${emu.url}/_emulator/info`);
       await info.body.dump();
-      assert.equal(info.statusCode, 200, 'the editor itself still reaches the control routes on loopback');
+      assert.equal(info.statusCode, 200, 'a test harness on loopback still reaches the control routes it asked for');
       // Unsigned, a loopback request is refused too, but by the COS routes (signature check), with a request id.
       const local = await request(`${emu.url}/any-key`);
       assert.match(await local.body.text(), /<Error>/);
@@ -993,14 +992,78 @@ describe('COS emulator embedded in an editor', function () {
     }
   });
 
-  it('keeps the control routes for tests when not embedded', async () => {
-    const emu = await startEmulator();
+});
+
+describe('COS emulator control API', function () {
+  this.timeout(10_000);
+
+  for (const embedded of [false, true]) {
+    it(`is absent unless asked for${embedded ? ' (embedded, as in the editor)' : ''}: /_emulator/ gets what COS would answer`, async () => {
+      const emu = await startEmulator({ embedded });
+      try {
+        assert.equal(emu.control, false);
+        // Unsigned, as a harness would send it: refused by the signature check, as COS refuses it.
+        const info = await call(emu, 'GET', '_emulator/info', { auth: 'none' });
+        assertCosError(info, 403, 'AccessDenied');
+        assert.doesNotMatch(info.text, new RegExp(emu.credentials.secretKey));
+        const fault = await call(emu, 'POST', '_emulator/faults', { auth: 'none', body: JSON.stringify({ operation: 'any', fault: 'refuse' }) });
+        assertCosError(fault, 403, 'AccessDenied');
+        assert.deepEqual(emu.faults.list(), [], 'a fault rule was added over HTTP');
+        assertCosError(await call(emu, 'POST', '_emulator/clock', { auth: 'none', body: '{"skewMs":60000}' }), 403, 'AccessDenied');
+        assert.equal(emu.clockSkewMs, 0);
+        const before = emu.credentials;
+        assertCosError(await call(emu, 'POST', '_emulator/credentials/expire', { auth: 'none' }), 403, 'AccessDenied');
+        assert.deepEqual(emu.credentials, before);
+        // Signed, it is an object key like any other.
+        assertCosError(await call(emu, 'GET', '_emulator/info'), 404, 'NoSuchKey');
+      } finally {
+        await emu.close();
+      }
+    });
+  }
+
+  it('is served when the embedding code asks for it', async () => {
+    const emu = await startEmulator({ control: true });
     try {
+      assert.equal(emu.control, true);
       const info = await request(`${emu.url}/_emulator/info`);
-      await info.body.dump();
       assert.equal(info.statusCode, 200);
+      assert.equal(((await info.body.json()) as { bucket: string }).bucket, emu.bucket);
     } finally {
       await emu.close();
     }
   });
+
+  for (const argv of [[], ['--control']]) {
+    it(`\`cos-upload emulator${argv.length ? ' --control' : ''}\` ${argv.length ? 'serves' : 'does not serve'} the control API, and says so`, async () => {
+      const stop = new AbortController();
+      let out = '';
+      let started: RunningEmulator | undefined;
+      const exit = runEmulatorCli([...argv, '--port', '0', '--json'], {
+        stdout: (t) => (out += t),
+        stderr: () => {},
+        signal: stop.signal,
+        handleSignals: false,
+        onStarted: (e) => {
+          started = e;
+        },
+      });
+      try {
+        const running = await waitFor(() => started, 'CLI start');
+        const line = JSON.parse(out) as { control?: string };
+        const res = await request(`${running.url}/_emulator/info`);
+        await res.body.dump();
+        if (argv.length) {
+          assert.equal(line.control, `${running.url}/_emulator/`);
+          assert.equal(res.statusCode, 200);
+        } else {
+          assert.equal(line.control, undefined, 'the --json line offers a control API that is not served');
+          assert.equal(res.statusCode, 403);
+        }
+      } finally {
+        stop.abort();
+        assert.equal(await exit, 0);
+      }
+    });
+  }
 });

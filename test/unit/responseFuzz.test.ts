@@ -26,7 +26,7 @@ import { CosError, type CosErrorCode } from '../../src/core/errors';
 import { uploadFile } from '../../src/core/multipartUpload';
 import { signAuthorization } from '../../src/core/signer';
 import type { Credentials } from '../../src/core/types';
-import { startEmulator, type RunningEmulator } from '../emulator';
+import { startEmulator, type RunningEmulator } from '../../src/emulator';
 import { headerOf, passThrough, startMutatingProxy, withHeader, type MutatingProxy, type ProxiedRequest, type ProxyReply, type UpstreamAnswer } from '../faultMatrix/mutatingProxy';
 import { prng, type Rand } from '../seededRandom';
 

@@ -11,6 +11,8 @@
  *
  * Run a subset:  npm test -- --only unit,integration     (or COS_TEST_ONLY=unit,integration npm test)
  * `pretest` builds and compiles first; once compiled, `node out/test/runAll.js --only unit` skips that.
+ * Before any level runs, the Debian packages the host and vsix levels need are installed when
+ * missing, or the run stops with the command to install them (test/systemPackages.ts).
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -18,6 +20,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { emptyLevelResult, levelFailure, readLevelResult, RESULT_FILE_ENV, type LevelResult, type TestFailure } from './levelResult';
 import { findRepoRoot } from './repoRoot';
+import { ensureHostPackages } from './systemPackages';
 
 const LEVEL_NAMES = ['unit', 'integration', 'host', 'vsix'] as const;
 type LevelName = (typeof LEVEL_NAMES)[number];
@@ -210,6 +213,7 @@ function printSummary(outcomes: LevelOutcome[]): { passed: number; failed: numbe
 async function main(): Promise<number> {
   const repo = findRepoRoot();
   const selected = selectedLevels(process.argv.slice(2), process.env);
+  if (selected.has('host') || selected.has('vsix')) ensureHostPackages();
   const resultDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cos-test-results-'));
   const onSignal = (signal: NodeJS.Signals): void => {
     stopping = true;

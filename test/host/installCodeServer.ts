@@ -5,13 +5,14 @@
  * internet (see /work/shared/notes/offline-vscode-testing.md). Idempotent: a working install of
  * the right version is reused.
  *
- * Needs the Debian packages `ripgrep libkrb5-dev pkg-config` (.ci/run installs them) and the npm
+ * Needs the Debian packages `ripgrep libkrb5-dev pkg-config` (`npm test` installs them) and the npm
  * registry. Run on its own: node out/test/host/installCodeServer.js
  */
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { findRepoRoot } from '../repoRoot';
+import { manualInstallCommand } from '../systemPackages';
 
 /** The newest code-server that runs on Node 20 (4.103+ need Node 22). */
 export const CODE_SERVER_VERSION = '4.100.3';
@@ -85,7 +86,7 @@ function checkPrerequisites(): { rg: string } {
   if (!which('pkg-config')) missing.push('pkg-config');
   else if (spawnSync('pkg-config', ['--exists', 'krb5']).status !== 0) missing.push('libkrb5-dev');
   if (!rg || missing.length > 0) {
-    throw new Error(`Installing code-server needs Debian packages (.ci/run installs them, or: apt-get install ${missing.join(' ')}): ${missing.join(', ')}`);
+    throw new Error(`Installing code-server needs Debian packages (npm test installs them, or: ${manualInstallCommand(missing)}): ${missing.join(', ')}`);
   }
   return { rg };
 }

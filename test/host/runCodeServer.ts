@@ -20,6 +20,7 @@ import * as path from 'node:path';
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 import { HOST_RESULT_MARKER, emptyLevelResult, levelFailure, runLevelMain, type LevelResult } from '../levelResult';
 import { artifactsDir, findRepoRoot } from '../repoRoot';
+import { chromiumPath, manualInstallCommand } from '../systemPackages';
 import { installVsix, startCodeServer } from './codeServerProcess';
 import { startHostFixture, type HostFixture } from './hostFixture';
 import { ensureCodeServer } from './installCodeServer';
@@ -205,7 +206,7 @@ export async function runHostTests(options: HostRunOptions, signal?: AbortSignal
 
     phase = 'starting Chromium';
     if (!fs.existsSync(options.chromiumPath)) {
-      throw new Error(`Chromium is missing (.ci/run installs it, or: apt-get install chromium; or set COS_TEST_CHROMIUM): ${options.chromiumPath}`);
+      throw new Error(`Chromium is missing (npm test installs it, or: ${manualInstallCommand(['chromium'])}; or set COS_TEST_CHROMIUM): ${options.chromiumPath}`);
     }
     const browser: Browser = await abortable(chromium.launch({ executablePath: options.chromiumPath, headless: true, args: CHROMIUM_ARGS }), stop);
     cleanups.push({ what: 'Chromium', run: () => browser.close() });
@@ -343,7 +344,7 @@ function parseArgs(argv: string[], repo: string): HostRunOptions {
     timeoutMs: 10 * MINUTE,
     keepTemp: false,
     verbose: false,
-    chromiumPath: process.env.COS_TEST_CHROMIUM ?? '/usr/bin/chromium',
+    chromiumPath: chromiumPath(),
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];

@@ -16,6 +16,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { emptyLevelResult, levelFailure, runLevelMain, type LevelResult } from '../levelResult';
 import { findRepoRoot } from '../repoRoot';
+import { chromiumPath } from '../systemPackages';
 import { runHostTests } from './runCodeServer';
 
 /** What `npm run package` writes (the "package" script in package.json). */
@@ -150,7 +151,7 @@ export async function runVsixLevel(options: { repo: string; keepTemp: boolean; v
       timeoutMs: 10 * MINUTE,
       keepTemp: options.keepTemp,
       verbose: options.verbose,
-      chromiumPath: process.env.COS_TEST_CHROMIUM ?? '/usr/bin/chromium',
+      chromiumPath: chromiumPath(),
       onProgress: (progress) => options.onProgress?.({ ...progress, passed: progress.passed + result.passed, failed: progress.failed + result.failed, failures: [...result.failures, ...progress.failures], complete: false }),
     },
     signal,

@@ -6,17 +6,17 @@ import { testConnectionCommand } from './commands/testConnection';
 import { uploadCommand } from './commands/upload';
 import { showUploadsCommand } from './commands/uploads';
 import { manageIncompleteUploadsCommand } from './commands/incomplete';
-import { LocalEmulator } from './emulatorEndpoint';
-import { UploadLog } from './log';
-import { ProfileStore } from './profileStore';
-import { describeTransport, readTransport } from './proxySettings';
-import { restoreAndOfferResume } from './resumeOnStartup';
-import { readSettings, SECTION } from './settings';
-import { UploadStatusBar } from './statusBar';
+import { LocalEmulator } from './emulator/emulatorEndpoint';
+import { UploadLog } from './ui/log';
+import { ProfileStore } from './profiles/profileStore';
+import { describeTransport, readTransport } from './settings/proxySettings';
+import { restoreAndOfferResume } from './uploads/resumeOnStartup';
+import { readSettings, SECTION } from './settings/settings';
+import { UploadStatusBar } from './ui/statusBar';
 import { createTestApi, type CosUploadTestApi } from './testApi';
-import { CoreUploadBackend } from './uploadBackend';
-import { UploadManager } from './uploadManager';
-import type { UploadUiDeps } from './uploadUi';
+import { CoreUploadBackend } from './uploads/uploadBackend';
+import { UploadManager } from './uploads/uploadManager';
+import type { UploadUiDeps } from './uploads/uploadUi';
 
 /** Wiring only: each piece lives in its own module. */
 export function activate(context: vscode.ExtensionContext): CosUploadTestApi | undefined {

@@ -1,9 +1,9 @@
 import * as vscode from 'vscode';
 import { ConfigError, validateBucket, validateEndpoint, validateRegion } from '../../core';
-import { addEmulatorProfile, askProfileKind, type LocalEmulator } from '../emulatorEndpoint';
-import { prefixProblem } from '../keyNaming';
-import type { BucketProfile, ProfileEncryption, ProfileSecrets, ProfileStore, SecretsUpdate } from '../profileStore';
-import { describeProfile, pickProfile } from './profilePicker';
+import { addEmulatorProfile, askProfileKind, type LocalEmulator } from '../emulator/emulatorEndpoint';
+import { prefixProblem } from '../files/keyNaming';
+import type { BucketProfile, ProfileEncryption, ProfileSecrets, ProfileStore, SecretsUpdate } from '../profiles/profileStore';
+import { describeProfile, pickProfile } from '../profiles/profilePicker';
 import {
   askBucket,
   askEncryption,
@@ -17,7 +17,7 @@ import {
   askStorageClass,
   sseCustomerKeyProblem,
   STORAGE_CLASSES,
-} from './profileSteps';
+} from '../profiles/profileSteps';
 
 /**
  * A whole profile as one argument, so tasks and tests can add one without prompts:

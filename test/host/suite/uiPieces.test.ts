@@ -1,13 +1,13 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { ConfigError, CosError, CosServiceError } from '../../../src/core';
-import { describeFailure } from '../../../src/extension/errorUi';
-import { defaultObjectKey, objectKeyProblem, workspaceRelativePath } from '../../../src/extension/keyNaming';
-import { UploadLog, type LogSink } from '../../../src/extension/log';
-import { abortSignalFromToken, formatTimeLeft, progressMessage, ThrottledProgress } from '../../../src/extension/progressUi';
-import { settingsFrom } from '../../../src/extension/settings';
-import { SpeedEstimator } from '../../../src/extension/speedEstimator';
-import type { UploadSnapshot } from '../../../src/extension/uploadManager';
+import { describeFailure } from '../../../src/extension/ui/errorUi';
+import { defaultObjectKey, objectKeyProblem, workspaceRelativePath } from '../../../src/extension/files/keyNaming';
+import { UploadLog, type LogSink } from '../../../src/extension/ui/log';
+import { abortSignalFromToken, formatTimeLeft, progressMessage, ThrottledProgress } from '../../../src/extension/ui/progressUi';
+import { settingsFrom } from '../../../src/extension/settings/settings';
+import { SpeedEstimator } from '../../../src/extension/uploads/speedEstimator';
+import type { UploadSnapshot } from '../../../src/extension/uploads/uploadManager';
 import { testEnv } from './extensionHelpers';
 
 function snapshot(partial: Partial<UploadSnapshot>): UploadSnapshot {

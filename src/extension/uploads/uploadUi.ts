@@ -1,13 +1,13 @@
 import * as vscode from 'vscode';
-import { CosError, describeError, formatBytes } from '../core';
-import { withClient } from './clients';
-import { inputCredentials } from './credentialPrompt';
-import { showFailure } from './errorUi';
-import type { UploadLog } from './log';
-import type { ProfileStore } from './profileStore';
-import { followInNotification } from './progressUi';
-import { ask } from './prompts';
-import type { ExtensionSettings } from './settings';
+import { CosError, describeError, formatBytes } from '../../core';
+import { withClient } from '../profiles/clients';
+import { inputCredentials } from '../profiles/credentialPrompt';
+import { showFailure } from '../ui/errorUi';
+import type { UploadLog } from '../ui/log';
+import type { ProfileStore } from '../profiles/profileStore';
+import { followInNotification } from '../ui/progressUi';
+import { ask } from '../ui/prompts';
+import type { ExtensionSettings } from '../settings/settings';
 import type { UploadHandle, UploadManager, UploadOutcome, UploadRestart } from './uploadManager';
 
 export interface UploadUiDeps {

@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
-import type { CheckpointStore } from '../core';
-import { CosError, describeError, formatBytes } from '../core';
-import { followAllInNotification, followInNotification } from './progressUi';
-import { ask } from './prompts';
+import type { CheckpointStore } from '../../core';
+import { CosError, describeError, formatBytes } from '../../core';
+import { followAllInNotification, followInNotification } from '../ui/progressUi';
+import { ask } from '../ui/prompts';
 import { restorePausedUploads } from './restore';
 import type { UploadOutcome, UploadSnapshot } from './uploadManager';
 import { restartNote, showPausedUpload, showUploadFailure, type UploadUiDeps } from './uploadUi';

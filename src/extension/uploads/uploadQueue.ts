@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
-import { CosError, describeError, formatBytes } from '../core';
-import { formatRate, formatTimeLeft, ThrottledProgress } from './progressUi';
+import { CosError, describeError, formatBytes } from '../../core';
+import { formatRate, formatTimeLeft, ThrottledProgress } from '../ui/progressUi';
 import { SpeedEstimator } from './speedEstimator';
 import type { UploadHandle, UploadJob, UploadOutcome, UploadSnapshot } from './uploadManager';
 import type { UploadUiDeps } from './uploadUi';

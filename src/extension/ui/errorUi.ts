@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
-import { CosError, isLoopbackHost } from '../core';
-import { settingForOption } from './settings';
+import { CosError, isLoopbackHost } from '../../core';
+import { settingForOption } from '../settings/settings';
 
 /** What a button under an error message does; the caller supplies retry and start-over. */
 export type ErrorAction = 'showLog' | 'retry' | 'startOver' | 'discard' | 'editProfile' | 'openSettings';

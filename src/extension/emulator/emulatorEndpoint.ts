@@ -1,9 +1,9 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { describeError } from '../core';
-import type { UploadLog } from './log';
-import type { BucketProfile, ProfileStore } from './profileStore';
+import { describeError } from '../../core';
+import type { UploadLog } from '../ui/log';
+import type { BucketProfile, ProfileStore } from '../profiles/profileStore';
 
 /**
  * The "Local emulator" endpoint: the COS emulator that ships with the extension (dist/emulator.js,

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { BucketProfile, ProfileStore } from '../profileStore';
+import type { BucketProfile, ProfileStore } from './profileStore';
 
 interface ProfileItem extends vscode.QuickPickItem {
   profile: BucketProfile;

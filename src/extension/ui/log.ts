@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { Logger } from '../core';
+import type { Logger } from '../../core';
 
 type Level = 'debug' | 'info' | 'warn' | 'error';
 

@@ -1,11 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { FileCheckpointStore, hashingStatus } from '../core';
-import { addProfileCommand, editProfileCommand, removeProfileCommand } from './commands/profiles';
-import { testConnectionCommand } from './commands/testConnection';
-import { uploadCommand } from './commands/upload';
-import { showUploadsCommand } from './commands/uploads';
-import { manageIncompleteUploadsCommand } from './commands/incomplete';
+import { registerCommands } from './commands';
 import { LocalEmulator } from './emulator/emulatorEndpoint';
 import { UploadLog } from './ui/log';
 import { ProfileStore } from './profiles/profileStore';
@@ -51,15 +47,7 @@ export function activate(context: vscode.ExtensionContext): CosUploadTestApi | u
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration(`${SECTION}.maxConcurrentUploads`)) manager.pump();
     }),
-    vscode.commands.registerCommand('cosUpload.uploadFile', (first?: unknown, second?: unknown) => uploadCommand(deps, first, second)),
-    vscode.commands.registerCommand('cosUpload.uploadFromExplorer', (first?: unknown, second?: unknown) => uploadCommand(deps, first, second)),
-    vscode.commands.registerCommand('cosUpload.addProfile', (args?: unknown) => addProfileCommand(profiles, args, localEmulator)),
-    vscode.commands.registerCommand('cosUpload.editProfile', (args?: unknown) => editProfileCommand(profiles, args)),
-    vscode.commands.registerCommand('cosUpload.removeProfile', (args?: unknown) => removeProfileCommand(profiles, args)),
-    vscode.commands.registerCommand('cosUpload.testConnection', (args?: unknown) => testConnectionCommand(profiles, log, args)),
-    vscode.commands.registerCommand('cosUpload.showUploads', (args?: unknown) => showUploadsCommand(deps, args)),
-    vscode.commands.registerCommand('cosUpload.showLog', () => log.show()),
-    vscode.commands.registerCommand('cosUpload.manageIncompleteUploads', (args?: unknown) => manageIncompleteUploadsCommand({ ...deps, checkpoints }, args)),
+    ...registerCommands({ ...deps, checkpoints, localEmulator }),
   );
 
   // Asked of the hash worker: loading the native CRC64 addon on this thread would keep it from the worker.

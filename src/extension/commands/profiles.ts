@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { runCommand } from './run';
 import { ConfigError, validateBucket, validateEndpoint, validateRegion } from '../../core';
 import { addEmulatorProfile, askProfileKind, type LocalEmulator } from '../emulator/emulatorEndpoint';
 import { prefixProblem } from '../files/keyNaming';
@@ -315,5 +316,5 @@ function missing(name: string): undefined {
 async function offerTest(profile: BucketProfile): Promise<void> {
   const test = vscode.l10n.t('Test Connection');
   const picked = await vscode.window.showInformationMessage(vscode.l10n.t('Bucket profile saved: {0}', profile.name), test);
-  if (picked === test) await vscode.commands.executeCommand('cosUpload.testConnection', profile.name);
+  if (picked === test) await runCommand('cosUpload.testConnection', profile.name);
 }

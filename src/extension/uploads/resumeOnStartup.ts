@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { runCommand } from '../commands/run';
 import type { CheckpointStore } from '../../core';
 import { CosError, describeError, formatBytes } from '../../core';
 import { followAllInNotification, followInNotification } from '../ui/progressUi';
@@ -54,7 +55,7 @@ export async function offerResume(deps: UploadUiDeps, offered: UploadSnapshot[])
   deps.log.info(`offering to resume ${offered.length} interrupted upload(s): ${offered.map((s) => s.job.displayPath).join(', ')}`);
   const picked = await ask('info', message, {}, resume, showUploads, later);
   const choice: StartupChoice | undefined = picked === resume ? 'resume' : picked === showUploads ? 'showUploads' : picked === later ? 'later' : undefined;
-  if (choice === 'showUploads') void vscode.commands.executeCommand('cosUpload.showUploads');
+  if (choice === 'showUploads') void runCommand('cosUpload.showUploads');
   if (choice !== 'resume') return { offered, message, ...(choice ? { choice } : {}), outcomes: [] };
   return { offered, message, choice, outcomes: await resumeAll(deps, offered.map((s) => s.id)) };
 }

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { runCommand } from '../commands/run';
 import { CosError, describeError, formatBytes } from '../../core';
 import { formatRate, formatTimeLeft, ThrottledProgress } from '../ui/progressUi';
 import { SpeedEstimator } from './speedEstimator';
@@ -232,5 +233,5 @@ export async function showQueueSummary(deps: UploadUiDeps, bucket: string, resul
   const message = `${summaryText(counts)}.`;
   const picked = counts.failed > 0 ? await vscode.window.showWarningMessage(message, ...buttons) : await vscode.window.showInformationMessage(message, ...buttons);
   if (picked === showLog) deps.log.show();
-  else if (picked === showUploads) await vscode.commands.executeCommand('cosUpload.showUploads');
+  else if (picked === showUploads) await runCommand('cosUpload.showUploads');
 }

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { runCommand } from '../commands/run';
 import { CosError, describeError, formatBytes } from '../../core';
 import { withClient } from '../profiles/clients';
 import { inputCredentials } from '../profiles/credentialPrompt';
@@ -128,7 +129,7 @@ export async function showPausedUpload(deps: UploadUiDeps, outcome: UploadOutcom
   if (picked === resume && deps.manager.get(outcome.id)?.state === 'paused') {
     await trackUpload(deps, deps.manager.resume(outcome.id));
   } else if (picked === showUploads) {
-    await vscode.commands.executeCommand('cosUpload.showUploads');
+    await runCommand('cosUpload.showUploads');
   }
 }
 
@@ -144,7 +145,7 @@ async function showCredentialsPaused(deps: UploadUiDeps, outcome: UploadOutcome)
     showUploads,
   );
   if (picked === showUploads) {
-    await vscode.commands.executeCommand('cosUpload.showUploads');
+    await runCommand('cosUpload.showUploads');
     return;
   }
   const profile = deps.profiles.find(outcome.job.profileId);

@@ -37,8 +37,8 @@ export function activate(context: vscode.ExtensionContext): CosUploadTestApi | u
   const updateContext = () => void vscode.commands.executeCommand('setContext', 'cosUpload.hasProfile', profiles.list().length > 0);
   updateContext();
 
+  activeLog = log;
   context.subscriptions.push(
-    log,
     profiles,
     manager,
     statusBar,
@@ -67,12 +67,18 @@ export function activate(context: vscode.ExtensionContext): CosUploadTestApi | u
 
 let activeManager: UploadManager | undefined;
 let activeEmulator: LocalEmulator | undefined;
+let activeLog: UploadLog | undefined;
 
 /**
  * Stops running uploads and gives them a moment to save their checkpoints, so they resume next
- * time; then stops the local emulator (after the uploads to it have stopped).
+ * time; then stops the local emulator (after the uploads to it have stopped). The log closes last:
+ * VS Code disposes the subscriptions without waiting for this, and the stopping uploads still log.
  */
 export async function deactivate(): Promise<void> {
-  await activeManager?.shutdown();
-  await activeEmulator?.stop();
+  try {
+    await activeManager?.shutdown();
+    await activeEmulator?.stop();
+  } finally {
+    activeLog?.dispose();
+  }
 }

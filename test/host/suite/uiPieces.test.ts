@@ -190,4 +190,17 @@ describe('the log', () => {
     log.error('4');
     assert.deepEqual(log.recentLines(), ['[info] 2', '[warn] 3', '[error] 4']);
   });
+
+  it('does not write to a disposed channel (it would throw "Channel has been closed")', () => {
+    const sink = fakeSink();
+    let closed = false;
+    const closing: LogSink = { ...sink, info: (m) => (closed ? assert.fail(`written after dispose: ${m}`) : sink.info(m)), dispose: () => void (closed = true) };
+    const log = new UploadLog(closing);
+    log.info('before');
+    log.dispose();
+    log.info('after');
+    log.dispose();
+    assert.deepEqual(sink.written, ['before']);
+    assert.deepEqual(log.recentLines(), ['[info] before', '[info] after']);
+  });
 });

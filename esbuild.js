@@ -41,7 +41,7 @@ const entries = [
   // Loaded by src/core/hashPool.ts from the bundle's own folder.
   { entryPoints: ['src/core/hashWorker.ts'], outfile: 'dist/hashWorker.js' },
   // The local COS emulator, for the extension's "Local emulator" endpoint: its own bundle, loaded
-  // by src/extension/emulatorEndpoint.ts only when a user picks it (the CLI bundles it in cli.js).
+  // by src/extension/emulator/emulatorEndpoint.ts only when a user picks it (the CLI bundles it in cli.js).
   { entryPoints: ['src/emulator/index.ts'], outfile: 'dist/emulator.js' },
 ];
 

@@ -22,6 +22,19 @@ export default tseslint.config(
     },
   },
   {
+    // Own commands go through runCommand (commands/run.ts), whose CommandId type rejects a misspelt id.
+    files: ['src/extension/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.property.name='executeCommand'][arguments.0.value=/^cosUpload\\./]",
+          message: "Run this extension's commands with runCommand() from commands/run.ts, so the id is type-checked.",
+        },
+      ],
+    },
+  },
+  {
     // The emulator is an independent second implementation of the server: sharing the client's
     // signer, XML or CRC code would let one bug pass both sides. It runs outside VS Code too.
     files: ['src/emulator/**/*.ts'],

@@ -1,22 +1,18 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { FileCheckpointStore, hashingStatus } from '../core';
-import { addProfileCommand, editProfileCommand, removeProfileCommand } from './commands/profiles';
-import { testConnectionCommand } from './commands/testConnection';
-import { uploadCommand } from './commands/upload';
-import { showUploadsCommand } from './commands/uploads';
-import { manageIncompleteUploadsCommand } from './commands/incomplete';
-import { LocalEmulator } from './emulatorEndpoint';
-import { UploadLog } from './log';
-import { ProfileStore } from './profileStore';
-import { describeTransport, readTransport } from './proxySettings';
-import { restoreAndOfferResume } from './resumeOnStartup';
-import { readSettings, SECTION } from './settings';
-import { UploadStatusBar } from './statusBar';
+import { registerCommands } from './commands';
+import { LocalEmulator } from './emulator/emulatorEndpoint';
+import { UploadLog } from './ui/log';
+import { ProfileStore } from './profiles/profileStore';
+import { describeTransport, readTransport } from './settings/proxySettings';
+import { restoreAndOfferResume } from './uploads/resumeOnStartup';
+import { readSettings, SECTION } from './settings/settings';
+import { UploadStatusBar } from './ui/statusBar';
 import { createTestApi, type CosUploadTestApi } from './testApi';
-import { CoreUploadBackend } from './uploadBackend';
-import { UploadManager } from './uploadManager';
-import type { UploadUiDeps } from './uploadUi';
+import { CoreUploadBackend } from './uploads/uploadBackend';
+import { UploadManager } from './uploads/uploadManager';
+import type { UploadUiDeps } from './uploads/uploadUi';
 
 /** Wiring only: each piece lives in its own module. */
 export function activate(context: vscode.ExtensionContext): CosUploadTestApi | undefined {
@@ -46,8 +42,8 @@ export function activate(context: vscode.ExtensionContext): CosUploadTestApi | u
   const updateContext = () => void vscode.commands.executeCommand('setContext', 'cosUpload.hasProfile', profiles.list().length > 0);
   updateContext();
 
+  activeLog = log;
   context.subscriptions.push(
-    log,
     profiles,
     manager,
     statusBar,
@@ -56,15 +52,7 @@ export function activate(context: vscode.ExtensionContext): CosUploadTestApi | u
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration(`${SECTION}.maxConcurrentUploads`)) manager.pump();
     }),
-    vscode.commands.registerCommand('cosUpload.uploadFile', (first?: unknown, second?: unknown) => uploadCommand(deps, first, second)),
-    vscode.commands.registerCommand('cosUpload.uploadFromExplorer', (first?: unknown, second?: unknown) => uploadCommand(deps, first, second)),
-    vscode.commands.registerCommand('cosUpload.addProfile', (args?: unknown) => addProfileCommand(profiles, args, localEmulator)),
-    vscode.commands.registerCommand('cosUpload.editProfile', (args?: unknown) => editProfileCommand(profiles, args)),
-    vscode.commands.registerCommand('cosUpload.removeProfile', (args?: unknown) => removeProfileCommand(profiles, args)),
-    vscode.commands.registerCommand('cosUpload.testConnection', (args?: unknown) => testConnectionCommand(profiles, log, args)),
-    vscode.commands.registerCommand('cosUpload.showUploads', (args?: unknown) => showUploadsCommand(deps, args)),
-    vscode.commands.registerCommand('cosUpload.showLog', () => log.show()),
-    vscode.commands.registerCommand('cosUpload.manageIncompleteUploads', (args?: unknown) => manageIncompleteUploadsCommand({ ...deps, checkpoints }, args)),
+    ...registerCommands({ ...deps, checkpoints, localEmulator }),
   );
 
   // Asked of the hash worker: loading the native CRC64 addon on this thread would keep it from the worker.
@@ -81,12 +69,18 @@ export function activate(context: vscode.ExtensionContext): CosUploadTestApi | u
 
 let activeManager: UploadManager | undefined;
 let activeEmulator: LocalEmulator | undefined;
+let activeLog: UploadLog | undefined;
 
 /**
  * Stops running uploads and gives them a moment to save their checkpoints, so they resume next
- * time; then stops the local emulator (after the uploads to it have stopped).
+ * time; then stops the local emulator (after the uploads to it have stopped). The log closes last:
+ * VS Code disposes the subscriptions without waiting for this, and the stopping uploads still log.
  */
 export async function deactivate(): Promise<void> {
-  await activeManager?.shutdown();
-  await activeEmulator?.stop();
+  try {
+    await activeManager?.shutdown();
+    await activeEmulator?.stop();
+  } finally {
+    activeLog?.dispose();
+  }
 }

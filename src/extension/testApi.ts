@@ -1,14 +1,14 @@
 import type * as vscode from 'vscode';
 import type { CheckpointStore, TransportOptions } from '../core';
-import type { UploadLog } from './log';
-import type { BucketProfile, ProfileSecrets, ProfileStore } from './profileStore';
-import { setPromptHooks, type PromptHooks } from './prompts';
-import { readTransport } from './proxySettings';
-import { restoreAndOfferResume, type StartupReport } from './resumeOnStartup';
-import { readSettings } from './settings';
-import type { StatusBarSnapshot, UploadStatusBar } from './statusBar';
-import { CoreUploadBackend } from './uploadBackend';
-import { UploadManager, type UploadChange, type UploadSnapshot } from './uploadManager';
+import type { UploadLog } from './ui/log';
+import type { BucketProfile, ProfileSecrets, ProfileStore } from './profiles/profileStore';
+import { setPromptHooks, type PromptHooks } from './ui/prompts';
+import { readTransport } from './settings/proxySettings';
+import { restoreAndOfferResume, type StartupReport } from './uploads/resumeOnStartup';
+import { readSettings } from './settings/settings';
+import type { StatusBarSnapshot, UploadStatusBar } from './ui/statusBar';
+import { CoreUploadBackend } from './uploads/uploadBackend';
+import { UploadManager, type UploadChange, type UploadSnapshot } from './uploads/uploadManager';
 
 /**
  * What activate() returns outside production, for the extension-host tests: read-only views of

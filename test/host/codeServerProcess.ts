@@ -61,6 +61,11 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** code-server's --user-data-dir under `stateDir`; its logs/ holds each extension host's log. */
+export function userDataDirOf(stateDir: string): string {
+  return path.join(stateDir, 'user-data');
+}
+
 function stateDirs(stateDir: string): Record<'home' | 'config' | 'data' | 'cache' | 'tmp' | 'userData' | 'extensions', string> {
   const dirs = {
     home: path.join(stateDir, 'home'),
@@ -68,7 +73,7 @@ function stateDirs(stateDir: string): Record<'home' | 'config' | 'data' | 'cache
     data: path.join(stateDir, 'xdg-data'),
     cache: path.join(stateDir, 'xdg-cache'),
     tmp: path.join(stateDir, 'tmp'),
-    userData: path.join(stateDir, 'user-data'),
+    userData: userDataDirOf(stateDir),
     extensions: path.join(stateDir, 'extensions'),
   };
   for (const dir of Object.values(dirs)) fs.mkdirSync(dir, { recursive: true });

@@ -4,7 +4,7 @@
  * Chromium), then the UI tests of out/test/host/ui in a second page load of the same workbench.
  * A COS emulator runs in this process; the tests inside the host reach it through COS_TEST_* .
  *
- *   node out/test/host/runCodeServer.js [--suite-only | --ui-only] [--vsix FILE] [--keep-temp] [--verbose]
+ *   node out/test/host/runCodeServer.js [--suite-only | --ui-only] [--ui FILE-PART] [--vsix FILE] [--keep-temp] [--verbose]
  *   COS_TEST_GREP=pattern narrows the extension-host suite to matching test titles.
  *
  * --vsix FILE    install a packaged extension into the run's extensions folder and test that
@@ -21,7 +21,7 @@ import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 import { HOST_RESULT_MARKER, emptyLevelResult, levelFailure, runLevelMain, type LevelResult } from '../levelResult';
 import { artifactsDir, findRepoRoot } from '../repoRoot';
 import { chromiumPath, manualInstallCommand } from '../systemPackages';
-import { installVsix, startCodeServer } from './codeServerProcess';
+import { installVsix, startCodeServer, userDataDirOf } from './codeServerProcess';
 import { startHostFixture, type HostFixture } from './hostFixture';
 import { ensureCodeServer } from './installCodeServer';
 import { loadUiTests, type UiTest, type UiTestContext } from './uiTest';
@@ -237,7 +237,7 @@ export async function runHostTests(options: HostRunOptions, signal?: AbortSignal
           continue;
         }
         phase = `running UI test "${test.name}"`;
-        const failure = await runUiTest(test, { context, url, fixture, artifacts, onLog, stop });
+        const failure = await runUiTest(test, { context, url, fixture, artifacts, userDataDir: userDataDirOf(stateDir), onLog, stop });
         if (failure === undefined) {
           result.passed += 1;
           report();
@@ -271,12 +271,13 @@ interface UiRun {
   url: string;
   fixture: HostFixture;
   artifacts: string;
+  userDataDir: string;
   onLog: (type: string, text: string) => void;
   stop: AbortSignal;
 }
 
 /** Runs one UI test in a fresh page load; returns undefined when it passed, else what went wrong (screenshot path included). */
-async function runUiTest(test: UiTest, { context, url, fixture, artifacts, onLog, stop }: UiRun): Promise<string | undefined> {
+async function runUiTest(test: UiTest, { context, url, fixture, artifacts, userDataDir, onLog, stop }: UiRun): Promise<string | undefined> {
   console.log(`\nUI test: ${test.name}`);
   // A fresh page load per test, so one test's open editors and dialogs do not steer the next.
   const session = await abortable(openWorkbench(context, url, onLog), stop);
@@ -285,6 +286,7 @@ async function runUiTest(test: UiTest, { context, url, fixture, artifacts, onLog
     emulator: fixture.emulator,
     workspaceDir: fixture.workspaceDir,
     artifactsDir: path.dirname(artifacts),
+    userDataDir,
     log: (line) => console.log(`  ${line}`),
   };
   try {
@@ -352,7 +354,10 @@ function parseArgs(argv: string[], repo: string): HostRunOptions {
     else if (arg === '--ui-only') options.suiteEntry = undefined;
     else if (arg === '--keep-temp') options.keepTemp = true;
     else if (arg === '--verbose') options.verbose = true;
-    else if (arg === '--vsix' && argv[i + 1]) options.extension = { kind: 'vsix', file: path.resolve(argv[++i]) };
+    else if (arg === '--ui' && argv[i + 1]) {
+      const only = argv[++i];
+      options.uiTestFilter = (file) => file.includes(only);
+    } else if (arg === '--vsix' && argv[i + 1]) options.extension = { kind: 'vsix', file: path.resolve(argv[++i]) };
     else throw new Error(`Unknown argument (see the top of test/host/runCodeServer.ts): ${arg}`);
   }
   return options;

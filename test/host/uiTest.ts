@@ -18,7 +18,35 @@ export interface UiTestContext {
   workspaceDir: string;
   /** <repo>/test-artifacts: put screenshots and other evidence here. */
   artifactsDir: string;
+  /** code-server's user data dir: logs/<session>/exthost<N>/remoteexthost.log are the extension hosts' logs. */
+  userDataDir: string;
   log: (line: string) => void;
+}
+
+/** How long each extension-host log under `userDataDir/logs` is now, to read only what comes later. */
+export function extensionHostLogSizes(userDataDir: string): Map<string, number> {
+  const sizes = new Map<string, number>();
+  const logs = path.join(userDataDir, 'logs');
+  if (!fs.existsSync(logs)) return sizes;
+  for (const file of fs.readdirSync(logs, { recursive: true, encoding: 'utf8' })) {
+    if (/exthost\d*\.log$/.test(file)) sizes.set(path.join(logs, file), fs.statSync(path.join(logs, file)).size);
+  }
+  return sizes;
+}
+
+/**
+ * The error entries (with their stack lines) that extension hosts logged since `before` and that
+ * mention one of `mentions` (this extension's folder or name): built-in extensions log their own.
+ */
+export function extensionHostErrorsSince(userDataDir: string, before: Map<string, number>, mentions: string[]): string[] {
+  const errors: string[] = [];
+  for (const [file, size] of extensionHostLogSizes(userDataDir)) {
+    const from = Math.min(before.get(file) ?? 0, size);
+    const text = fs.readFileSync(file).subarray(from).toString('utf8');
+    const entries = text.split(/\n(?=\d{4}-\d\d-\d\d )/);
+    for (const entry of entries) if (/^\S+ \S+ \[error\]/.test(entry) && mentions.some((m) => entry.includes(m))) errors.push(`${path.basename(path.dirname(file))}: ${entry.trim()}`);
+  }
+  return errors;
 }
 
 export interface UiTest {

@@ -1,9 +1,11 @@
 import * as vscode from 'vscode';
+import { runCommand } from './run';
 import { ConfigError, validateBucket, validateEndpoint, validateRegion } from '../../core';
-import { addEmulatorProfile, askProfileKind, type LocalEmulator } from '../emulatorEndpoint';
-import { prefixProblem } from '../keyNaming';
-import type { BucketProfile, ProfileEncryption, ProfileSecrets, ProfileStore, SecretsUpdate } from '../profileStore';
-import { describeProfile, pickProfile } from './profilePicker';
+import { addEmulatorProfile, askProfileKind, type LocalEmulator } from '../emulator/emulatorEndpoint';
+import { prefixProblem } from '../files/keyNaming';
+import { ask } from '../ui/prompts';
+import type { BucketProfile, ProfileEncryption, ProfileSecrets, ProfileStore, SecretsUpdate } from '../profiles/profileStore';
+import { describeProfile, pickProfile } from '../profiles/profilePicker';
 import {
   askBucket,
   askEncryption,
@@ -17,7 +19,7 @@ import {
   askStorageClass,
   sseCustomerKeyProblem,
   STORAGE_CLASSES,
-} from './profileSteps';
+} from '../profiles/profileSteps';
 
 /**
  * A whole profile as one argument, so tasks and tests can add one without prompts:
@@ -105,7 +107,11 @@ export async function editProfileCommand(store: ProfileStore, args?: unknown): P
     const profile = store.find(name);
     if (!profile) return missing(name);
     const merged = { ...profileAsArgs(profile), ...changes } as ProfileArgs;
-    return saveChecked(store, { ...recordFromArgs(merged), id: profile.id }, secretsFromArgs(changes));
+    const secrets = secretsFromArgs(changes);
+    const previous = await store.getSecrets(profile.id);
+    const saved = await saveChecked(store, { ...recordFromArgs(merged), id: profile.id }, secrets);
+    if (saved) void confirmEdit(profile, saved, secretChanges(secrets, previous));
+    return saved;
   }
   const profile = typeof args === 'string' ? store.find(args) : await pickProfile(store, vscode.l10n.t('Edit which bucket profile?'), { offerAdd: false });
   if (!profile) return typeof args === 'string' ? missing(args) : undefined;
@@ -148,7 +154,7 @@ async function editMenu(store: ProfileStore, original: BucketProfile): Promise<B
       { label: vscode.l10n.t('Bucket'), description: draft.bucket, field: 'bucket' },
       { label: vscode.l10n.t('Region'), description: draft.region, field: 'region' },
       { label: vscode.l10n.t('Endpoint'), description: draft.endpoint ?? (draft.accelerate ? vscode.l10n.t('global acceleration') : vscode.l10n.t('default')), field: 'endpoint' },
-      { label: vscode.l10n.t('SecretId and SecretKey'), description: secrets.secretKey ? vscode.l10n.t('changed') : stored, field: 'keys' },
+      { label: vscode.l10n.t('SecretId and SecretKey'), description: keysDescription(secrets) ?? stored, field: 'keys' },
       { label: vscode.l10n.t('Session token'), description: hasToken ? stored : vscode.l10n.t('none'), field: 'token' },
       { label: vscode.l10n.t('Key prefix'), description: draft.prefix || vscode.l10n.t('none'), field: 'prefix' },
       { label: vscode.l10n.t('Storage class'), description: draft.storageClass ?? 'STANDARD', field: 'storageClass' },
@@ -157,8 +163,12 @@ async function editMenu(store: ProfileStore, original: BucketProfile): Promise<B
     const picked = await vscode.window.showQuickPick(items, { ...title, placeHolder: vscode.l10n.t('Pick a field to change, then Save'), ignoreFocusOut: true });
     if (!picked) return undefined;
     switch (picked.field) {
-      case 'save':
-        return saveChecked(store, draft, secrets);
+      case 'save': {
+        const previous = await store.getSecrets(original.id);
+        const saved = await saveChecked(store, draft, secrets);
+        if (saved) void confirmEdit(original, saved, secretChanges(secrets, previous));
+        return saved;
+      }
       case 'name': {
         const name = await askName(title, draft.name, (n) => {
           const other = store.find(n);
@@ -226,6 +236,54 @@ async function editMenu(store: ProfileStore, original: BucketProfile): Promise<B
       }
     }
   }
+}
+
+/** Which of the two keys an edit replaces, for the menu; undefined when neither. */
+export function keysDescription(secrets: SecretsUpdate): string | undefined {
+  if (secrets.secretId && secrets.secretKey) return vscode.l10n.t('SecretId and SecretKey changed');
+  if (secrets.secretId) return vscode.l10n.t('SecretId changed');
+  if (secrets.secretKey) return vscode.l10n.t('SecretKey changed');
+  return undefined;
+}
+
+/** The part of `update` that differs from the stored secrets: typing the same key again changes nothing. */
+function secretChanges(update: SecretsUpdate, previous: ProfileSecrets | undefined): SecretsUpdate {
+  const changes: SecretsUpdate = {};
+  for (const field of ['secretId', 'secretKey', 'sessionToken', 'sseCustomerKey'] as const) {
+    const value = update[field];
+    if (value !== undefined && value !== (previous?.[field] ?? '')) changes[field] = value;
+  }
+  return changes;
+}
+
+/** The names of the fields an edit changed (never a secret's value), in menu order. */
+export function changedFields(before: BucketProfile, after: BucketProfile, secrets: SecretsUpdate): string[] {
+  const differs = (a: unknown, b: unknown) => JSON.stringify(a ?? null) !== JSON.stringify(b ?? null);
+  const fields: Array<[boolean, string]> = [
+    [before.name !== after.name, vscode.l10n.t('Name')],
+    [before.bucket !== after.bucket, vscode.l10n.t('Bucket')],
+    [before.region !== after.region, vscode.l10n.t('Region')],
+    [differs(before.endpoint, after.endpoint) || Boolean(before.accelerate) !== Boolean(after.accelerate), vscode.l10n.t('Endpoint')],
+    [secrets.secretId !== undefined && secrets.secretId !== '', 'SecretId'],
+    [secrets.secretKey !== undefined && secrets.secretKey !== '', 'SecretKey'],
+    [secrets.sessionToken !== undefined, vscode.l10n.t('Session token')],
+    [before.prefix !== after.prefix, vscode.l10n.t('Key prefix')],
+    [differs(before.storageClass, after.storageClass), vscode.l10n.t('Storage class')],
+    [differs(before.encryption, after.encryption) || Boolean(secrets.sseCustomerKey), vscode.l10n.t('Encryption')],
+  ];
+  return fields.filter(([changed]) => changed).map(([, label]) => label);
+}
+
+/** Says what an edit changed, and offers Test Connection when something that reaches COS did. */
+async function confirmEdit(before: BucketProfile, after: BucketProfile, secrets: SecretsUpdate): Promise<void> {
+  const changed = changedFields(before, after, secrets);
+  if (changed.length === 0) {
+    await ask('info', vscode.l10n.t('Bucket profile {0} saved; nothing changed.', after.name), {});
+    return;
+  }
+  const test = vscode.l10n.t('Test Connection');
+  const picked = await ask('info', vscode.l10n.t('Bucket profile {0} saved; changed: {1}.', after.name, changed.join(vscode.l10n.t(', '))), {}, test);
+  if (picked === test) await runCommand('cosUpload.testConnection', after.name);
 }
 
 /** Validates like the wizard does, saves, and reports problems instead of throwing. */
@@ -315,5 +373,5 @@ function missing(name: string): undefined {
 async function offerTest(profile: BucketProfile): Promise<void> {
   const test = vscode.l10n.t('Test Connection');
   const picked = await vscode.window.showInformationMessage(vscode.l10n.t('Bucket profile saved: {0}', profile.name), test);
-  if (picked === test) await vscode.commands.executeCommand('cosUpload.testConnection', profile.name);
+  if (picked === test) await runCommand('cosUpload.testConnection', profile.name);
 }

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { CosError, describeError } from '../../core';
-import { withClient } from '../clients';
-import { showFailure } from '../errorUi';
-import type { UploadLog } from '../log';
-import type { BucketProfile, ProfileStore } from '../profileStore';
-import { abortSignalFromToken } from '../progressUi';
-import { pickProfile } from './profilePicker';
+import { withClient } from '../profiles/clients';
+import { showFailure } from '../ui/errorUi';
+import type { UploadLog } from '../ui/log';
+import type { BucketProfile, ProfileStore } from '../profiles/profileStore';
+import { abortSignalFromToken } from '../ui/progressUi';
+import { pickProfile } from '../profiles/profilePicker';
 
 /** What Test Connection found; also the command's return value (for tests and tasks). */
 export interface ConnectionReport {

@@ -1,16 +1,16 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { CosError, describeError } from '../../core';
-import { headHeaders, withClient } from '../clients';
-import { showFailure } from '../errorUi';
-import { expandSelection, type SelectedFile } from '../folderUpload';
-import { defaultObjectKey, objectKeyProblem, workspaceRelativePath } from '../keyNaming';
-import type { BucketProfile } from '../profileStore';
-import { abortSignalFromToken } from '../progressUi';
-import type { UploadJob, UploadOutcome } from '../uploadManager';
-import { runUploadQueue, showQueueSummary } from '../uploadQueue';
-import { trackUpload, type UploadUiDeps } from '../uploadUi';
-import { pickProfile } from './profilePicker';
+import { headHeaders, withClient } from '../profiles/clients';
+import { showFailure } from '../ui/errorUi';
+import { expandSelection, type SelectedFile } from '../files/folderUpload';
+import { defaultObjectKey, objectKeyProblem, workspaceRelativePath } from '../files/keyNaming';
+import type { BucketProfile } from '../profiles/profileStore';
+import { abortSignalFromToken } from '../ui/progressUi';
+import type { UploadJob, UploadOutcome } from '../uploads/uploadManager';
+import { runUploadQueue, showQueueSummary } from '../uploads/uploadQueue';
+import { trackUpload, type UploadUiDeps } from '../uploads/uploadUi';
+import { pickProfile } from '../profiles/profilePicker';
 
 /**
  * Arguments for running the upload without prompts (tasks, keybindings, tests):

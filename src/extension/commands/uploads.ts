@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
 import { describeError } from '../../core';
-import { formatRate, formatTimeLeft, percentOf } from '../progressUi';
-import type { UploadOutcome, UploadSnapshot } from '../uploadManager';
-import { trackUpload, type UploadUiDeps } from '../uploadUi';
+import { formatRate, formatTimeLeft, percentOf } from '../ui/progressUi';
+import type { UploadOutcome, UploadSnapshot } from '../uploads/uploadManager';
+import { trackUpload, type UploadUiDeps } from '../uploads/uploadUi';
 
 export type UploadAction = 'pause' | 'resume' | 'cancel';
 

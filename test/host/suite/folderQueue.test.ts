@@ -1,9 +1,9 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { CosServiceError, UploadAbortedError, type UploadEvent, type UploadResult } from '../../../src/core';
-import type { ExtensionSettings } from '../../../src/extension/settings';
-import { UploadManager, type UploadBackend, type UploadJob } from '../../../src/extension/uploadManager';
-import { countOutcomes, driveUploadQueue, summaryLogLines, summaryText, type QueueItem } from '../../../src/extension/uploadQueue';
+import type { ExtensionSettings } from '../../../src/extension/settings/settings';
+import { UploadManager, type UploadBackend, type UploadJob } from '../../../src/extension/uploads/uploadManager';
+import { countOutcomes, driveUploadQueue, summaryLogLines, summaryText, type QueueItem } from '../../../src/extension/uploads/uploadQueue';
 
 /** A backend whose runs the test ends by hand; an aborted run rejects as the core does. */
 class FakeBackend implements UploadBackend {

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { UploadCommandResult } from '../../../src/extension/commands/upload';
 import type { CosUploadTestApi } from '../../../src/extension/testApi';
-import type { UploadOutcome } from '../../../src/extension/uploadManager';
+import type { UploadOutcome } from '../../../src/extension/uploads/uploadManager';
 import { addEmulatorProfile, emulatorControl, emulatorLog, extensionApi, MiB, sha256, testEnv, waitFor, withSettings, workspaceFile } from './extensionHelpers';
 import { objectSha256 } from './resumeHelpers';
 

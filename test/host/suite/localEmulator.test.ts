@@ -2,8 +2,8 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { CosClient, staticCredentials } from '../../../src/core';
 import type { UploadCommandResult } from '../../../src/extension/commands/upload';
-import type { BucketProfile } from '../../../src/extension/profileStore';
-import type { UploadOutcome } from '../../../src/extension/uploadManager';
+import type { BucketProfile } from '../../../src/extension/profiles/profileStore';
+import type { UploadOutcome } from '../../../src/extension/uploads/uploadManager';
 import { extensionApi, MiB, sha256, waitFor, withSettings, workspaceFile } from './extensionHelpers';
 
 const NAME = 'local-emulator-test';

@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { addEmulatorProfile, extensionApi, testEnv } from './extensionHelpers';
+import { keysDescription } from '../../../src/extension/commands/profiles';
+import { addEmulatorProfile, extensionApi, testEnv, waitFor } from './extensionHelpers';
 
 /** Every file under `dir` (missing dir: none). */
 async function filesUnder(dir: string): Promise<string[]> {
@@ -98,6 +99,37 @@ describe('bucket profiles', () => {
     const denied = await vscode.commands.executeCommand<{ ok: boolean; code?: string }>('cosUpload.testConnection', name);
     assert.equal(denied.ok, false);
     assert.equal(denied.code, 'ACCESS_DENIED');
+  });
+
+  it('says which fields an edit changed, SecretId and SecretKey told apart, never their values', async () => {
+    const api = await extensionApi();
+    await addEmulatorProfile(name);
+    const said: string[] = [];
+    api.prompts.set({ message: (request) => void said.push(request.message) });
+    try {
+      const newId = `AKIDNEW${randomBytes(8).toString('hex')}`;
+      const edits: Array<[Record<string, string>, RegExp]> = [
+        [{ secretId: newId }, /saved; changed: SecretId\.$/],
+        [{ secretKey: `sk-${randomBytes(8).toString('hex')}` }, /saved; changed: SecretKey\.$/],
+        // The same SecretId typed again is no change.
+        [{ prefix: 'edited/', secretId: newId, secretKey: 'another-key-123' }, /saved; changed: SecretKey, Key prefix\.$/],
+        [{ secretId: `AKIDNEW${randomBytes(8).toString('hex')}`, secretKey: 'a-third-key-456' }, /saved; changed: SecretId, SecretKey\.$/],
+        [{ prefix: 'edited/' }, /saved; nothing changed\.$/],
+      ];
+      for (const [changes, expected] of edits) {
+        said.length = 0;
+        assert.ok(await vscode.commands.executeCommand('cosUpload.editProfile', { profile: name, ...changes }), `${JSON.stringify(changes)} was not saved`);
+        await waitFor('the confirmation', () => said.find((m) => m.startsWith(`Bucket profile ${name} saved`)));
+        assert.match(said.find((m) => m.startsWith(`Bucket profile ${name} saved`)) ?? '', expected);
+        for (const value of Object.values(changes)) if (!value.endsWith('/')) assert.ok(!said.some((m) => m.includes(value)), 'a secret is in the message');
+      }
+    } finally {
+      api.prompts.set(undefined);
+    }
+    assert.equal(keysDescription({ secretId: 'x' }), 'SecretId changed');
+    assert.equal(keysDescription({ secretKey: 'x' }), 'SecretKey changed');
+    assert.equal(keysDescription({ secretId: 'x', secretKey: 'y' }), 'SecretId and SecretKey changed');
+    assert.equal(keysDescription({}), undefined);
   });
 
   it('refuses an invalid bucket name and saves nothing', async () => {

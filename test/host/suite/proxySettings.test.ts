@@ -4,9 +4,9 @@ import * as net from 'node:net';
 import * as vscode from 'vscode';
 import type { UploadCommandResult } from '../../../src/extension/commands/upload';
 import type { ConnectionReport } from '../../../src/extension/commands/testConnection';
-import { transportFromSettings } from '../../../src/extension/proxySettings';
+import { transportFromSettings } from '../../../src/extension/settings/proxySettings';
 import type { CosUploadTestApi } from '../../../src/extension/testApi';
-import type { UploadOutcome } from '../../../src/extension/uploadManager';
+import type { UploadOutcome } from '../../../src/extension/uploads/uploadManager';
 import { addEmulatorProfile, extensionApi, MiB, testEnv, withSettings, workspaceFile } from './extensionHelpers';
 import { objectSha256 } from './resumeHelpers';
 

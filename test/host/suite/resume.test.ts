@@ -1,10 +1,10 @@
 import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as vscode from 'vscode';
-import type { MessageRequest } from '../../../src/extension/prompts';
+import type { MessageRequest } from '../../../src/extension/ui/prompts';
 import type { CosUploadTestApi } from '../../../src/extension/testApi';
-import { progressMessage } from '../../../src/extension/progressUi';
-import type { UploadOutcome, UploadSnapshot } from '../../../src/extension/uploadManager';
+import { progressMessage } from '../../../src/extension/ui/progressUi';
+import type { UploadOutcome, UploadSnapshot } from '../../../src/extension/uploads/uploadManager';
 import { addEmulatorProfile, emulatorLog, extensionApi, MiB, sha256, withSettings, workspaceFile } from './extensionHelpers';
 import { arrivedSince, checkpointFiles, checkpointFor, discardListed, emulatorClient, objectSha256, uploadAndPause, uploadsOnServer } from './resumeHelpers';
 

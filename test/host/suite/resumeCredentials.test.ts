@@ -3,9 +3,9 @@ import * as vscode from 'vscode';
 import type { Credentials } from '../../../src/core';
 import type { ConnectionReport } from '../../../src/extension/commands/testConnection';
 import type { UploadCommandResult } from '../../../src/extension/commands/upload';
-import type { CredentialsRequest } from '../../../src/extension/prompts';
+import type { CredentialsRequest } from '../../../src/extension/ui/prompts';
 import type { CosUploadTestApi } from '../../../src/extension/testApi';
-import type { UploadOutcome } from '../../../src/extension/uploadManager';
+import type { UploadOutcome } from '../../../src/extension/uploads/uploadManager';
 import { addEmulatorProfile, emulatorControl, emulatorLog, type EmulatorLogEntry, extensionApi, MiB, waitFor, withSettings, workspaceFile } from './extensionHelpers';
 import { acceptCredentials, checkpointFor, discardListed, objectSha256, restoreEmulatorCredentials, startUpload, temporaryCredentials, uploadsOnServer } from './resumeHelpers';
 

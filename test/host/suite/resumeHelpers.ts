@@ -10,7 +10,7 @@ import * as vscode from 'vscode';
 import { CosClient, staticCredentials, type Checkpoint, type Credentials } from '../../../src/core';
 import type { UploadCommandResult } from '../../../src/extension/commands/upload';
 import type { CosUploadTestApi } from '../../../src/extension/testApi';
-import type { UploadOutcome, UploadSnapshot } from '../../../src/extension/uploadManager';
+import type { UploadOutcome, UploadSnapshot } from '../../../src/extension/uploads/uploadManager';
 import { emulatorControl, type EmulatorLogEntry, sha256, testEnv, waitFor } from './extensionHelpers';
 
 export interface EmulatorUpload {

@@ -1,13 +1,13 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { ConfigError, CosError, CosServiceError } from '../../../src/core';
-import { describeFailure } from '../../../src/extension/errorUi';
-import { defaultObjectKey, objectKeyProblem, workspaceRelativePath } from '../../../src/extension/keyNaming';
-import { UploadLog, type LogSink } from '../../../src/extension/log';
-import { abortSignalFromToken, formatTimeLeft, progressMessage, ThrottledProgress } from '../../../src/extension/progressUi';
-import { settingsFrom } from '../../../src/extension/settings';
-import { SpeedEstimator } from '../../../src/extension/speedEstimator';
-import type { UploadSnapshot } from '../../../src/extension/uploadManager';
+import { describeFailure } from '../../../src/extension/ui/errorUi';
+import { defaultObjectKey, objectKeyProblem, workspaceRelativePath } from '../../../src/extension/files/keyNaming';
+import { UploadLog, type LogSink } from '../../../src/extension/ui/log';
+import { abortSignalFromToken, formatTimeLeft, progressMessage, ThrottledProgress } from '../../../src/extension/ui/progressUi';
+import { settingsFrom } from '../../../src/extension/settings/settings';
+import { SpeedEstimator } from '../../../src/extension/uploads/speedEstimator';
+import type { UploadSnapshot } from '../../../src/extension/uploads/uploadManager';
 import { testEnv } from './extensionHelpers';
 
 function snapshot(partial: Partial<UploadSnapshot>): UploadSnapshot {
@@ -189,5 +189,18 @@ describe('the log', () => {
     log.warn('3');
     log.error('4');
     assert.deepEqual(log.recentLines(), ['[info] 2', '[warn] 3', '[error] 4']);
+  });
+
+  it('does not write to a disposed channel (it would throw "Channel has been closed")', () => {
+    const sink = fakeSink();
+    let closed = false;
+    const closing: LogSink = { ...sink, info: (m) => (closed ? assert.fail(`written after dispose: ${m}`) : sink.info(m)), dispose: () => void (closed = true) };
+    const log = new UploadLog(closing);
+    log.info('before');
+    log.dispose();
+    log.info('after');
+    log.dispose();
+    assert.deepEqual(sink.written, ['before']);
+    assert.deepEqual(log.recentLines(), ['[info] before', '[info] after']);
   });
 });

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { UploadCommandResult } from '../../../src/extension/commands/upload';
-import type { UploadOutcome } from '../../../src/extension/uploadManager';
+import type { UploadOutcome } from '../../../src/extension/uploads/uploadManager';
 import type { CosUploadTestApi } from '../../../src/extension/testApi';
 import { addEmulatorProfile, emulatorControl, emulatorLog, extensionApi, MiB, testEnv, waitFor, withSettings, workspaceFile } from './extensionHelpers';
 import { checkpointFor, objectSha256 } from './resumeHelpers';

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { UploadAbortedError, type UploadEvent, type UploadResult } from '../../../src/core';
-import { UploadManager, type UploadBackend, type UploadJob } from '../../../src/extension/uploadManager';
+import { UploadManager, type UploadBackend, type UploadJob } from '../../../src/extension/uploads/uploadManager';
 
 /** A backend whose runs the test finishes by hand; an aborted run rejects as the core does. */
 class FakeBackend implements UploadBackend {

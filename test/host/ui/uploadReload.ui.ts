@@ -1,14 +1,16 @@
 /**
  * Issue 4's scenario as a user meets it: an upload is running when the window reloads. The
  * extension's new session must offer "Resume 1 interrupted upload", and Resume must finish the
- * same multipart upload, sending only what COS lacks, into a byte-identical object. Runs after
+ * same multipart upload, sending only what COS lacks, into a byte-identical object; and nothing
+ * may throw while the old extension host shuts down (no error of this extension in the extension host log). Runs after
  * upload.ui.ts (file-name order), with the "emulator" profile the in-host suite left behind.
  */
 import * as assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { notificationTexts, STEP_TIMEOUT_MS, uploadFromPalette, waitUntil, type UiTestContext } from '../uiTest';
+import { extensionHostErrorsSince, extensionHostLogSizes, notificationTexts, STEP_TIMEOUT_MS, uploadFromPalette, waitUntil, type UiTestContext } from '../uiTest';
+import { findRepoRoot } from '../../repoRoot';
 import { waitForWorkbench } from '../workbench';
 
 export const name = 'reload the window mid-upload, then Resume from the "Resume 1 interrupted upload" notification';
@@ -25,6 +27,7 @@ export async function run(ctx: UiTestContext): Promise<void> {
   fs.writeFileSync(file, data);
   // Slow enough that the reload lands mid-upload.
   emulator.setNetwork({ connMbps: 16 });
+  const hostLogsBefore = extensionHostLogSizes(ctx.userDataDir);
   try {
     const key = await uploadFromPalette(page, path.basename(FILE), PROFILE);
     ctx.log(`uploading ${FILE} to ${key}`);
@@ -72,6 +75,7 @@ export async function run(ctx: UiTestContext): Promise<void> {
     assert.deepEqual(twice, [], `parts stored more than once: ${twice.join(', ')}`);
     const completes = emulator.log.slice(beforeResume).filter((e) => e.operation === 'complete' && e.uploadId === upload.uploadId && e.status === 200);
     assert.equal(completes.length, 1, 'the resumed upload was not completed as the same multipart upload');
+    assert.deepEqual(extensionHostErrorsSince(ctx.userDataDir, hostLogsBefore, [path.join(findRepoRoot(), 'dist'), 'cos-part-uploader']), [], 'an extension host logged errors across the reload');
   } finally {
     emulator.setNetwork({ connMbps: 0, latencyMs: 0 });
   }

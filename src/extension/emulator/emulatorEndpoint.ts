@@ -1,11 +1,12 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { CosClient, describeError, staticCredentials } from '../core';
-import type * as emulatorModule from '../emulator';
-import type { EmulatorCredentials, RunningEmulator } from '../emulator';
-import type { UploadLog } from './log';
-import type { BucketProfile, ProfileStore } from './profileStore';
+import { runCommand } from '../commands/run';
+import { CosClient, describeError, staticCredentials } from '../../core';
+import type * as emulatorModule from '../../emulator';
+import type { EmulatorCredentials, RunningEmulator } from '../../emulator';
+import type { UploadLog } from '../ui/log';
+import type { BucketProfile, ProfileStore } from '../profiles/profileStore';
 
 /**
  * The "Local emulator" endpoint: the COS emulator that ships with the extension (dist/emulator.js,
@@ -313,5 +314,5 @@ async function offerUpload(profile: BucketProfile, url: string, existed: boolean
     ? vscode.l10n.t('The local COS emulator already has a bucket profile, {0}: bucket {1} at {2}', profile.name, profile.bucket, url)
     : vscode.l10n.t('Bucket profile {0} saved: the local COS emulator runs at {1} with bucket {2}', profile.name, url, profile.bucket);
   const picked = await vscode.window.showInformationMessage(message, upload);
-  if (picked === upload) await vscode.commands.executeCommand('cosUpload.uploadFile');
+  if (picked === upload) await runCommand('cosUpload.uploadFile');
 }

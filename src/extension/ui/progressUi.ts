@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
-import { formatBytes } from '../core';
-import type { UploadHandle, UploadManager, UploadOutcome, UploadSnapshot } from './uploadManager';
+import { formatBytes } from '../../core';
+import type { UploadHandle, UploadManager, UploadOutcome, UploadSnapshot } from '../uploads/uploadManager';
 
 /** Notification updates per second are capped: more is noise, and each one crosses to the UI process. */
 export const PROGRESS_INTERVAL_MS = 250;

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
-import type { Logger, UploadEvent, UploadResult } from '../core';
-import { CosError, describeError, silentLogger, UploadAbortedError } from '../core';
+import type { Logger, UploadEvent, UploadResult } from '../../core';
+import { CosError, describeError, silentLogger, UploadAbortedError } from '../../core';
 import { SpeedEstimator } from './speedEstimator';
 
 /** One file to upload: where from, where to. Holds no secret. */

@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
-import type { BucketTarget, Checkpoint, CheckpointStore, CosClient } from '../core';
-import { checkpointId, CosError, describeError, throwIfAborted } from '../core';
+import type { BucketTarget, Checkpoint, CheckpointStore, CosClient } from '../../core';
+import { checkpointId, CosError, describeError, throwIfAborted } from '../../core';
 
 /** List Parts calls in flight while sizing the uploads: quick, and polite to the service. */
 export const LIST_PARTS_CONCURRENCY = 4;

@@ -1,8 +1,9 @@
 import * as vscode from 'vscode';
-import type { CheckpointStore } from '../core';
-import { CosError, describeError, formatBytes } from '../core';
-import { followAllInNotification, followInNotification } from './progressUi';
-import { ask } from './prompts';
+import { runCommand } from '../commands/run';
+import type { CheckpointStore } from '../../core';
+import { CosError, describeError, formatBytes } from '../../core';
+import { followAllInNotification, followInNotification } from '../ui/progressUi';
+import { ask } from '../ui/prompts';
 import { restorePausedUploads } from './restore';
 import type { UploadOutcome, UploadSnapshot } from './uploadManager';
 import { restartNote, showPausedUpload, showUploadFailure, type UploadUiDeps } from './uploadUi';
@@ -54,7 +55,7 @@ export async function offerResume(deps: UploadUiDeps, offered: UploadSnapshot[])
   deps.log.info(`offering to resume ${offered.length} interrupted upload(s): ${offered.map((s) => s.job.displayPath).join(', ')}`);
   const picked = await ask('info', message, {}, resume, showUploads, later);
   const choice: StartupChoice | undefined = picked === resume ? 'resume' : picked === showUploads ? 'showUploads' : picked === later ? 'later' : undefined;
-  if (choice === 'showUploads') void vscode.commands.executeCommand('cosUpload.showUploads');
+  if (choice === 'showUploads') void runCommand('cosUpload.showUploads');
   if (choice !== 'resume') return { offered, message, ...(choice ? { choice } : {}), outcomes: [] };
   return { offered, message, choice, outcomes: await resumeAll(deps, offered.map((s) => s.id)) };
 }

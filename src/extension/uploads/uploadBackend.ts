@@ -1,12 +1,12 @@
 import * as vscode from 'vscode';
-import type { CheckpointStore, UploadEvent, UploadOptions, UploadResult } from '../core';
-import { checkpointId, ConfigError, CosClient, CosError, resolveUploadOptions, uploadFile } from '../core';
-import { CredentialRenewer } from './credentialPrompt';
-import type { UploadLog } from './log';
-import type { BucketProfile, ProfileSecrets, ProfileStore } from './profileStore';
-import { sseOf, targetOf } from './profileStore';
-import { readTransport } from './proxySettings';
-import type { ExtensionSettings } from './settings';
+import type { CheckpointStore, UploadEvent, UploadOptions, UploadResult } from '../../core';
+import { checkpointId, ConfigError, CosClient, CosError, resolveUploadOptions, uploadFile } from '../../core';
+import { CredentialRenewer } from '../profiles/credentialPrompt';
+import type { UploadLog } from '../ui/log';
+import type { BucketProfile, ProfileSecrets, ProfileStore } from '../profiles/profileStore';
+import { sseOf, targetOf } from '../profiles/profileStore';
+import { readTransport } from '../settings/proxySettings';
+import type { ExtensionSettings } from '../settings/settings';
 import type { UploadBackend, UploadJob } from './uploadManager';
 import { completeLine, failureLine, type LineContext, otherEventLine, partLine, retryLine, startLine } from './uploadLogLines';
 

@@ -1,11 +1,11 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { describeError, formatBytes, type Logger } from '../core';
+import { describeError, formatBytes, type Logger } from '../../core';
 import { combinedExclude, enabledGlobs } from './excludeGlobs';
 import { GitignoreMatcher } from './gitignore';
 import { workspaceRelativePath } from './keyNaming';
-import { readSettings, SECTION } from './settings';
+import { readSettings, SECTION } from '../settings/settings';
 
 /** A folder with more files than this is refused rather than uploaded in part. */
 export const FOLDER_FILE_LIMIT = 100_000;

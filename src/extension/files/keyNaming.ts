@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { validateObjectKey } from '../core';
+import { validateObjectKey } from '../../core';
 
 /** COS limits an object key to 850 bytes of UTF-8. */
 const MAX_KEY_BYTES = 850;

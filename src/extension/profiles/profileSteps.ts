@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { COS_REGIONS, isLoopbackHost, STORAGE_CLASSES, validateBucket, validateEndpoint, validateRegion } from '../../core';
-import { prefixProblem } from '../keyNaming';
-import type { ProfileEncryption } from '../profileStore';
+import { prefixProblem } from '../files/keyNaming';
+import type { ProfileEncryption } from './profileStore';
 
 /**
  * The questions of the Add / Edit Bucket Profile wizards, one function per field. Each returns

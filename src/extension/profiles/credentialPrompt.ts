@@ -1,9 +1,9 @@
 import * as vscode from 'vscode';
-import type { Credentials, CredentialSource } from '../core';
-import { describeError, refreshableCredentials } from '../core';
-import type { UploadLog } from './log';
+import type { Credentials, CredentialSource } from '../../core';
+import { describeError, refreshableCredentials } from '../../core';
+import type { UploadLog } from '../ui/log';
 import type { BucketProfile, ProfileSecrets, ProfileStore } from './profileStore';
-import { ask, promptHooks } from './prompts';
+import { ask, promptHooks } from '../ui/prompts';
 
 function credentialsOf(secrets: ProfileSecrets): Credentials {
   return { secretId: secrets.secretId, secretKey: secrets.secretKey, ...(secrets.sessionToken ? { sessionToken: secrets.sessionToken } : {}) };

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
-import type { BucketProfile, ProfileStore } from '../profileStore';
+import { runCommand } from '../commands/run';
+import type { BucketProfile, ProfileStore } from './profileStore';
 
 interface ProfileItem extends vscode.QuickPickItem {
   profile: BucketProfile;
@@ -26,7 +27,7 @@ export async function pickProfile(store: ProfileStore, placeholder: string, opti
     const add = vscode.l10n.t('Add Bucket Profile');
     const picked = await vscode.window.showInformationMessage(vscode.l10n.t('Add a bucket profile first: it says which bucket to upload to and holds its keys.'), add);
     if (picked !== add) return undefined;
-    return vscode.commands.executeCommand<BucketProfile | undefined>('cosUpload.addProfile');
+    return runCommand<BucketProfile | undefined>('cosUpload.addProfile');
   }
   const items: ProfileItem[] = profiles.map((profile, index) => ({
     label: profile.name,

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { UploadOptions } from '../core';
+import type { UploadOptions } from '../../core';
 
 export const SECTION = 'cosUpload';
 

@@ -1,5 +1,5 @@
-import type { UploadEvent, UploadResult } from '../core';
-import { CosError, describeError, formatBytes } from '../core';
+import type { UploadEvent, UploadResult } from '../../core';
+import { CosError, describeError, formatBytes } from '../../core';
 
 /**
  * The "COS Upload" log's lines about one upload. English and `name=value` so they can be pasted

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { Credentials } from '../core';
+import type { Credentials } from '../../core';
 
 /**
  * The questions the resume, recovery and credential-renewal flows ask. They go through here so the

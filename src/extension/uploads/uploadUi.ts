@@ -1,13 +1,14 @@
 import * as vscode from 'vscode';
-import { CosError, describeError, formatBytes } from '../core';
-import { withClient } from './clients';
-import { inputCredentials } from './credentialPrompt';
-import { showFailure } from './errorUi';
-import type { UploadLog } from './log';
-import type { ProfileStore } from './profileStore';
-import { followInNotification } from './progressUi';
-import { ask } from './prompts';
-import type { ExtensionSettings } from './settings';
+import { runCommand } from '../commands/run';
+import { CosError, describeError, formatBytes } from '../../core';
+import { withClient } from '../profiles/clients';
+import { inputCredentials } from '../profiles/credentialPrompt';
+import { showFailure } from '../ui/errorUi';
+import type { UploadLog } from '../ui/log';
+import type { ProfileStore } from '../profiles/profileStore';
+import { followInNotification } from '../ui/progressUi';
+import { ask } from '../ui/prompts';
+import type { ExtensionSettings } from '../settings/settings';
 import type { UploadHandle, UploadManager, UploadOutcome, UploadRestart } from './uploadManager';
 
 export interface UploadUiDeps {
@@ -128,7 +129,7 @@ export async function showPausedUpload(deps: UploadUiDeps, outcome: UploadOutcom
   if (picked === resume && deps.manager.get(outcome.id)?.state === 'paused') {
     await trackUpload(deps, deps.manager.resume(outcome.id));
   } else if (picked === showUploads) {
-    await vscode.commands.executeCommand('cosUpload.showUploads');
+    await runCommand('cosUpload.showUploads');
   }
 }
 
@@ -144,7 +145,7 @@ async function showCredentialsPaused(deps: UploadUiDeps, outcome: UploadOutcome)
     showUploads,
   );
   if (picked === showUploads) {
-    await vscode.commands.executeCommand('cosUpload.showUploads');
+    await runCommand('cosUpload.showUploads');
     return;
   }
   const profile = deps.profiles.find(outcome.job.profileId);

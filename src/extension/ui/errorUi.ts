@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
-import { CosError, isLoopbackHost } from '../core';
-import { settingForOption } from './settings';
+import { runCommand } from '../commands/run';
+import { CosError, isLoopbackHost } from '../../core';
+import { settingForOption } from '../settings/settings';
 
 /** What a button under an error message does; the caller supplies retry and start-over. */
 export type ErrorAction = 'showLog' | 'retry' | 'startOver' | 'discard' | 'editProfile' | 'openSettings';
@@ -170,7 +171,7 @@ export async function showFailure(error: unknown, ctx: ErrorContext, handlers: E
   const action = available.find((a) => labels[a] === picked);
   switch (action) {
     case 'showLog':
-      await vscode.commands.executeCommand('cosUpload.showLog');
+      await runCommand('cosUpload.showLog');
       break;
     case 'retry':
       handlers.retry?.();
@@ -182,7 +183,7 @@ export async function showFailure(error: unknown, ctx: ErrorContext, handlers: E
       handlers.discard?.();
       break;
     case 'editProfile':
-      await vscode.commands.executeCommand('cosUpload.editProfile', handlers.profileName);
+      await runCommand('cosUpload.editProfile', handlers.profileName);
       break;
     case 'openSettings':
       await vscode.commands.executeCommand('workbench.action.openSettings', report.setting ?? 'cosUpload');

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
-import { CosError, describeError, formatBytes } from '../core';
-import { formatRate, formatTimeLeft, ThrottledProgress } from './progressUi';
+import { runCommand } from '../commands/run';
+import { CosError, describeError, formatBytes } from '../../core';
+import { formatRate, formatTimeLeft, ThrottledProgress } from '../ui/progressUi';
 import { SpeedEstimator } from './speedEstimator';
 import type { UploadHandle, UploadJob, UploadOutcome, UploadSnapshot } from './uploadManager';
 import type { UploadUiDeps } from './uploadUi';
@@ -232,5 +233,5 @@ export async function showQueueSummary(deps: UploadUiDeps, bucket: string, resul
   const message = `${summaryText(counts)}.`;
   const picked = counts.failed > 0 ? await vscode.window.showWarningMessage(message, ...buttons) : await vscode.window.showInformationMessage(message, ...buttons);
   if (picked === showLog) deps.log.show();
-  else if (picked === showUploads) await vscode.commands.executeCommand('cosUpload.showUploads');
+  else if (picked === showUploads) await runCommand('cosUpload.showUploads');
 }

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { TransportOptions } from '../core';
+import type { TransportOptions } from '../../core';
 import { SECTION } from './settings';
 
 /** The settings the transport follows, as VS Code stores them (values unchecked). */

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { CosClient, type Logger } from '../core';
+import { CosClient, type Logger } from '../../core';
 import type { BucketProfile, ProfileSecrets, ProfileStore } from './profileStore';
 import { targetOf } from './profileStore';
-import { readTransport } from './proxySettings';
+import { readTransport } from '../settings/proxySettings';
 
 /**
  * A client for the short calls outside an upload (Head Object, presigned URLs, Test Connection,

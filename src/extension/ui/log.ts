@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { Logger } from '../core';
+import type { Logger } from '../../core';
 
 type Level = 'debug' | 'info' | 'warn' | 'error';
 
@@ -24,6 +24,8 @@ const SIGNATURE_PATTERNS: RegExp[] = [
 export class UploadLog implements Logger, vscode.Disposable {
   private readonly recent: string[] = [];
   private readonly secrets = new Set<string>();
+  /** A disposed channel throws on every write; uploads still stopping at shutdown may log after that. */
+  private disposed = false;
 
   constructor(
     private readonly sink: LogSink = vscode.window.createOutputChannel('COS Upload', { log: true }),
@@ -61,6 +63,8 @@ export class UploadLog implements Logger, vscode.Disposable {
   }
 
   dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
     this.sink.dispose();
   }
 
@@ -68,7 +72,7 @@ export class UploadLog implements Logger, vscode.Disposable {
     const clean = this.scrub(message);
     this.recent.push(`[${level}] ${clean}`);
     if (this.recent.length > this.capacity) this.recent.splice(0, this.recent.length - this.capacity);
-    this.sink[level](clean);
+    if (!this.disposed) this.sink[level](clean);
   }
 
   private scrub(message: string): string {

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { formatRate, percentOf, PROGRESS_INTERVAL_MS } from './progressUi';
-import type { UploadManager, UploadSnapshot, UploadState } from './uploadManager';
+import type { UploadManager, UploadSnapshot, UploadState } from '../uploads/uploadManager';
 
 /** How long the result of the last upload stays in the status bar. */
 const RESULT_VISIBLE_MS = 5000;

@@ -1,10 +1,10 @@
 import * as vscode from 'vscode';
-import type { Checkpoint, CheckpointStore } from '../core';
-import { checkpointId, describeError } from '../core';
-import { workspaceRelativePath } from './keyNaming';
-import type { UploadLog } from './log';
-import type { BucketProfile, ProfileStore } from './profileStore';
-import { targetOf } from './profileStore';
+import type { Checkpoint, CheckpointStore } from '../../core';
+import { checkpointId, describeError } from '../../core';
+import { workspaceRelativePath } from '../files/keyNaming';
+import type { UploadLog } from '../ui/log';
+import type { BucketProfile, ProfileStore } from '../profiles/profileStore';
+import { targetOf } from '../profiles/profileStore';
 import type { UploadManager, UploadSnapshot } from './uploadManager';
 
 /** Puts one checkpointed upload in the manager as paused (or returns the running one), with its progress so far. */

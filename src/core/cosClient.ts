@@ -1,4 +1,6 @@
 import type { Dispatcher } from 'undici';
+import { clockCorrectionLine, skewCorrection } from './clockSkew';
+import { credentialCause, diagnoseBareDenial, DIAGNOSIS_OPERATION, isBareDenial } from './credentialDiagnosis';
 import { objectPath, resolveEndpoint, type ResolvedEndpoint } from './endpoint';
 import { abortError, CosError, CosServiceError, type CosErrorCode } from './errors';
 import { backoffDelay, DEFAULT_RETRY_POLICY, isRetryableStatus, isTransientNetworkError, parseRetryAfter, sleep, type RetryPolicy } from './retry';
@@ -60,6 +62,8 @@ export interface CosClientOptions {
   events?: ClientEvents;
   /** Key-time window for each signature, seconds: short, as a signature only needs to outlive its request. */
   signatureTtlSeconds?: number;
+  /** Server time minus local time already measured for this endpoint (e.g. by Test Connection); corrected further when COS says so. */
+  clockOffsetMs?: number;
 }
 
 interface RequestSpec {
@@ -77,6 +81,8 @@ interface RequestSpec {
   okStatuses?: number[];
   /** Reads a successful answer; a CosError it throws is retried like any failure (Complete's 200-then-Error). */
   accept?: (res: CosResponse) => void;
+  /** The request sent to learn why a bare 403 happened: its own bare 403 is not diagnosed again. */
+  diagnostic?: boolean;
 }
 
 export interface CosResponse {
@@ -112,8 +118,6 @@ function isClockError(status: number, doc: CosErrorDocument | undefined): boolea
   return status === 403 && doc?.code === 'AccessDenied' && /expired/i.test(doc.message ?? '');
 }
 
-const EXPIRED_TOKEN_CODES = new Set(['ExpiredToken', 'TokenExpired', 'InvalidToken', 'ExpiredTokenException']);
-
 /**
  * One client per bucket target. Every call is signed freshly per attempt (credentials are asked for
  * each time, so a refresh takes effect at once) and retried by the policy in retry.ts.
@@ -139,6 +143,7 @@ export class CosClient {
     // sent: 5 minutes covers connecting and uncorrected clock drift, and limits replay of a leaked header.
     this.signatureTtlSeconds = options.signatureTtlSeconds ?? 300;
     this.events = options.events ?? {};
+    this.clockOffsetMs = options.clockOffsetMs ?? 0; // clock-skew: the offset measured earlier in the session
     if (options.dispatcher) {
       assertEndpointTransport(this.endpoint.origin, options.transport);
       this.dispatcher = options.dispatcher;
@@ -330,6 +335,7 @@ export class CosClient {
   private async send(spec: RequestSpec): Promise<CosResponse> {
     let credentialsRefreshed = false;
     let clockFixes = 0;
+    let bareDenialChecked = false; // clock-skew / credential diagnosis: a bare 403 is looked into once
     for (let attempt = 1; ; attempt++) {
       if (spec.signal?.aborted) throw abortError(spec.signal);
       let error: CosError;
@@ -350,6 +356,25 @@ export class CosClient {
           clockFixes++;
           attempt--; // a clock fix is not a failed attempt
           continue;
+        }
+        // clock-skew: a bare 403 (HEAD) may be a refused signing time; the Date header tells. Else ask COS why.
+        if (isBareDenial(res.status, res.body, doc) && !bareDenialChecked && !spec.diagnostic) {
+          bareDenialChecked = true;
+          if (this.learnClockFromBareDenial(res.headers.date)) {
+            attempt--;
+            continue;
+          }
+          const denied = this.serviceError(spec.operation, res.status, res.headers, doc, res.body, spec.partNumber, usedToken);
+          const diagnosed = await diagnoseBareDenial(denied, {
+            probe: () => this.send({ operation: DIAGNOSIS_OPERATION, method: 'GET', key: '', query: { uploads: '', 'max-uploads': '1' }, signal: spec.signal, diagnostic: true }),
+            clockOffset: () => this.clockOffsetMs,
+            logger: this.logger,
+          });
+          if (diagnosed === 'clock corrected') {
+            attempt--; // the refused request gets another try with the corrected clock
+            continue;
+          }
+          throw diagnosed;
         }
         error = this.serviceError(spec.operation, res.status, res.headers, doc, res.body, spec.partNumber, usedToken);
         retryAfterMs = parseRetryAfter(res.headers['retry-after']);
@@ -380,10 +405,23 @@ export class CosClient {
   private learnClock(dateHeader: string | undefined): boolean {
     const serverMs = dateHeader ? Date.parse(dateHeader) : NaN;
     if (!Number.isFinite(serverMs)) return false;
-    this.clockOffsetMs = serverMs - Date.now();
-    this.logger.warn(`Clock differs from the COS server by ${Math.round(this.clockOffsetMs / 1000)} s; signing with the server's time.`);
-    this.events.onClockCorrected?.(this.clockOffsetMs);
+    this.applyClockOffset(serverMs - Date.now());
     return true;
+  }
+
+  /** True when the Date of a bare 403 shows a signing time COS must refuse; the offset is then applied. */
+  private learnClockFromBareDenial(dateHeader: string | undefined): boolean {
+    const offset = skewCorrection(dateHeader, Date.now(), this.clockOffsetMs, this.signatureTtlSeconds);
+    if (offset === undefined) return false;
+    this.applyClockOffset(offset);
+    return true;
+  }
+
+  private applyClockOffset(offsetMs: number): void {
+    const previous = this.clockOffsetMs;
+    this.clockOffsetMs = offsetMs;
+    this.logger.warn(clockCorrectionLine(offsetMs, previous));
+    this.events.onClockCorrected?.(offsetMs);
   }
 
   private async attempt(spec: RequestSpec, credentials: Credentials): Promise<CosResponse> {
@@ -475,30 +513,19 @@ export class CosClient {
       // A gateway error page (502/504 from a proxy or load balancer): say who answered, not just the status.
       hint = 'The answer is an HTML error page, not a COS document: a proxy or gateway on the way failed; if it persists, check the proxy settings and the endpoint.';
     }
-    if (!doc && status === 403 && !/^\s*</.test(body)) {
+    if (isBareDenial(status, body, doc)) {
       // HEAD answers carry no body, so a refused signature shows only as a bare 403.
       code = 'ACCESS_DENIED';
       hint = 'Access was denied: check the SecretId and SecretKey, and that this key may read and write the bucket.';
     }
+    // credential diagnosis: which credential was refused (credentialDiagnosis.ts)
+    const credential = credentialCause(cosCode, temporaryCredentials, isClockError(status, doc));
+    if (credential) {
+      code = credential.code;
+      hint = credential.hint;
+      if (code === 'CREDENTIALS_EXPIRED') retryable = false;
+    }
     switch (cosCode) {
-      case 'InvalidAccessKeyId':
-        if (temporaryCredentials) {
-          code = 'CREDENTIALS_EXPIRED';
-          hint = 'The temporary credentials expired (or were revoked): provide fresh ones and resume.';
-          break;
-        }
-        code = 'ACCESS_DENIED';
-        hint = 'Check the SecretId and SecretKey, and that this key may write to the bucket.';
-        break;
-      case 'SignatureDoesNotMatch':
-      case 'AccessDenied':
-        code = 'ACCESS_DENIED';
-        hint = 'Check the SecretId and SecretKey, and that this key may write to the bucket.';
-        break;
-      case 'RequestTimeTooSkewed':
-        code = 'ACCESS_DENIED';
-        hint = "The computer's clock is too far from COS's; set the clock right (enable network time).";
-        break;
       case 'NoSuchBucket':
         code = 'NO_SUCH_BUCKET';
         hint = 'Check the bucket name (<name>-<appid>) and region in the profile.';
@@ -515,12 +542,6 @@ export class CosClient {
       case 'EntityTooSmall':
         hint = 'Every part but the last must be at least 1 MiB.';
         break;
-      default:
-        if (cosCode && EXPIRED_TOKEN_CODES.has(cosCode)) {
-          code = 'CREDENTIALS_EXPIRED';
-          hint = 'The temporary credentials expired: provide fresh ones (update the profile) and resume.';
-          retryable = false;
-        }
     }
     return new CosServiceError({
       status,

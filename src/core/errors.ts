@@ -16,8 +16,14 @@ export type CosErrorCode =
   | 'FILE_CHANGED'
   /** COS answered with an error document or status (see `cosCode`, `status`). */
   | 'SERVICE_ERROR'
-  /** COS rejected the credentials or signature (AccessDenied, SignatureDoesNotMatch, InvalidAccessKeyId). */
+  /** The keys are valid but may not do this (AccessDenied), or COS refused without saying why. */
   | 'ACCESS_DENIED'
+  /** COS does not know the SecretId (InvalidAccessKeyId with permanent keys). */
+  | 'INVALID_SECRET_ID'
+  /** The SecretId is known but the signature does not match: the SecretKey is wrong (SignatureDoesNotMatch). */
+  | 'SIGNATURE_MISMATCH'
+  /** The signing time is outside COS's window even after correcting the clock (RequestTimeTooSkewed). */
+  | 'CLOCK_SKEW'
   /** Temporary credentials expired; fresh ones let the upload continue. */
   | 'CREDENTIALS_EXPIRED'
   | 'NO_SUCH_BUCKET'

@@ -3,7 +3,7 @@ export * from './types';
 export * from './errors';
 export { uploadFile, type UploadRequest } from './multipartUpload';
 export { defaultUploadOptions, resolveUploadOptions, TRAFFIC_LIMIT_MIN, TRAFFIC_LIMIT_MAX, MAX_CONCURRENCY, STORAGE_CLASSES } from './options';
-export { CosClient, type ObjectInfo } from './cosClient';
+export { CosClient, type ClientEvents, type ObjectInfo } from './cosClient';
 export { FileCheckpointStore, checkpointId } from './checkpoint';
 export { staticCredentials, refreshableCredentials } from './credentials';
 export { getCrc64Engine, crc64EngineStatus } from './crc64';

@@ -54,6 +54,8 @@ export interface UploadRequest {
   dispatcher?: Dispatcher;
   /** Proxy, TLS verification and plain-HTTP policy. */
   transport?: TransportOptions;
+  /** Server time minus local time measured earlier (CosClientOptions.clockOffsetMs). */
+  clockOffsetMs?: number;
 }
 
 /** Upload one file to COS: Put Object below the multipart threshold, otherwise a resumable multipart upload. */
@@ -120,6 +122,7 @@ class UploadJob {
       requestTimeoutMs: options.requestTimeoutMs,
       dispatcher: request.dispatcher,
       transport: request.transport,
+      clockOffsetMs: request.clockOffsetMs,
       events: {
         onRetry: (info) => {
           if (isPushback(info.error)) this.adaptive?.backOff();

@@ -104,16 +104,25 @@ describe('cos-upload CLI (dist/cli.js)', function () {
     assert.ok(!result.stderr.includes('\r'), result.stderr);
   });
 
-  it('fails with ACCESS_DENIED on a wrong secret, without a retry storm', async () => {
+  it('fails with SIGNATURE_MISMATCH on a wrong secret, without a retry storm', async () => {
     const { file } = await writeFile('denied.bin', 3 * MiB);
     const wrong = { ...env, COS_SECRET_KEY: 'wrong-secret-key-value' };
     const result = await run(['upload', file, '--key', 'cli/denied.bin', ...target(), '--part-size', '1MiB', '--multipart-threshold', '1MiB', '--verbose'], wrong);
     assert.equal(result.code, 1, result.stderr);
-    assert.match(result.stderr, /^error ACCESS_DENIED: .*(SignatureDoesNotMatch|AccessDenied)/m);
+    assert.match(result.stderr, /^error SIGNATURE_MISMATCH: .*SignatureDoesNotMatch.*the SecretKey is wrong/m);
     for (const secret of ['wrong-secret-key-value', emulator.credentials.secretId]) {
       assert.ok(!result.stderr.includes(secret) && !result.stdout.includes(secret), 'no secret in the output');
     }
     assert.ok(emulator.log.length <= 2, `requests sent: ${emulator.log.length}`);
+  });
+
+  it('fails with INVALID_SECRET_ID on an unknown SecretId, saying which credential to fix', async () => {
+    const { file } = await writeFile('unknown-id.bin', 2 * MiB);
+    const wrong = { ...env, COS_SECRET_ID: 'AKIDunknownSecretId0123456789' };
+    const result = await run(['upload', file, '--key', 'cli/unknown-id.bin', ...target(), '--part-size', '1MiB', '--multipart-threshold', '1MiB'], wrong);
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /^error INVALID_SECRET_ID: .*InvalidAccessKeyId.*COS does not know this SecretId/m);
+    assert.ok(!result.stderr.includes(emulator.credentials.secretKey), 'no secret in the output');
   });
 
   it('reports a missing file clearly and sends no request', async () => {

@@ -227,7 +227,7 @@ describe('secrets: never in any output, and signatures short-lived', function ()
       const file = await writeFile('denied.bin', 2 * MiB);
       const wrongKey = 'wrong-secret-key-0123456789abcdef';
       const denied = await run('wrong secret key', upload(file, 'cli/denied.bin', []), 1, { ...env, COS_SECRET_KEY: wrongKey });
-      assert.match(denied.stderr, /ACCESS_DENIED/);
+      assert.match(denied.stderr, /SIGNATURE_MISMATCH/);
       assertOutputClean('a wrong secret key', denied, [wrongKey]);
       const shortKey = randomBytes(16).toString('base64');
       const badSse = await run('short SSE-C key', upload(file, 'cli/bad-sse.bin', []), 2, { ...env, COS_SSE_C_KEY: shortKey });

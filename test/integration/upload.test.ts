@@ -250,7 +250,7 @@ describe('integration: uploadFile against the emulator', function () {
     await assertStored(key, file.sha256);
   });
 
-  it('fails at once with a clear ACCESS_DENIED on a wrong secret (no retry storm)', async () => {
+  it('fails at once with a clear SIGNATURE_MISMATCH on a wrong secret (no retry storm)', async () => {
     const file = await makeFile(2 * MiB);
     const key = 'faults/wrong-secret.bin';
     const before = emu.log.length;
@@ -258,7 +258,7 @@ describe('integration: uploadFile against the emulator', function () {
     req.credentials = staticCredentials({ ...emu.credentials, secretKey: 'not-the-secret-key-0123456789' });
     await assert.rejects(uploadFile(req), (error: unknown) => {
       assert.ok(CosError.is(error));
-      assert.equal(error.code, 'ACCESS_DENIED');
+      assert.equal(error.code, 'SIGNATURE_MISMATCH');
       assert.match(error.message, /SecretKey/);
       assert.doesNotMatch(error.message, /not-the-secret-key/);
       return true;

@@ -16,7 +16,22 @@ export interface ConnectionReport {
   incompleteUploads?: number;
   /** Listing uploads is refused but a signed Head Object works: uploads work, resuming from other sessions may not. */
   listDenied?: boolean;
+  /**
+   * False with a custom endpoint whose host does not name the bucket (an IP, a custom domain): COS
+   * picks the bucket from the domain, so no answer depends on the profile's bucket name.
+   */
+  bucketChecked?: boolean;
   code?: string;
+}
+
+/** Whether requests to this profile's endpoint name its bucket (the default and accelerated domains do). */
+export function endpointNamesBucket(profile: Pick<BucketProfile, 'bucket' | 'endpoint'>): boolean {
+  if (!profile.endpoint) return true;
+  try {
+    return new URL(profile.endpoint).hostname.toLowerCase().split('.').includes(profile.bucket.toLowerCase());
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -56,8 +71,12 @@ async function probe(store: ProfileStore, profile: BucketProfile, log: UploadLog
   return withClient(store, profile, log, async (client) => {
     try {
       const uploads = await client.listMultipartUploads({}, signal);
-      log.info(`test connection ok profile=${profile.name} bucket=${profile.bucket} endpoint=${client.endpoint.origin} incompleteUploads=${uploads.length}`);
-      return { ok: true, profile: profile.name, incompleteUploads: uploads.length };
+      const bucketChecked = endpointNamesBucket(profile);
+      log.info(
+        `test connection ok profile=${profile.name} bucket=${profile.bucket} endpoint=${client.endpoint.origin} incompleteUploads=${uploads.length}` +
+          (bucketChecked ? '' : ' bucketChecked=false: the custom endpoint serves one bucket, whatever the profile names'),
+      );
+      return { ok: true, profile: profile.name, incompleteUploads: uploads.length, bucketChecked };
     } catch (error) {
       if (!CosError.is(error) || error.code !== 'ACCESS_DENIED') throw error;
       // A key limited to uploading may not list; a signed HEAD of a key that cannot exist separates that from bad keys.
@@ -67,19 +86,37 @@ async function probe(store: ProfileStore, profile: BucketProfile, log: UploadLog
         throw error;
       });
       log.info(`test connection ok profile=${profile.name} bucket=${profile.bucket}: List Multipart Uploads denied, Head Object ${head ? 'found an object' : 'answered 404'}`);
-      return { ok: true, profile: profile.name, listDenied: true };
+      return { ok: true, profile: profile.name, listDenied: true, bucketChecked: endpointNamesBucket(profile) };
     }
   });
 }
 
 function announce(profile: BucketProfile, report: ConnectionReport): void {
+  const { warning, text } = connectionMessage(profile, report);
+  void (warning ? vscode.window.showWarningMessage(text) : vscode.window.showInformationMessage(text));
+}
+
+/** What Test Connection tells the user about a successful probe: only what the answers proved. */
+export function connectionMessage(profile: Pick<BucketProfile, 'bucket' | 'region' | 'endpoint'>, report: ConnectionReport): { warning: boolean; text: string } {
+  // With a custom domain only the endpoint and the keys were checked: say so rather than name a bucket no answer depended on.
+  const unchecked =
+    report.bucketChecked === false
+      ? vscode.l10n.t(
+          'The endpoint {0} accepted the keys. With a custom endpoint the bucket is the one the endpoint serves: the bucket name {1} in the profile was not checked.',
+          profile.endpoint ?? '',
+          profile.bucket,
+        )
+      : undefined;
   if (report.listDenied) {
-    void vscode.window.showWarningMessage(
-      vscode.l10n.t('Connected to {0}: the keys are accepted, but they may not list multipart uploads, so resuming an upload may fail. Grant cos:ListMultipartUploads and cos:ListParts to fix that.', profile.bucket),
-    );
-    return;
+    const listing = vscode.l10n.t('The keys may not list multipart uploads, so resuming an upload may fail. Grant cos:ListMultipartUploads and cos:ListParts to fix that.');
+    return {
+      warning: true,
+      text: unchecked
+        ? `${unchecked} ${listing}`
+        : vscode.l10n.t('Connected to {0}: the keys are accepted, but they may not list multipart uploads, so resuming an upload may fail. Grant cos:ListMultipartUploads and cos:ListParts to fix that.', profile.bucket),
+    };
   }
   const incomplete = report.incompleteUploads ?? 0;
   const detail = incomplete > 0 ? ` ${vscode.l10n.t('The bucket has {0} unfinished multipart uploads; their parts are billed until completed or aborted.', incomplete)}` : '';
-  void vscode.window.showInformationMessage(`${vscode.l10n.t('Connected to {0} in {1}: the keys are accepted.', profile.bucket, profile.region)}${detail}`);
+  return { warning: false, text: `${unchecked ?? vscode.l10n.t('Connected to {0} in {1}: the keys are accepted.', profile.bucket, profile.region)}${detail}` };
 }

@@ -3,6 +3,7 @@ import { CosClient, type Logger } from '../../core';
 import type { BucketProfile, ProfileSecrets, ProfileStore } from './profileStore';
 import { targetOf } from './profileStore';
 import { readTransport } from '../settings/proxySettings';
+import { sessionClockOptions } from './sessionClock';
 
 /**
  * A client for the short calls outside an upload (Head Object, presigned URLs, Test Connection,
@@ -10,7 +11,14 @@ import { readTransport } from '../settings/proxySettings';
  * connection pool.
  */
 export function clientFor(profiles: ProfileStore, profile: BucketProfile, logger?: Logger): CosClient {
-  return new CosClient({ target: targetOf(profile), credentials: profiles.credentialSource(profile.id), logger, maxConnections: 4, transport: readTransport() });
+  return new CosClient({
+    target: targetOf(profile),
+    credentials: profiles.credentialSource(profile.id),
+    logger,
+    maxConnections: 4,
+    transport: readTransport(),
+    ...sessionClockOptions(profile.id),
+  });
 }
 
 /** Runs `fn` with a client for `profile` and closes the client afterwards. */

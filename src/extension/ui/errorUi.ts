@@ -45,17 +45,25 @@ export function describeFailure(error: unknown, ctx: ErrorContext): ErrorReport 
     return { message: `${what} ${vscode.l10n.t('Unexpected error: {0}', error instanceof Error ? error.message : String(error))}`, actions: ['showLog'] };
   }
   const f = error as CosError & ServiceFields;
-  const clockSkew = f.cosCode === 'RequestTimeTooSkewed' || (f.cosCode === 'AccessDenied' && /expired/i.test(f.cosMessage ?? ''));
-  if (clockSkew) {
-    return {
-      message: withId(`${what} ${vscode.l10n.t("This computer's clock differs too much from COS's time. Turn on automatic date and time, then try again.")}`),
-      actions: ['retry', 'showLog'],
-    };
-  }
   switch (error.code) {
+    case 'CLOCK_SKEW':
+      return {
+        message: withId(`${what} ${vscode.l10n.t("This computer's clock differs too much from COS's time. Turn on automatic date and time, then try again.")}`),
+        actions: ['retry', 'showLog'],
+      };
+    case 'INVALID_SECRET_ID':
+      return {
+        message: withId(`${what} ${vscode.l10n.t('COS does not know the SecretId of bucket profile {0}. Copy the SecretId again from the CAM console (API keys) with Edit Profile.', profile)}`),
+        actions: ['editProfile', 'showLog'],
+      };
+    case 'SIGNATURE_MISMATCH':
+      return {
+        message: withId(`${what} ${vscode.l10n.t('The SecretKey of bucket profile {0} is wrong: COS knows the SecretId, but the signature made with the SecretKey does not match. Enter the SecretKey that belongs to this SecretId with Edit Profile.', profile)}`),
+        actions: ['editProfile', 'showLog'],
+      };
     case 'ACCESS_DENIED':
       return {
-        message: withId(`${what} ${vscode.l10n.t("COS refused the credentials. Check the SecretId and SecretKey of bucket profile {0}, and that the key may write to bucket {1}.", profile, ctx.bucket ?? '')}`),
+        message: withId(`${what} ${vscode.l10n.t('COS refused access to bucket {1}. If the keys of bucket profile {0} are right, their CAM policy may not allow this: grant the key read and write access to the bucket.', profile, ctx.bucket ?? '')}`),
         actions: ['editProfile', 'showLog'],
       };
     case 'CREDENTIALS_EXPIRED':

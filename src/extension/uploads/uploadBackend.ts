@@ -6,6 +6,7 @@ import type { UploadLog } from '../ui/log';
 import type { BucketProfile, ProfileSecrets, ProfileStore } from '../profiles/profileStore';
 import { sseOf, targetOf } from '../profiles/profileStore';
 import { readTransport } from '../settings/proxySettings';
+import { rememberClockOffset, sessionClockOffset, sessionClockOptions } from '../profiles/sessionClock';
 import type { ExtensionSettings } from '../settings/settings';
 import type { UploadBackend, UploadJob } from './uploadManager';
 import { completeLine, failureLine, type LineContext, otherEventLine, partLine, retryLine, startLine } from './uploadLogLines';
@@ -55,11 +56,13 @@ export class CoreUploadBackend implements UploadBackend {
         checkpoints: this.deps.checkpoints,
         // Cancel and pause both keep the upload; the manager aborts it on COS when the user asked to.
         onCancel: 'keep',
+        clockOffsetMs: sessionClockOffset(profile.id),
         ...(job.restartIfChanged ? { onFileChanged: 'restart' as const } : {}),
         signal,
         logger: log,
         transport: readTransport(),
         onEvent: (event) => {
+          if (event.type === 'clock-corrected') rememberClockOffset(profile.id, event.offsetMs);
           this.logEvent(ctx, event);
           onEvent(event);
         },
@@ -79,7 +82,13 @@ export class CoreUploadBackend implements UploadBackend {
     const checkpoint = await this.deps.checkpoints.load(id).catch(() => undefined);
     const toAbort = checkpoint?.uploadId ?? uploadId;
     if (toAbort) {
-      const client = new CosClient({ target, credentials: this.deps.profiles.credentialSource(profile.id), logger: this.deps.log, transport: readTransport() });
+      const client = new CosClient({
+        target,
+        credentials: this.deps.profiles.credentialSource(profile.id),
+        logger: this.deps.log,
+        transport: readTransport(),
+        ...sessionClockOptions(profile.id),
+      });
       try {
         const timeout = AbortSignal.timeout(DISCARD_TIMEOUT_MS);
         await client.abortMultipartUpload(job.key, toAbort, signal ? AbortSignal.any([signal, timeout]) : timeout);

@@ -98,7 +98,7 @@ describe('bucket profiles', () => {
     await vscode.commands.executeCommand('cosUpload.editProfile', { profile: name, secretKey: 'not-the-right-key' });
     const denied = await vscode.commands.executeCommand<{ ok: boolean; code?: string }>('cosUpload.testConnection', name);
     assert.equal(denied.ok, false);
-    assert.equal(denied.code, 'ACCESS_DENIED');
+    assert.equal(denied.code, 'SIGNATURE_MISMATCH');
   });
 
   it('says which fields an edit changed, SecretId and SecretKey told apart, never their values', async () => {

@@ -144,13 +144,19 @@ describe('error messages', () => {
   const ctx = { file: 'a.bin', profileName: 'prod', bucket: 'b-1250000000', region: 'ap-guangzhou' };
 
   it('says what to do for the common failures', () => {
-    const denied = describeFailure(new CosServiceError({ status: 403, cosCode: 'SignatureDoesNotMatch', operation: 'Upload Part 3', code: 'ACCESS_DENIED', requestId: 'rid-1' }), ctx);
+    const denied = describeFailure(new CosServiceError({ status: 403, cosCode: 'SignatureDoesNotMatch', operation: 'Upload Part 3', code: 'SIGNATURE_MISMATCH', requestId: 'rid-1' }), ctx);
     assert.match(denied.message, /^Could not upload a\.bin\./);
-    assert.match(denied.message, /SecretId and SecretKey of bucket profile prod/);
+    assert.match(denied.message, /SecretKey of bucket profile prod is wrong/);
     assert.match(denied.message, /rid-1/);
     assert.ok(denied.actions.includes('editProfile') && denied.actions.includes('showLog'));
 
-    const skew = describeFailure(new CosServiceError({ status: 403, cosCode: 'RequestTimeTooSkewed', operation: 'Upload Part 1', code: 'ACCESS_DENIED' }), ctx);
+    const unknownId = describeFailure(new CosServiceError({ status: 403, cosCode: 'InvalidAccessKeyId', operation: 'Head Object', code: 'INVALID_SECRET_ID' }), ctx);
+    assert.match(unknownId.message, /does not know the SecretId of bucket profile prod/);
+    const forbidden = describeFailure(new CosServiceError({ status: 403, cosCode: 'AccessDenied', operation: 'Head Object', code: 'ACCESS_DENIED' }), ctx);
+    assert.match(forbidden.message, /CAM policy/);
+    assert.doesNotMatch(forbidden.message, /SecretKey/);
+
+    const skew = describeFailure(new CosServiceError({ status: 403, cosCode: 'RequestTimeTooSkewed', operation: 'Upload Part 1', code: 'CLOCK_SKEW' }), ctx);
     assert.match(skew.message, /clock/);
 
     const bucket = describeFailure(new CosError('NO_SUCH_BUCKET', 'x'), ctx);

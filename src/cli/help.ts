@@ -20,7 +20,8 @@ Commands:
   emulator   Run the local COS emulator and print its URL and credentials.
   demo       Upload a random file to an in-process emulator and verify it; no cloud account needed.
 
-Exit codes: 0 success, 1 failure, 2 usage error, 130 cancelled (Ctrl-C).
+Exit codes: 0 success, 1 failure, 2 usage error, 75 locked (another upload of the same file to the
+same key is running: error LOCKED), 130 cancelled (Ctrl-C).
 `;
 
 const UPLOAD = `Usage: cos-upload upload <file> --bucket <name-appid> --region <region> [options]
@@ -66,6 +67,9 @@ Resume and cancel:
       --on-file-changed <fail|restart>
                                     when the file changed since a kept upload began: stop (default)
                                     or abort that upload and start over
+  One upload at a time per file and key: a second one exits at once with error LOCKED (exit 75).
+  The lock files live in $XDG_STATE_HOME/cos-upload/locks or ~/.cos-upload/locks (COS_UPLOAD_LOCK_DIR
+  overrides), shared with the VS Code extension; a lock whose process is gone is taken over.
 
 Network:
   HTTPS_PROXY / HTTP_PROXY / NO_PROXY are honoured.
@@ -94,6 +98,7 @@ With no file and a single checkpoint, that one is resumed; with several, name th
       --on-cancel <keep|abort>      on Ctrl-C keep the upload for a later resume (default) or abort it
 
 If COS no longer knows an upload (NoSuchUpload), it starts over and says so.
+With --all, a checkpoint whose upload is running elsewhere (locked) is skipped, and the run says so.
 Credentials come from COS_SECRET_ID / COS_SECRET_KEY / COS_SESSION_TOKEN, as for upload.
 Tuning (--part-size, --concurrency, --max-concurrency, --retries, --traffic-limit, --content-md5)
 applies; --part-size only matters when starting over. Object options (--sse, --storage-class,

@@ -181,6 +181,8 @@ export function formatProgressLine(p: ProgressSnapshot): string {
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
+/** Another upload of the same file to the same key is running (sysexits' EX_TEMPFAIL: try again later). */
+export const EXIT_LOCKED = 75;
 /** 128 + SIGINT, what shells report for an interrupted command. */
 export const EXIT_INTERRUPTED = 130;
 
@@ -207,6 +209,7 @@ export function isUsageError(error: unknown): boolean {
 export function exitCodeFor(error: unknown): number {
   const code = asErrorLike(error).code;
   if (code === 'ABORTED') return EXIT_INTERRUPTED;
+  if (code === 'LOCKED') return EXIT_LOCKED;
   return isUsageError(error) ? EXIT_USAGE : EXIT_FAILURE;
 }
 

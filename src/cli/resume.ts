@@ -220,6 +220,11 @@ async function resumeOne(
     reporter.summary(result);
     return EXIT_OK;
   } catch (error) {
+    if (command.all && CosError.is(error) && error.code === 'LOCKED') {
+      // Running elsewhere is not a failure of this run: the other uploader finishes it.
+      reporter.notice(`skipped (locked): ${error.message}`);
+      return EXIT_OK;
+    }
     reporter.error(error);
     const hint = failureHint(error, checkpoint, command);
     if (hint) reporter.notice(hint);

@@ -2,7 +2,7 @@ import type { Dispatcher } from 'undici';
 import { clockCorrectionLine, skewCorrection } from './clockSkew';
 import { credentialCause, diagnoseBareDenial, DIAGNOSIS_OPERATION, isBareDenial } from './credentialDiagnosis';
 import { objectPath, resolveEndpoint, type ResolvedEndpoint } from './endpoint';
-import { abortError, CosError, CosServiceError, type CosErrorCode } from './errors';
+import { abortError, CompleteLostError, CosError, CosServiceError, type CosErrorCode } from './errors';
 import { backoffDelay, DEFAULT_RETRY_POLICY, isRetryableStatus, isTransientNetworkError, parseRetryAfter, sleep, type RetryPolicy } from './retry';
 import { presignQuery, signAuthorization } from './signer';
 import { assertEndpointTransport, createDispatcher, type TransportOptions } from './transport';
@@ -235,6 +235,8 @@ export class CosClient {
   ): Promise<CompleteResult> {
     const sorted = [...parts].sort((a, b) => a.partNumber - b.partNumber);
     let result: Exclude<ReturnType<typeof parseCompleteResult>, { error: CosErrorDocument }> | undefined;
+    // Kept so a retry that finds the upload gone can say the first Complete failed, not that it was aborted.
+    let failedIn200: CosServiceError | undefined;
     const res = await this.send({
       operation: 'Complete Multipart Upload',
       method: 'POST',
@@ -246,9 +248,15 @@ export class CosClient {
       // COS sends 200 before it knows the outcome, so the body decides success.
       accept: (answer) => {
         const parsed = this.parse(answer, parseCompleteResult);
-        if ('error' in parsed) throw this.serviceError('Complete Multipart Upload', answer.status, answer.headers, parsed.error, answer.body);
+        if ('error' in parsed) {
+          failedIn200 = this.serviceError('Complete Multipart Upload', answer.status, answer.headers, parsed.error, answer.body);
+          throw failedIn200;
+        }
         result = parsed;
       },
+    }).catch((error: unknown) => {
+      if (failedIn200 && CosError.is(error) && error.code === 'NO_SUCH_UPLOAD') throw new CompleteLostError(failedIn200, error);
+      throw error;
     });
     if (!result) throw new CosError('INTERNAL', 'Complete Multipart Upload returned no result.');
     return { etag: result.etag, location: result.location, crc64: res.headers['x-cos-hash-crc64ecma'], requestId: res.requestId };
@@ -532,7 +540,7 @@ export class CosClient {
         break;
       case 'NoSuchUpload':
         code = 'NO_SUCH_UPLOAD';
-        hint = 'The server no longer knows this upload (aborted, or expired by a lifecycle rule); start it over.';
+        hint = 'COS no longer knows this upload id: it was aborted, expired by a lifecycle rule, or completed by another uploader; start it over.';
         break;
       case 'FileAlreadyExists':
       case 'PreconditionFailed':

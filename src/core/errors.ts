@@ -39,6 +39,8 @@ export type CosErrorCode =
   | 'INTEGRITY'
   | 'ABORTED'
   | 'CHECKPOINT'
+  /** Another uploader holds the lock of this file and key (UploadLockedError); nothing was sent. */
+  | 'LOCKED'
   | 'INTERNAL';
 
 export interface CosErrorOptions {
@@ -109,6 +111,25 @@ export class CosServiceError extends CosError {
     if (init.traceId) this.traceId = init.traceId;
     if (init.resource) this.resource = init.resource;
     this.operation = init.operation;
+  }
+}
+
+/**
+ * Complete failed (a 200 whose body was an <Error>, e.g. InternalError), and the retried Complete
+ * found the upload gone (NoSuchUpload) while no object matching the file is there. Code
+ * NO_SUCH_UPLOAD; `completeFailure` is the first failure, `cause` the NoSuchUpload answer.
+ */
+export class CompleteLostError extends CosError {
+  override readonly name = 'CompleteLostError';
+  readonly completeFailure: CosServiceError;
+
+  constructor(completeFailure: CosServiceError, gone: CosError) {
+    super(
+      'NO_SUCH_UPLOAD',
+      `Complete Multipart Upload failed with ${completeFailure.cosCode ?? `HTTP ${completeFailure.status}`}, and when it was sent again COS no longer knew the upload (NoSuchUpload): the upload is gone and no object matching the file was created. Upload the file again.${gone.requestId ? ` [request id ${gone.requestId}]` : ''}`,
+      { cause: gone, requestId: gone.requestId ?? completeFailure.requestId },
+    );
+    this.completeFailure = completeFailure;
   }
 }
 

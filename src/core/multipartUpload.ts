@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import type { Dispatcher } from 'undici';
 import { AdaptiveConcurrency, FAR_ROUND_TRIP_MS } from './adaptiveConcurrency';
 import { CheckpointWriter, checkpointId } from './checkpoint';
@@ -29,6 +30,7 @@ import type {
 } from './types';
 import { silentLogger } from './types';
 import { completeHeaders, objectHeaders, partHeaders, sseHeaders } from './uploadHeaders';
+import { withUploadLock } from './uploadLock';
 import { VerifiedSender, type SendOnce, type VerifiedPart } from './verifiedSend';
 
 /** Part buffers may hold at most this much when concurrency grows on its own. */
@@ -56,10 +58,17 @@ export interface UploadRequest {
   transport?: TransportOptions;
   /** Server time minus local time measured earlier (CosClientOptions.clockOffsetMs). */
   clockOffsetMs?: number;
+  /** Folder of the per-upload lock files (checkpointed uploads only); default defaultLockDir(). */
+  lockDir?: string;
 }
 
 /** Upload one file to COS: Put Object below the multipart threshold, otherwise a resumable multipart upload. */
 export async function uploadFile(request: UploadRequest): Promise<UploadResult> {
+  // With a checkpoint, one uploader at a time per file and key (uploadLock.ts); taken before any request.
+  return withUploadLock({ ...request, filePath: path.resolve(request.filePath) }, () => uploadUnlocked(request));
+}
+
+async function uploadUnlocked(request: UploadRequest): Promise<UploadResult> {
   const options = resolveUploadOptions(request.options);
   validateObjectKey(request.key);
   throwIfAborted(request.signal);

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import {
+  CompleteLostError,
   CosClient,
   CosError,
   FileCheckpointStore,
@@ -401,8 +402,29 @@ describe('integration: uploadFile against the emulator', function () {
       assert.ok(CosError.is(error));
       assert.equal(error.code, 'NO_SUCH_UPLOAD');
       assert.equal(error.retryable, false);
+      // Says what is known, claims no abort: COS no longer knows the id, for one of three reasons.
+      assert.match(error.message, /COS no longer knows this upload id: it was aborted, expired by a lifecycle rule, or completed by another uploader/);
+      assert.ok(!(error instanceof CompleteLostError));
       return true;
     });
+  });
+
+  it('a Complete that failed with InternalError (in a 200) and whose retry found the upload gone says so', async () => {
+    const file = await makeFile(2 * MiB);
+    const key = 'faults/complete-then-gone.bin';
+    const first = emu.faults.add({ operation: 'complete', fault: 'completeErrorIn200' });
+    const then = emu.faults.add({ operation: 'complete', fault: 'status', status: 404, code: 'NoSuchUpload', times: 'always' });
+    await assert.rejects(uploadFile(request(file.path, key)), (error: unknown) => {
+      assert.ok(error instanceof CompleteLostError, String(error));
+      assert.equal(error.code, 'NO_SUCH_UPLOAD');
+      assert.equal(error.completeFailure.cosCode, 'InternalError');
+      assert.ok(CosError.is(error.cause) && error.cause.code === 'NO_SUCH_UPLOAD');
+      assert.match(error.message, /^Complete Multipart Upload failed with InternalError, and when it was sent again COS no longer knew the upload \(NoSuchUpload\): the upload is gone/);
+      assert.doesNotMatch(error.message, /aborted/);
+      return true;
+    });
+    assert.equal(first.hits, 1);
+    assert.ok(then.hits >= 1);
   });
 
   it('corrects a skewed clock from the server Date and completes', async () => {

@@ -1,10 +1,11 @@
 import * as vscode from 'vscode';
+import * as os from 'node:os';
 import { runCommand } from '../commands/run';
-import { CosError, isLoopbackHost } from '../../core';
+import { CompleteLostError, CosError, formatLockTime, isLoopbackHost, OTHER_HOST_STALE_MS, UploadLockedError } from '../../core';
 import { settingForOption } from '../settings/settings';
 
 /** What a button under an error message does; the caller supplies retry and start-over. */
-export type ErrorAction = 'showLog' | 'retry' | 'startOver' | 'discard' | 'editProfile' | 'openSettings';
+export type ErrorAction = 'showLog' | 'retry' | 'startOver' | 'discard' | 'editProfile' | 'openSettings' | 'showUploads' | 'uploadAgain';
 
 export interface ErrorContext {
   /** The workspace-relative path of the file being uploaded, if any; named first in the message. */
@@ -77,10 +78,19 @@ export function describeFailure(error: unknown, ctx: ErrorContext): ErrorReport 
         actions: ['editProfile', 'showLog'],
       };
     case 'NO_SUCH_UPLOAD':
+      if (error instanceof CompleteLostError) {
+        const failure = error.completeFailure.cosCode ?? `HTTP ${error.completeFailure.status}`;
+        return {
+          message: withId(`${what} ${vscode.l10n.t('Complete Multipart Upload failed with {0}, and when it was sent again COS no longer knew the upload: the upload is gone and no object was created from it. Upload Again sends the file from the start.', failure)}`),
+          actions: ['uploadAgain', 'showLog'],
+        };
+      }
       return {
-        message: withId(`${what} ${vscode.l10n.t('COS no longer knows this multipart upload (it was aborted or expired). Upload the file again.')}`),
-        actions: ['showLog'],
+        message: withId(`${what} ${vscode.l10n.t('COS no longer knows this multipart upload id: it was aborted, expired by a lifecycle rule, or completed by another uploader. Upload the file again.')}`),
+        actions: ['uploadAgain', 'showLog'],
       };
+    case 'LOCKED':
+      return lockedReport(error);
     case 'FILE_CHANGED':
       return {
         message: `${what} ${vscode.l10n.t('The file changed while it was being uploaded or since it was interrupted, so its parts on COS no longer match it. Start over to upload it as it is now (the old upload is aborted), or discard the upload.')}`,
@@ -145,7 +155,25 @@ export function describeFailure(error: unknown, ctx: ErrorContext): ErrorReport 
   }
 }
 
+/** The LOCKED message, localized from the lock's fields (the core's English one is in the log). */
+function lockedReport(error: CosError): ErrorReport {
+  if (!(error instanceof UploadLockedError)) return { message: error.message, actions: ['showLog'] };
+  const holder = error.holder;
+  const now = Date.now();
+  const who = !holder
+    ? vscode.l10n.t('it is starting right now')
+    : holder.host === os.hostname()
+      ? vscode.l10n.t('pid {0} on this machine since {1}', holder.pid, formatLockTime(holder.startedAt, now))
+      : vscode.l10n.t('pid {0} on {1} since {2}; a lock from another machine counts as abandoned after {3} minutes without renewal', holder.pid, holder.host, formatLockTime(holder.startedAt, now), OTHER_HOST_STALE_MS / 60_000);
+  return {
+    message: vscode.l10n.t('Another upload of {0} to {1} is running ({2}); wait for it or stop it.', error.file, error.key, who),
+    actions: error.heldByThisProcess ? ['showUploads'] : [],
+  };
+}
+
 export interface ErrorHandlers {
+  /** Starts the upload over from the first part (the old upload id is gone or dropped). */
+  uploadAgain?(): void;
   retry?(): void;
   startOver?(): void;
   /** Abort the upload on COS and delete its checkpoint. */
@@ -167,11 +195,14 @@ export async function showFailure(error: unknown, ctx: ErrorContext, handlers: E
     discard: vscode.l10n.t('Discard'),
     editProfile: vscode.l10n.t('Edit Profile'),
     openSettings: vscode.l10n.t('Open Settings'),
+    showUploads: vscode.l10n.t('Show Uploads'),
+    uploadAgain: vscode.l10n.t('Upload Again'),
   };
   const available = report.actions.filter(
     (a) =>
       (a !== 'retry' || handlers.retry) &&
       (a !== 'startOver' || handlers.startOver) &&
+      (a !== 'uploadAgain' || handlers.uploadAgain) &&
       (a !== 'discard' || handlers.discard) &&
       (a !== 'editProfile' || handlers.profileName),
   );
@@ -186,6 +217,12 @@ export async function showFailure(error: unknown, ctx: ErrorContext, handlers: E
       break;
     case 'startOver':
       handlers.startOver?.();
+      break;
+    case 'uploadAgain':
+      handlers.uploadAgain?.();
+      break;
+    case 'showUploads':
+      await vscode.commands.executeCommand('cosUpload.showUploads');
       break;
     case 'discard':
       handlers.discard?.();

@@ -48,10 +48,12 @@ export function showUploadFailure(deps: UploadUiDeps, outcome: UploadOutcome): P
   const profile = deps.profiles.find(job.profileId);
   const resumable = deps.manager.get(outcome.id)?.state === 'failed';
   const fileChanged = CosError.is(outcome.error) && outcome.error.code === 'FILE_CHANGED';
+  const gone = CosError.is(outcome.error) && outcome.error.code === 'NO_SUCH_UPLOAD';
   return showFailure(
     outcome.error,
     { file: job.displayPath, profileName: job.profileName, bucket: job.bucket, region: profile?.region, endpoint: profile?.endpoint },
     {
+      ...(resumable && gone ? { uploadAgain: () => void uploadAgain(deps, outcome) } : {}),
       ...(resumable && !fileChanged ? { retry: () => void trackUpload(deps, deps.manager.resume(outcome.id)) } : {}),
       ...(resumable && fileChanged ? { startOver: () => void trackUpload(deps, deps.manager.resume(outcome.id, { restartIfChanged: true })) } : {}),
       ...(resumable && fileChanged ? { discard: () => void discardUpload(deps, outcome.id) } : {}),
@@ -100,8 +102,18 @@ async function showSucceeded(deps: UploadUiDeps, outcome: UploadOutcome): Promis
 /** Says why an upload began again from the start instead of resuming. */
 export function restartNote(restarted: UploadRestart): string {
   return restarted.serverForgot
-    ? vscode.l10n.t('COS no longer knew the interrupted upload (it was aborted or expired), so the file was uploaded again from the start.')
+    ? vscode.l10n.t('COS no longer knew the interrupted upload id (aborted, expired by a lifecycle rule, or completed by another uploader), so the file was uploaded again from the start.')
     : vscode.l10n.t('The file had changed, so the old upload was aborted and the file was uploaded again from the start.');
+}
+
+/**
+ * COS no longer knows the upload id: drop it (abort, in case it is still there, and delete the
+ * checkpoint) and upload the file from the first part as a new upload.
+ */
+async function uploadAgain(deps: UploadUiDeps, outcome: UploadOutcome): Promise<void> {
+  const dropped = await discardUpload(deps, outcome.id);
+  if (dropped?.status === 'failed') return;
+  await trackUpload(deps, deps.manager.enqueue(outcome.job));
 }
 
 /** Aborts the upload on COS and deletes its checkpoint; says so if that fails (it then stays listed). */

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { CosError, describeError } from '../../core';
 import { withClient } from '../clients';
-import { showFailure } from '../errorUi';
+import { joinSentences, showFailure } from '../errorUi';
 import type { UploadLog } from '../log';
 import type { BucketProfile, ProfileStore } from '../profileStore';
 import { abortSignalFromToken } from '../progressUi';
@@ -80,6 +80,11 @@ function announce(profile: BucketProfile, report: ConnectionReport): void {
     return;
   }
   const incomplete = report.incompleteUploads ?? 0;
-  const detail = incomplete > 0 ? ` ${vscode.l10n.t('The bucket has {0} unfinished multipart uploads; their parts are billed until completed or aborted.', incomplete)}` : '';
-  void vscode.window.showInformationMessage(`${vscode.l10n.t('Connected to {0} in {1}: the keys are accepted.', profile.bucket, profile.region)}${detail}`);
+  const detail =
+    incomplete === 0
+      ? ''
+      : incomplete === 1
+        ? vscode.l10n.t('The bucket has 1 unfinished multipart upload; its parts are billed until it is completed or aborted.')
+        : vscode.l10n.t('The bucket has {0} unfinished multipart uploads; their parts are billed until completed or aborted.', incomplete);
+  void vscode.window.showInformationMessage(joinSentences(vscode.l10n.t('Connected to {0} in {1}: the keys are accepted.', profile.bucket, profile.region), detail));
 }

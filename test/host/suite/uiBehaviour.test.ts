@@ -128,36 +128,6 @@ describe('UI behaviour: safe defaults, status bar, settings', function () {
     await waitFor('the item to go once nothing is paused', () => (api.statusBar.snapshot().visible ? undefined : true), 5000);
   });
 
-  it('a User-level traffic limit takes effect in a remote window (old key honoured, new key wins)', async () => {
-    // The User settings.json of this code-server (<user data>/User/settings.json), edited as a user would.
-    const userSettings = path.join(api.storage.globalStorageDir, '..', '..', 'settings.json');
-    const original = await fs.readFile(userSettings, 'utf8');
-    const write = async (values: Record<string, unknown>) => fs.writeFile(userSettings, JSON.stringify({ ...(JSON.parse(original) as object), ...values }, null, 2));
-    const file = await workspaceFile('traffic/limited-2m.bin', 2 * MiB + 3);
-    const limitsSent = async (since: number): Promise<Array<string | undefined>> =>
-      (await emulatorLog()).slice(since).filter((e) => e.operation === 'uploadPart').map((e) => e.trafficLimit);
-    try {
-      await write({ 'cosUpload.trafficLimitKiBps': 100 });
-      await waitFor('the User setting to arrive', () => (vscode.workspace.getConfiguration('cosUpload').get('trafficLimitKiBps') === 100 ? true : undefined), 15_000);
-      let since = (await emulatorLog()).length;
-      let [outcome] = (await vscode.commands.executeCommand<UploadCommandResult>('cosUpload.uploadFile', { uri: file.uri, profile: PROFILE, overwrite: true })) as UploadOutcome[];
-      assert.equal(outcome.status, 'completed');
-      let limits = await limitsSent(since);
-      assert.ok(limits.length > 0 && limits.every((l) => l === '819200'), `x-cos-traffic-limit sent: ${JSON.stringify(limits)}`);
-
-      await write({ 'cosUpload.trafficLimitKiBps': 100, 'cosUpload.trafficLimit': 200 });
-      await waitFor('the new key to arrive', () => (vscode.workspace.getConfiguration('cosUpload').get('trafficLimit') === 200 ? true : undefined), 15_000);
-      since = (await emulatorLog()).length;
-      [outcome] = (await vscode.commands.executeCommand<UploadCommandResult>('cosUpload.uploadFile', { uri: file.uri, profile: PROFILE, overwrite: true })) as UploadOutcome[];
-      assert.equal(outcome.status, 'completed');
-      limits = await limitsSent(since);
-      assert.ok(limits.length > 0 && limits.every((l) => l === '1638400'), `x-cos-traffic-limit sent: ${JSON.stringify(limits)}`);
-    } finally {
-      await fs.writeFile(userSettings, original);
-      await waitFor('the User settings to be restored', () => (vscode.workspace.getConfiguration('cosUpload').get('trafficLimit') === 0 ? true : undefined), 15_000);
-    }
-  });
-
   it('gives every setting a scope that works in remote windows and a title that reads well', () => {
     const properties = manifest.contributes.configuration.properties as Record<string, { scope?: string; markdownDeprecationMessage?: string }>;
     for (const [key, schema] of Object.entries(properties)) {

@@ -32,6 +32,8 @@ export interface RequestLogEntry {
   crc64?: string;
   /** True when the request carried Content-MD5. */
   contentMd5?: boolean;
+  /** The x-cos-traffic-limit header as sent (bit/s), when there was one. */
+  trafficLimit?: string;
   /** Request body bytes received. */
   bytes: number;
   faultApplied?: string;

@@ -509,6 +509,8 @@ class EmulatorServer implements RunningEmulator, ServerEnv {
     };
     if (partNumber !== undefined) entry.partNumber = partNumber;
     if (req.headers['content-md5'] !== undefined) entry.contentMd5 = true;
+    const trafficLimit = req.headers['x-cos-traffic-limit'];
+    if (typeof trafficLimit === 'string') entry.trafficLimit = trafficLimit;
     const uploadId = target?.query.find(([k]) => k === 'uploadId')?.[1];
     if (uploadId) entry.uploadId = uploadId;
     const ctx = new RequestContext(this, req, res, operation, target?.key ?? '', target?.pathname ?? '/', target?.query ?? [], entry);

@@ -152,7 +152,7 @@ export function formatAgo(ms: number | undefined): string {
 
 function sizeText(upload: IncompleteUpload): string {
   if (upload.bytes === undefined) return vscode.l10n.t('size unknown');
-  return vscode.l10n.t('{0} in {1} parts', formatBytes(upload.bytes), upload.parts ?? 0);
+  return upload.parts === 1 ? vscode.l10n.t('{0} in 1 part', formatBytes(upload.bytes)) : vscode.l10n.t('{0} in {1} parts', formatBytes(upload.bytes), upload.parts ?? 0);
 }
 
 type Choice = vscode.QuickPickItem & { upload?: IncompleteUpload; olderThan?: true };
@@ -211,11 +211,14 @@ async function actOnOne(deps: IncompleteDeps, profile: BucketProfile, upload: In
       });
       return;
     case 'abort': {
+      // The safe answer comes first: a modal focuses its first button, so Enter keeps the upload.
+      const keep = vscode.l10n.t('Keep It');
       const abort = vscode.l10n.t('Abort Upload');
       const confirmed = await ask(
         'warning',
-        vscode.l10n.t('Abort the incomplete upload of {0}?', upload.key),
+        vscode.l10n.t('Abort 1 incomplete upload, of {0}?', upload.key),
         { modal: true, detail: vscode.l10n.t('Its parts ({0}) are deleted on COS, and it cannot be resumed afterwards.', sizeText(upload)) },
+        keep,
         abort,
       );
       if (confirmed === abort) await abortAndReport(deps, profile, [upload]);
@@ -240,14 +243,19 @@ async function abortOlderThanInteractively(deps: IncompleteDeps, profile: Bucket
     return;
   }
   const bytes = chosen.reduce((sum, u) => sum + (u.bytes ?? 0), 0);
-  const abort = vscode.l10n.t('Abort {0} Uploads', chosen.length);
+  // The safe answer comes first: a modal focuses its first button, so Enter keeps the uploads.
+  const keep = chosen.length === 1 ? vscode.l10n.t('Keep It') : vscode.l10n.t('Keep Them');
+  const abort = chosen.length === 1 ? vscode.l10n.t('Abort 1 Upload') : vscode.l10n.t('Abort {0} Uploads', chosen.length);
   const confirmed = await ask(
     'warning',
-    vscode.l10n.t('Abort {0} incomplete uploads older than {1} days in {2}?', chosen.length, days, profile.bucket),
+    chosen.length === 1
+      ? vscode.l10n.t('Abort 1 incomplete upload older than {0} days in {1}?', days, profile.bucket)
+      : vscode.l10n.t('Abort {0} incomplete uploads older than {1} days in {2}?', chosen.length, days, profile.bucket),
     {
       modal: true,
       detail: [vscode.l10n.t('Their parts ({0}) are deleted on COS, and they cannot be resumed afterwards:', formatBytes(bytes)), ...listForDialog(chosen.map((u) => u.key))].join('\n'),
     },
+    keep,
     abort,
   );
   if (confirmed === abort) await abortAndReport(deps, profile, chosen);
@@ -262,7 +270,11 @@ async function abortAndReport(deps: IncompleteDeps, profile: BucketProfile, chos
   try {
     const report = await withClient(deps.profiles, profile, deps.log, (client) => abortUploads(deps, profile, client, chosen));
     if (report.failed.length === 0) {
-      void vscode.window.showInformationMessage(vscode.l10n.t('Aborted {0} incomplete uploads in {1}; {2} of parts deleted.', report.aborted.length, profile.bucket, formatBytes(report.bytes)));
+      const text =
+        report.aborted.length === 1
+          ? vscode.l10n.t('Aborted 1 incomplete upload in {0}; {1} of parts deleted.', profile.bucket, formatBytes(report.bytes))
+          : vscode.l10n.t('Aborted {0} incomplete uploads in {1}; {2} of parts deleted.', report.aborted.length, profile.bucket, formatBytes(report.bytes));
+      void ask('info', text, {});
     } else {
       void vscode.window.showWarningMessage(
         vscode.l10n.t('Aborted {0} incomplete uploads in {1}; {2} could not be aborted: {3}', report.aborted.length, profile.bucket, report.failed.length, report.failed.map((f) => `${f.key} (${f.message})`).join('; ')),

@@ -127,10 +127,13 @@ export async function removeProfileCommand(store: ProfileStore, args?: unknown):
     return false;
   }
   if (name === undefined) {
+    // The safe answer comes first: a modal focuses its first button, so Enter keeps the profile.
+    const keep = vscode.l10n.t('Keep It');
     const remove = vscode.l10n.t('Remove');
     const picked = await vscode.window.showWarningMessage(
       vscode.l10n.t('Remove bucket profile {0}? Its SecretId and SecretKey are deleted from this machine; the bucket is not touched.', profile.name),
       { modal: true },
+      keep,
       remove,
     );
     if (picked !== remove) return false;

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { CosError, describeError } from '../../core';
 import { withClient } from '../profiles/clients';
-import { showFailure } from '../ui/errorUi';
+import { joinSentences, showFailure } from '../ui/errorUi';
 import type { UploadLog } from '../ui/log';
 import type { BucketProfile, ProfileStore } from '../profiles/profileStore';
 import { abortSignalFromToken } from '../ui/progressUi';
@@ -117,6 +117,11 @@ export function connectionMessage(profile: Pick<BucketProfile, 'bucket' | 'regio
     };
   }
   const incomplete = report.incompleteUploads ?? 0;
-  const detail = incomplete > 0 ? ` ${vscode.l10n.t('The bucket has {0} unfinished multipart uploads; their parts are billed until completed or aborted.', incomplete)}` : '';
-  return { warning: false, text: `${unchecked ?? vscode.l10n.t('Connected to {0} in {1}: the keys are accepted.', profile.bucket, profile.region)}${detail}` };
+  const detail =
+    incomplete === 0
+      ? ''
+      : incomplete === 1
+        ? vscode.l10n.t('The bucket has 1 unfinished multipart upload; its parts are billed until it is completed or aborted.')
+        : vscode.l10n.t('The bucket has {0} unfinished multipart uploads; their parts are billed until completed or aborted.', incomplete);
+  return { warning: false, text: joinSentences(unchecked ?? vscode.l10n.t('Connected to {0} in {1}: the keys are accepted.', profile.bucket, profile.region), detail) };
 }

@@ -6,11 +6,11 @@ import { showFailure } from '../ui/errorUi';
 import { expandSelection, type SelectedFile } from '../files/folderUpload';
 import { defaultObjectKey, objectKeyProblem, workspaceRelativePath } from '../files/keyNaming';
 import type { BucketProfile } from '../profiles/profileStore';
-import { abortSignalFromToken } from '../ui/progressUi';
 import type { UploadJob, UploadOutcome } from '../uploads/uploadManager';
 import { runUploadQueue, showQueueSummary } from '../uploads/uploadQueue';
 import { trackUpload, type UploadUiDeps } from '../uploads/uploadUi';
 import { pickProfile } from '../profiles/profilePicker';
+import { ask } from '../ui/prompts';
 
 /**
  * Arguments for running the upload without prompts (tasks, keybindings, tests):
@@ -75,7 +75,11 @@ export async function uploadCommand(deps: UploadUiDeps, first?: unknown, second?
   await deps.profiles.markUsed(profile.id);
 
   const skipped = checked.skipped.map((p) => ({ status: 'skipped' as const, job: p.job, reason: 'object exists' }));
-  if (checked.upload.length === 0) return skipped;
+  if (checked.upload.length === 0) {
+    // Every file was already there: say so rather than end without a word.
+    void showQueueSummary(deps, profile.bucket, { outcomes: [], notStarted: [], cancelled: false, seconds: 0 }, skipped.length);
+    return skipped;
+  }
   if (checked.upload.length === 1 && !selection.hadFolder) return [...skipped, await trackUpload(deps, deps.manager.enqueue(checked.upload[0].job))];
 
   const title = vscode.l10n.t('Uploading {0} files to {1}', checked.upload.length, profile.bucket);
@@ -213,31 +217,27 @@ async function checkExisting(
   if (overwrite === true) return { upload: planned, skipped: [] };
   let existing: Planned[];
   try {
+    // In the status bar, not a second notification: the upload's own notification follows at once.
     existing = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Checking {0} for existing objects…', profile.bucket), cancellable: true },
-      async (progress, token) => {
-        const { signal, dispose } = abortSignalFromToken(token);
-        try {
-          const headers = headHeaders(profile, await deps.profiles.getSecrets(profile.id));
-          return await withClient(deps.profiles, profile, deps.log, async (client) => {
-            // Several at a time: a folder of thousands should not wait on one HEAD after another.
-            const exists = new Array<boolean>(planned.length).fill(false);
-            let next = 0;
-            let checked = 0;
-            const worker = async (): Promise<void> => {
-              while (next < planned.length) {
-                const i = next++;
-                exists[i] = (await client.headObject(planned[i].job.key, signal, headers)) !== undefined;
-                checked++;
-                if (planned.length > 1 && checked % 20 === 0) progress.report({ message: vscode.l10n.t('{0}/{1} files', checked, planned.length) });
-              }
-            };
-            await Promise.all(Array.from({ length: Math.min(HEAD_CONCURRENCY, planned.length) }, worker));
-            return planned.filter((_, i) => exists[i]);
-          });
-        } finally {
-          dispose();
-        }
+      { location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Checking {0} for existing objects…', profile.bucket) },
+      async (progress) => {
+        const headers = headHeaders(profile, await deps.profiles.getSecrets(profile.id));
+        return withClient(deps.profiles, profile, deps.log, async (client) => {
+          // Several at a time: a folder of thousands should not wait on one HEAD after another.
+          const exists = new Array<boolean>(planned.length).fill(false);
+          let next = 0;
+          let checked = 0;
+          const worker = async (): Promise<void> => {
+            while (next < planned.length) {
+              const i = next++;
+              exists[i] = (await client.headObject(planned[i].job.key, undefined, headers)) !== undefined;
+              checked++;
+              if (planned.length > 1 && checked % 20 === 0) progress.report({ message: vscode.l10n.t('{0}/{1} files', checked, planned.length) });
+            }
+          };
+          await Promise.all(Array.from({ length: Math.min(HEAD_CONCURRENCY, planned.length) }, worker));
+          return planned.filter((_, i) => exists[i]);
+        });
       },
     );
   } catch (error) {
@@ -250,23 +250,24 @@ async function checkExisting(
   const fresh = planned.filter((p) => !existing.includes(p));
   if (overwrite === false) return { upload: fresh, skipped: existing };
   if (planned.length === 1) {
+    // A notification, not a modal: it never takes the keyboard, so typing cannot answer it.
     const replace = vscode.l10n.t('Overwrite');
-    const picked = await vscode.window.showWarningMessage(
-      vscode.l10n.t('An object with this key already exists in {0}. Overwrite it? {1}', profile.bucket, existing[0].job.key),
-      replace,
-    );
+    const picked = await ask('warning', vscode.l10n.t('An object with this key already exists in {0}. Overwrite it? {1}', profile.bucket, existing[0].job.key), {}, replace);
     return picked === replace ? { upload: planned, skipped: [] } : undefined;
   }
-  // One question for the whole batch; the modal's own Cancel stops it.
-  const replaceAll = vscode.l10n.t('Overwrite All');
+  // One question for the whole batch, before anything is sent. The modal focuses its first button,
+  // so Enter or Space (even typed by someone who did not see it come up) skips; the modal's own
+  // Cancel stops the batch.
   const skip = vscode.l10n.t('Skip Existing');
+  const replaceAll = vscode.l10n.t('Overwrite {0} Objects', existing.length);
   const shown = existing.slice(0, 10).map((p) => p.job.key);
   const more = existing.length > shown.length ? [vscode.l10n.t('and {0} more', existing.length - shown.length)] : [];
-  const picked = await vscode.window.showWarningMessage(
-    vscode.l10n.t('{0} of the {1} objects already exist in {2}.', existing.length, planned.length, profile.bucket),
+  const picked = await ask(
+    'warning',
+    vscode.l10n.t('{0} of the {1} objects already exist in {2}. Skip them and upload the other {3}, or overwrite all {0}?', existing.length, planned.length, profile.bucket, fresh.length),
     { modal: true, detail: [...shown, ...more].join('\n') },
-    replaceAll,
     skip,
+    replaceAll,
   );
   if (picked === replaceAll) return { upload: planned, skipped: [] };
   if (picked === skip) return { upload: fresh, skipped: existing };

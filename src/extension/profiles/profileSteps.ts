@@ -183,14 +183,27 @@ export interface EncryptionChoice {
   sseCustomerKey?: string;
 }
 
-export async function askEncryption(step: StepTitle, current: ProfileEncryption, sseKeyStored: boolean): Promise<EncryptionChoice | undefined> {
-  type Item = vscode.QuickPickItem & { type: ProfileEncryption['type'] };
-  const items: Item[] = [
-    { label: vscode.l10n.t('None'), description: vscode.l10n.t('or the bucket default'), type: 'none' },
-    { label: 'SSE-COS', description: vscode.l10n.t('COS-managed keys (AES-256)'), type: 'SSE-COS' },
-    { label: 'SSE-KMS', description: vscode.l10n.t('keys managed in KMS'), type: 'SSE-KMS' },
-    { label: 'SSE-C', description: vscode.l10n.t('your own key, sent with every request'), type: 'SSE-C' },
+export type EncryptionItem = vscode.QuickPickItem & { type: ProfileEncryption['type'] };
+
+/**
+ * The server-side encryption choices: each names only its own kind, with its own icon and a
+ * detail line, so rows are tall and look different (SSE-COS and SSE-C were easy to mis-pick).
+ */
+export function encryptionItems(): EncryptionItem[] {
+  return [
+    { label: `$(circle-slash) ${vscode.l10n.t('No encryption')}`, detail: vscode.l10n.t('Objects get the bucket default encryption, if the bucket has one.'), type: 'none' },
+    { label: `$(lock) ${vscode.l10n.t('SSE-COS: keys managed by COS')}`, detail: vscode.l10n.t('COS encrypts each object with AES-256 and manages the keys; nothing to keep.'), type: 'SSE-COS' },
+    { label: `$(key) ${vscode.l10n.t('SSE-KMS: keys in Tencent Cloud KMS')}`, detail: vscode.l10n.t('COS encrypts with a KMS key (the default one, or a key id you enter next).'), type: 'SSE-KMS' },
+    {
+      label: `$(shield) ${vscode.l10n.t('SSE-C: a key you provide')}`,
+      detail: vscode.l10n.t('You enter a 32-byte key; it is sent with every request and COS keeps no copy, so objects cannot be read without it.'),
+      type: 'SSE-C',
+    },
   ];
+}
+
+export async function askEncryption(step: StepTitle, current: ProfileEncryption, sseKeyStored: boolean): Promise<EncryptionChoice | undefined> {
+  const items = encryptionItems();
   const picked = await vscode.window.showQuickPick(items, {
     title: step.title,
     placeHolder: vscode.l10n.t('Server-side encryption (now: {0})', current.type),

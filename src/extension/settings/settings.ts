@@ -25,16 +25,31 @@ export function readSettings(scope?: vscode.Uri): ExtensionSettings {
   return settingsFrom((name) => config.get(name), (name) => isUserSet(config.inspect(name)));
 }
 
+/**
+ * Settings renamed so the Settings UI titles read well ("Part Size", not "Part Size Mi B"), new key
+ * to old. The old key is still read when only it is set, so nobody's settings are lost.
+ */
+export const RENAMED_SETTINGS: Readonly<Record<string, string>> = {
+  partSize: 'partSizeMiB',
+  multipartThreshold: 'multipartThresholdMiB',
+  trafficLimit: 'trafficLimitKiBps',
+  sendContentMD5: 'contentMd5',
+};
+
 /** Pure conversion, separated from the configuration API for tests. */
-export function settingsFrom(get: (name: string) => unknown, isSet: (name: string) => boolean = () => true): ExtensionSettings {
+export function settingsFrom(rawGet: (name: string) => unknown, isSet: (name: string) => boolean = () => true): ExtensionSettings {
+  const get = (name: string): unknown => {
+    const old = RENAMED_SETTINGS[name];
+    return old !== undefined && !isSet(name) && isSet(old) ? rawGet(old) : rawGet(name);
+  };
   const num = (name: string): number | undefined => {
     const value = get(name);
     return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
   };
   const options: Partial<UploadOptions> = {};
-  const partSizeMiB = num('partSizeMiB');
+  const partSizeMiB = num('partSize');
   if (partSizeMiB !== undefined) options.partSize = partSizeMiB === 0 ? 'auto' : Math.round(partSizeMiB * MiB);
-  const threshold = num('multipartThresholdMiB');
+  const threshold = num('multipartThreshold');
   if (threshold !== undefined) options.multipartThreshold = Math.round(threshold * MiB);
   const concurrency = num('concurrency');
   if (concurrency !== undefined) options.concurrency = concurrency;
@@ -43,9 +58,9 @@ export function settingsFrom(get: (name: string) => unknown, isSet: (name: strin
   if (maxConcurrency !== undefined && isSet('maxConcurrency')) options.maxConcurrency = maxConcurrency;
   const retries = num('retries');
   if (retries !== undefined) options.retries = retries;
-  const traffic = num('trafficLimitKiBps');
+  const traffic = num('trafficLimit');
   if (traffic !== undefined && traffic > 0) options.trafficLimit = Math.round(traffic * BITS_PER_KIB);
-  if (get('contentMd5') === true) options.contentMd5 = true;
+  if (get('sendContentMD5') === true) options.contentMd5 = true;
 
   const globs = get('excludeGlobs');
   return {
@@ -65,13 +80,13 @@ function isUserSet(inspected: ReturnType<vscode.WorkspaceConfiguration['inspect'
 /** The setting a core option name (ConfigError.field) comes from, to open it in the Settings editor. */
 export function settingForOption(field: string): string | undefined {
   const map: Record<string, string> = {
-    partSize: 'partSizeMiB',
-    multipartThreshold: 'multipartThresholdMiB',
+    partSize: 'partSize',
+    multipartThreshold: 'multipartThreshold',
     concurrency: 'concurrency',
     maxConcurrency: 'maxConcurrency',
     retries: 'retries',
-    trafficLimit: 'trafficLimitKiBps',
-    contentMd5: 'contentMd5',
+    trafficLimit: 'trafficLimit',
+    contentMd5: 'sendContentMD5',
   };
   return map[field] ? `${SECTION}.${map[field]}` : undefined;
 }

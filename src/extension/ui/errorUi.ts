@@ -31,19 +31,33 @@ interface ServiceFields {
   field?: string;
 }
 
+/** Codes of failures found before any request went to COS: "The request to COS failed." would be untrue. */
+const LOCAL_CODES: ReadonlySet<string> = new Set(['INVALID_ARGUMENT', 'CHECKPOINT', 'FILE_NOT_FOUND', 'FILE_NOT_A_FILE', 'FILE_UNREADABLE', 'FILE_CHANGED', 'ABORTED']);
+
+/**
+ * Sentences joined into one message: a space after a Latin full stop, none after a Chinese one
+ * ("。", "！", "？", "："), empty parts left out.
+ */
+export function joinSentences(...parts: string[]): string {
+  return parts
+    .filter((p) => p !== '')
+    .reduce((text, part) => (text === '' ? part : /[\u3002\uff01\uff1f\uff1a\uff1b\uff09]$/.test(text) ? `${text}${part}` : `${text} ${part}`), '');
+}
+
 /**
  * Says what failed and what to do, localized, for an error from the core. The core's English
  * message is kept out of the sentence (it is in the log) except where it is the only detail.
  */
 export function describeFailure(error: unknown, ctx: ErrorContext): ErrorReport {
   const profile = ctx.profileName ?? '';
-  const what = ctx.file ? vscode.l10n.t('Could not upload {0}.', ctx.file) : vscode.l10n.t('The request to COS failed.');
+  const local = !CosError.is(error) || LOCAL_CODES.has(error.code);
+  const what = ctx.file ? vscode.l10n.t('Could not upload {0}.', ctx.file) : local ? '' : vscode.l10n.t('The request to COS failed.');
   const withId = (text: string): string => {
     const requestId = CosError.is(error) ? error.requestId : undefined;
-    return requestId ? `${text} ${vscode.l10n.t('Request id: {0}', requestId)}` : text;
+    return requestId ? joinSentences(text, vscode.l10n.t('Request id: {0}', requestId)) : text;
   };
   if (!CosError.is(error)) {
-    return { message: `${what} ${vscode.l10n.t('Unexpected error: {0}', error instanceof Error ? error.message : String(error))}`, actions: ['showLog'] };
+    return { message: joinSentences(what, vscode.l10n.t('Unexpected error: {0}', error instanceof Error ? error.message : String(error))), actions: ['showLog'] };
   }
   const f = error as CosError & ServiceFields;
   switch (error.code) {
@@ -64,17 +78,17 @@ export function describeFailure(error: unknown, ctx: ErrorContext): ErrorReport 
       };
     case 'ACCESS_DENIED':
       return {
-        message: withId(`${what} ${vscode.l10n.t('COS refused access to bucket {1}. If the keys of bucket profile {0} are right, their CAM policy may not allow this: grant the key read and write access to the bucket.', profile, ctx.bucket ?? '')}`),
+        message: withId(joinSentences(what, vscode.l10n.t('COS refused access to bucket {1}. If the keys of bucket profile {0} are right, their CAM policy may not allow this: grant the key read and write access to the bucket.', profile, ctx.bucket ?? ''))),
         actions: ['editProfile', 'showLog'],
       };
     case 'CREDENTIALS_EXPIRED':
       return {
-        message: withId(`${what} ${vscode.l10n.t('The temporary credentials (session token) of bucket profile {0} expired. Enter fresh ones with Edit Bucket Profile, then resume.', profile)}`),
+        message: withId(joinSentences(what, vscode.l10n.t('The temporary credentials (session token) of bucket profile {0} expired. Enter fresh ones with Edit Bucket Profile, then resume.', profile))),
         actions: ['editProfile', 'retry', 'showLog'],
       };
     case 'NO_SUCH_BUCKET':
       return {
-        message: withId(`${what} ${vscode.l10n.t('Bucket {0} does not exist in region {1}. Check the bucket name (name-appid) and region of bucket profile {2}.', ctx.bucket ?? '', ctx.region ?? '', profile)}`),
+        message: withId(joinSentences(what, vscode.l10n.t('Bucket {0} does not exist in region {1}. Check the bucket name (name-appid) and region of bucket profile {2}.', ctx.bucket ?? '', ctx.region ?? '', profile))),
         actions: ['editProfile', 'showLog'],
       };
     case 'NO_SUCH_UPLOAD':
@@ -86,72 +100,72 @@ export function describeFailure(error: unknown, ctx: ErrorContext): ErrorReport 
         };
       }
       return {
-        message: withId(`${what} ${vscode.l10n.t('COS no longer knows this multipart upload id: it was aborted, expired by a lifecycle rule, or completed by another uploader. Upload the file again.')}`),
+        message: withId(joinSentences(what, vscode.l10n.t('COS no longer knows this multipart upload id: it was aborted, expired by a lifecycle rule, or completed by another uploader. Upload the file again.'))),
         actions: ['uploadAgain', 'showLog'],
       };
     case 'LOCKED':
       return lockedReport(error);
     case 'FILE_CHANGED':
       return {
-        message: `${what} ${vscode.l10n.t('The file changed while it was being uploaded or since it was interrupted, so its parts on COS no longer match it. Start over to upload it as it is now (the old upload is aborted), or discard the upload.')}`,
+        message: joinSentences(what, vscode.l10n.t('The file changed while it was being uploaded or since it was interrupted, so its parts on COS no longer match it. Start over to upload it as it is now (the old upload is aborted), or discard the upload.')),
         actions: ['startOver', 'discard', 'showLog'],
       };
     case 'FILE_NOT_FOUND':
-      return { message: `${what} ${vscode.l10n.t('The file does not exist any more.')}`, actions: ['showLog'] };
+      return { message: joinSentences(what, vscode.l10n.t('The file does not exist any more.')), actions: ['showLog'] };
     case 'FILE_NOT_A_FILE':
-      return { message: `${what} ${vscode.l10n.t('Only files can be uploaded, not folders or devices.')}`, actions: ['showLog'] };
+      return { message: joinSentences(what, vscode.l10n.t('Only files can be uploaded, not folders or devices.')), actions: ['showLog'] };
     case 'FILE_UNREADABLE':
-      return { message: `${what} ${vscode.l10n.t('The file cannot be read. Check its permissions.')}`, actions: ['showLog'] };
+      return { message: joinSentences(what, vscode.l10n.t('The file cannot be read. Check its permissions.')), actions: ['showLog'] };
     case 'OBJECT_EXISTS':
-      return { message: withId(`${what} ${vscode.l10n.t('An object with this key already exists and the upload was told not to overwrite it.')}`), actions: ['showLog'] };
+      return { message: withId(joinSentences(what, vscode.l10n.t('An object with this key already exists and the upload was told not to overwrite it.'))), actions: ['showLog'] };
     case 'NETWORK':
       return {
-        message: `${what} ${vscode.l10n.t('COS could not be reached. Check the network connection, proxy and the endpoint of bucket profile {0}; the parts already sent are kept, so Retry continues where it stopped.', profile)}`,
+        message: joinSentences(what, vscode.l10n.t('COS could not be reached. Check the network connection, proxy and the endpoint of bucket profile {0}; the parts already sent are kept, so Retry continues where it stopped.', profile)),
         actions: ['retry', 'showLog'],
       };
     case 'TIMEOUT':
       return {
-        message: withId(`${what} ${vscode.l10n.t('COS stopped answering in time. The parts already sent are kept, so Retry continues where it stopped.')}`),
+        message: withId(joinSentences(what, vscode.l10n.t('COS stopped answering in time. The parts already sent are kept, so Retry continues where it stopped.'))),
         actions: ['retry', 'showLog'],
       };
     case 'BAD_RESPONSE':
       return {
-        message: withId(`${what} ${vscode.l10n.t('The endpoint sent an answer that is not from COS. If bucket profile {0} uses a custom endpoint (proxy, CDN), point it at the bucket itself.', profile)}`),
+        message: withId(joinSentences(what, vscode.l10n.t('The endpoint sent an answer that is not from COS. If bucket profile {0} uses a custom endpoint (proxy, CDN), point it at the bucket itself.', profile))),
         actions: ['editProfile', 'showLog'],
       };
     case 'INTEGRITY':
       return {
-        message: withId(`${what} ${vscode.l10n.t('A checksum from COS does not match the file, so the upload was stopped rather than leave a damaged object. Retry; if it happens again, see the log.')}`),
+        message: withId(joinSentences(what, vscode.l10n.t('A checksum from COS does not match the file, so the upload was stopped rather than leave a damaged object. Retry; if it happens again, see the log.'))),
         actions: ['retry', 'showLog'],
       };
     case 'INVALID_ARGUMENT': {
       if (f.field === 'endpoint' && isInsecureRemote(ctx.endpoint)) {
         return {
-          message: `${what} ${vscode.l10n.t('Bucket profile {0} uses plain http:// to a remote host, so files and signatures would travel unencrypted. Use an https:// endpoint, or turn on the setting cosUpload.allowInsecureHttp if you accept the risk.', profile)}`,
+          message: joinSentences(what, vscode.l10n.t('Bucket profile {0} uses plain http:// to a remote host, so files and signatures would travel unencrypted. Use an https:// endpoint, or turn on the setting cosUpload.allowInsecureHttp if you accept the risk.', profile)),
           actions: ['editProfile', 'openSettings', 'showLog'],
           setting: 'cosUpload.allowInsecureHttp',
         };
       }
       const setting = f.field ? settingForOption(f.field) : undefined;
       return {
-        message: `${what} ${vscode.l10n.t('A setting or profile value is not valid: {0}', error.message)}`,
+        message: joinSentences(what, vscode.l10n.t('A setting or profile value is not valid: {0}', error.message)),
         actions: setting ? ['openSettings', 'showLog'] : ['editProfile', 'showLog'],
         ...(setting ? { setting } : {}),
       };
     }
     case 'CHECKPOINT':
-      return { message: `${what} ${vscode.l10n.t('The resume checkpoint could not be read or written: {0}', error.message)}`, actions: ['showLog'] };
+      return { message: joinSentences(what, vscode.l10n.t('The resume checkpoint could not be read or written: {0}', error.message)), actions: ['showLog'] };
     case 'SERVICE_ERROR': {
       const detail = [f.cosCode, f.cosMessage].filter(Boolean).join(': ') || `HTTP ${f.status ?? '?'}`;
       return {
-        message: withId(`${what} ${vscode.l10n.t('COS rejected {0}: {1}', f.operation ?? vscode.l10n.t('the request'), detail)}`),
+        message: withId(joinSentences(what, vscode.l10n.t('COS rejected {0}: {1}', f.operation ?? vscode.l10n.t('the request'), detail))),
         actions: error.retryable ? ['retry', 'showLog'] : ['showLog'],
       };
     }
     case 'ABORTED':
-      return { message: `${what} ${vscode.l10n.t('The upload was cancelled.')}`, actions: ['retry'] };
+      return { message: joinSentences(what, vscode.l10n.t('The upload was cancelled.')), actions: ['retry'] };
     default:
-      return { message: withId(`${what} ${vscode.l10n.t('Unexpected error: {0}', error.message)}`), actions: ['showLog'] };
+      return { message: withId(joinSentences(what, vscode.l10n.t('Unexpected error: {0}', error.message))), actions: ['showLog'] };
   }
 }
 
@@ -222,7 +236,7 @@ export async function showFailure(error: unknown, ctx: ErrorContext, handlers: E
       handlers.uploadAgain?.();
       break;
     case 'showUploads':
-      await vscode.commands.executeCommand('cosUpload.showUploads');
+      await runCommand('cosUpload.showUploads');
       break;
     case 'discard':
       handlers.discard?.();

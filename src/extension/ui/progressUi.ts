@@ -31,14 +31,20 @@ export function formatRate(bytesPerSecond: number): string {
   return vscode.l10n.t('{0}/s', formatBytes(Math.round(bytesPerSecond)));
 }
 
-/** The notification's message, e.g. `part 12/128 · 48.0 MiB/s · 1 min left`. */
+/**
+ * The notification's message, e.g. `7/16 parts · 43% · 48.0 MiB/s · 1 min left`: parts and percent
+ * both count what COS has confirmed, and `completing…` stays until COS has confirmed Complete.
+ */
 export function progressMessage(s: UploadSnapshot): string {
   if (s.state === 'queued') return vscode.l10n.t('waiting for another upload to finish');
   if (s.partCount === 0) return vscode.l10n.t('starting…');
-  const parts = [vscode.l10n.t('part {0}/{1}', s.partsDone, s.partCount)];
-  if (s.bytesPerSecond !== undefined && s.bytesPerSecond > 0) parts.push(formatRate(s.bytesPerSecond));
-  if (s.secondsLeft !== undefined && s.partsDone < s.partCount) parts.push(formatTimeLeft(s.secondsLeft));
-  if (s.resumedParts > 0) parts.push(vscode.l10n.t('resumed with {0} parts already on COS', s.resumedParts));
+  const allSent = s.partsDone >= s.partCount && s.state === 'running';
+  const parts = allSent
+    ? [vscode.l10n.t('completing…')]
+    : [s.partCount === 1 ? vscode.l10n.t('{0}/1 part · {1}%', s.partsDone, Math.floor(confirmedPercent(s))) : vscode.l10n.t('{0}/{1} parts · {2}%', s.partsDone, s.partCount, Math.floor(confirmedPercent(s)))];
+  if (!allSent && s.bytesPerSecond !== undefined && s.bytesPerSecond > 0) parts.push(formatRate(s.bytesPerSecond));
+  if (!allSent && s.secondsLeft !== undefined) parts.push(formatTimeLeft(s.secondsLeft));
+  if (s.resumedParts > 0) parts.push(s.resumedParts === 1 ? vscode.l10n.t('resumed with 1 part already on COS') : vscode.l10n.t('resumed with {0} parts already on COS', s.resumedParts));
   if (s.restarted) {
     parts.push(s.restarted.serverForgot ? vscode.l10n.t('started over: COS no longer knew the interrupted upload') : vscode.l10n.t('started over: the file changed'));
   }
@@ -48,6 +54,13 @@ export function progressMessage(s: UploadSnapshot): string {
 export function percentOf(s: Pick<UploadSnapshot, 'bytesSent' | 'bytesTotal'>): number {
   if (s.bytesTotal <= 0) return 0;
   return Math.min(100, Math.max(0, (s.bytesSent / s.bytesTotal) * 100));
+}
+
+/** Percent of the bytes COS has confirmed; below 100 until the upload has completed (Complete confirmed). */
+export function confirmedPercent(s: Pick<UploadSnapshot, 'bytesConfirmed' | 'bytesTotal' | 'state'>): number {
+  if (s.state === 'completed') return 100;
+  if (s.bytesTotal <= 0) return 0;
+  return Math.min(99, Math.max(0, (s.bytesConfirmed / s.bytesTotal) * 100));
 }
 
 /**
@@ -91,7 +104,7 @@ export class ThrottledProgress implements vscode.Disposable {
   private flush(snapshot: UploadSnapshot): void {
     this.pending = undefined;
     this.lastReportAt = this.now();
-    const percent = percentOf(snapshot);
+    const percent = confirmedPercent(snapshot);
     // A retried part makes the byte count drop; the bar must not (report takes increments only).
     const increment = Math.max(0, percent - this.reportedPercent);
     this.reportedPercent = Math.max(this.reportedPercent, percent);
@@ -128,7 +141,7 @@ export function followInNotification(manager: UploadManager, handle: UploadHandl
 
 /** The message of a several-file notification: `2 of 5 files · 48.0 MiB/s · 1 min left`. */
 function filesMessage(s: UploadSnapshot): string {
-  const parts = [vscode.l10n.t('{0} of {1} files', s.partsDone, s.partCount)];
+  const parts = [s.partCount === 1 ? vscode.l10n.t('{0} of 1 file', s.partsDone) : vscode.l10n.t('{0} of {1} files', s.partsDone, s.partCount)];
   if (s.bytesPerSecond !== undefined && s.bytesPerSecond > 0) parts.push(formatRate(s.bytesPerSecond));
   if (s.secondsLeft !== undefined && s.partsDone < s.partCount) parts.push(formatTimeLeft(s.secondsLeft));
   return parts.join(' · ');
@@ -151,7 +164,7 @@ export function followAllInNotification(manager: UploadManager, handles: UploadH
       handles.forEach((h, i) => {
         const outcome = finished.get(h.id);
         if (outcome?.status === 'completed') sent += sizes[i];
-        else sent += latest.get(h.id)?.bytesSent ?? 0;
+        else sent += latest.get(h.id)?.bytesConfirmed ?? 0;
         if (!outcome) rate += latest.get(h.id)?.bytesPerSecond ?? 0;
       });
       const done = [...finished.values()].filter((o) => o.status === 'completed').length;
@@ -161,6 +174,7 @@ export function followAllInNotification(manager: UploadManager, handles: UploadH
         job: first?.job ?? { filePath: '', displayPath: '', key: '', profileId: '', profileName: '', bucket: '' },
         state: 'running',
         bytesSent: sent,
+        bytesConfirmed: sent,
         bytesTotal: total,
         partsDone: done,
         partCount: handles.length,

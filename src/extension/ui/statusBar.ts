@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { formatRate, percentOf, PROGRESS_INTERVAL_MS } from './progressUi';
+import { confirmedPercent, formatRate, PROGRESS_INTERVAL_MS } from './progressUi';
 import type { UploadManager, UploadSnapshot, UploadState } from '../uploads/uploadManager';
 
 /** How long the result of the last upload stays in the status bar. */
@@ -14,7 +14,10 @@ export interface StatusBarSnapshot {
 
 /**
  * `$(cloud-upload) 2 · 45% · 48.0 MiB/s` while uploads run (tooltip: one line per upload; click:
- * Show Uploads), then the outcome for a few seconds, then nothing.
+ * Show Uploads), then the outcome for a few seconds, then `$(debug-pause) 1 paused` for as long as
+ * an upload waits to be resumed, else nothing. The percent counts the bytes COS confirmed of every
+ * upload of the busy period, finished ones included, so a folder upload moves file by file and
+ * stays below 100% until the last Complete is confirmed.
  */
 export class UploadStatusBar implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
@@ -27,6 +30,8 @@ export class UploadStatusBar implements vscode.Disposable {
   private ended: UploadState[] = [];
   /** Uploads seen queued or running in this busy period; only their endings are reported. */
   private readonly active = new Set<string>();
+  /** Confirmed and total bytes of each upload of the current busy period. */
+  private readonly period = new Map<string, { confirmed: number; total: number }>();
 
   constructor(private readonly manager: UploadManager) {
     this.item = vscode.window.createStatusBarItem('cosUpload.status', vscode.StatusBarAlignment.Left, 50);
@@ -35,6 +40,12 @@ export class UploadStatusBar implements vscode.Disposable {
     this.subscription = manager.onDidChange(({ snapshot, stateChanged }) => {
       if (snapshot.state === 'running' || snapshot.state === 'queued') this.active.add(snapshot.id);
       else if (stateChanged && this.active.delete(snapshot.id)) this.ended.push(snapshot.state);
+      if (this.active.has(snapshot.id) || snapshot.state === 'completed') {
+        this.period.set(snapshot.id, { confirmed: snapshot.state === 'completed' ? snapshot.bytesTotal : snapshot.bytesConfirmed, total: snapshot.bytesTotal });
+      } else {
+        // Paused, failed or cancelled: its bytes leave the busy period's measure.
+        this.period.delete(snapshot.id);
+      }
       if (stateChanged) this.render();
       else this.scheduleRender();
     });
@@ -70,21 +81,49 @@ export class UploadStatusBar implements vscode.Disposable {
       this.showActive(active);
       return;
     }
+    this.period.clear();
     if (this.ended.length > 0) this.showResult();
+    else if (!this.hideTimer) this.showWaiting();
+  }
+
+  /** Uploads paused or interrupted, waiting to be resumed from Show Uploads. */
+  private waiting(): number {
+    return this.manager.list().filter((s) => s.state === 'paused').length;
+  }
+
+  /** `$(debug-pause) 1 paused` while an upload waits to be resumed; hidden when none does. */
+  private showWaiting(): void {
+    const paused = this.waiting();
+    if (paused === 0) {
+      this.item.backgroundColor = undefined;
+      this.setVisible(false);
+      return;
+    }
+    this.item.text = `$(debug-pause) ${vscode.l10n.t('{0} paused', paused)}`;
+    this.item.tooltip = paused === 1 ? vscode.l10n.t('1 upload is paused; click to resume it from Show Uploads.') : vscode.l10n.t('{0} uploads are paused; click to resume them from Show Uploads.', paused);
+    this.item.backgroundColor = undefined;
+    this.setVisible(true);
   }
 
   private showActive(active: UploadSnapshot[]): void {
     const running = active.filter((s) => s.state === 'running');
-    const sent = running.reduce((sum, s) => sum + s.bytesSent, 0);
-    const total = running.reduce((sum, s) => sum + s.bytesTotal, 0);
+    let confirmed = 0;
+    let total = 0;
+    for (const p of this.period.values()) {
+      confirmed += p.confirmed;
+      total += p.total;
+    }
     const rate = running.reduce((sum, s) => sum + (s.bytesPerSecond ?? 0), 0);
-    const parts = [`$(cloud-upload) ${active.length}`, `${Math.floor(percentOf({ bytesSent: sent, bytesTotal: total }))}%`];
+    const percent = confirmedPercent({ bytesConfirmed: confirmed, bytesTotal: total, state: 'running' });
+    const parts = [`$(cloud-upload) ${active.length}`, `${Math.floor(percent)}%`];
+    const paused = this.waiting();
+    if (paused > 0) parts.push(vscode.l10n.t('{0} paused', paused));
     if (rate > 0) parts.push(formatRate(rate));
     this.item.text = parts.join(' · ');
     const tooltip = new vscode.MarkdownString(undefined, true);
     tooltip.appendMarkdown(`**${vscode.l10n.t('COS uploads')}**\n\n`);
     for (const s of active) {
-      const state = s.state === 'queued' ? vscode.l10n.t('waiting') : `${Math.floor(percentOf(s))}%`;
+      const state = s.state === 'queued' ? vscode.l10n.t('waiting') : `${Math.floor(confirmedPercent(s))}%`;
       const speed = s.bytesPerSecond ? ` · ${formatRate(s.bytesPerSecond)}` : '';
       tooltip.appendText(`${s.job.displayPath} → ${s.job.bucket}/${s.job.key}: ${state}${speed}\n`);
       tooltip.appendMarkdown('\n');
@@ -114,7 +153,7 @@ export class UploadStatusBar implements vscode.Disposable {
     this.hideTimer = setTimeout(() => {
       this.hideTimer = undefined;
       this.item.backgroundColor = undefined;
-      this.setVisible(false);
+      this.showWaiting();
     }, RESULT_VISIBLE_MS);
   }
 

@@ -6,7 +6,7 @@ import { followAllInNotification, followInNotification } from '../ui/progressUi'
 import { ask } from '../ui/prompts';
 import { restorePausedUploads } from './restore';
 import type { UploadOutcome, UploadSnapshot } from './uploadManager';
-import { restartNote, showPausedUpload, showUploadFailure, type UploadUiDeps } from './uploadUi';
+import { showPausedUpload, showSucceeded, showUploadFailure, type UploadUiDeps } from './uploadUi';
 
 export interface StartupDeps extends UploadUiDeps {
   checkpoints: CheckpointStore;
@@ -105,11 +105,9 @@ async function followUp(deps: UploadUiDeps, outcome: UploadOutcome): Promise<Upl
     return outcome;
   }
   switch (outcome.status) {
-    case 'completed': {
-      const done = vscode.l10n.t('Resumed upload complete ({0}, {1} parts were already on COS): {2}', formatBytes(outcome.result?.bytes ?? 0), outcome.result?.resumedParts ?? 0, job.key);
-      void ask(outcome.restarted ? 'warning' : 'info', outcome.restarted ? `${restartNote(outcome.restarted)} ${vscode.l10n.t('The upload is complete: {0}', job.key)}` : done, {});
+    case 'completed':
+      void showSucceeded(deps, outcome);
       break;
-    }
     case 'failed':
       void showUploadFailure(deps, outcome);
       break;

@@ -25,6 +25,8 @@ export interface UploadSnapshot {
   job: UploadJob;
   state: UploadState;
   bytesSent: number;
+  /** Bytes of the parts COS has confirmed (with the parts found on COS when resuming); the notification counts these. */
+  bytesConfirmed: number;
   bytesTotal: number;
   partsDone: number;
   partCount: number;
@@ -128,6 +130,7 @@ export class UploadManager implements vscode.Disposable {
       job,
       state: 'queued',
       bytesSent: 0,
+      bytesConfirmed: 0,
       bytesTotal: 0,
       partsDone: 0,
       partCount: 0,
@@ -154,6 +157,7 @@ export class UploadManager implements vscode.Disposable {
       job,
       state: 'paused',
       ...progress,
+      bytesConfirmed: progress.bytesSent,
       resumedParts: progress.partsDone,
       speed: new SpeedEstimator(5000, this.now),
       onServer: true,
@@ -279,7 +283,7 @@ export class UploadManager implements vscode.Disposable {
     this.backend.run(entry.job, controller.signal, (event) => this.onEvent(entry, event)).then(
       (result) => {
         entry.result = result;
-        entry.bytesSent = entry.bytesTotal = result.bytes;
+        entry.bytesSent = entry.bytesConfirmed = entry.bytesTotal = result.bytes;
         entry.partsDone = entry.partCount = result.parts;
         this.settle(entry, 'completed', { status: 'completed', result });
       },
@@ -357,6 +361,10 @@ export class UploadManager implements vscode.Disposable {
         entry.partCount = event.partCount;
         entry.resumedParts = event.resumedParts;
         entry.partsDone = event.resumedParts;
+        entry.bytesConfirmed = Math.min(event.fileSize, event.resumedParts * event.partSize);
+        break;
+      case 'part':
+        entry.bytesConfirmed = Math.min(entry.bytesTotal, entry.bytesConfirmed + event.bytes);
         break;
       case 'progress':
         entry.bytesSent = event.bytesSent;
@@ -397,6 +405,7 @@ function snapshotOf(entry: Entry): UploadSnapshot {
     job: { ...entry.job },
     state: entry.state,
     bytesSent: entry.bytesSent,
+    bytesConfirmed: entry.bytesConfirmed,
     bytesTotal: entry.bytesTotal,
     partsDone: entry.partsDone,
     partCount: entry.partCount,

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { runCommand } from '../commands/run';
 import { CosError, describeError, formatBytes } from '../../core';
 import { formatRate, formatTimeLeft, ThrottledProgress } from '../ui/progressUi';
+import { ask } from '../ui/prompts';
 import { SpeedEstimator } from './speedEstimator';
 import type { UploadHandle, UploadJob, UploadOutcome, UploadSnapshot } from './uploadManager';
 import type { UploadUiDeps } from './uploadUi';
@@ -110,6 +111,8 @@ class QueueState {
   private readonly total: number;
   private readonly indexOf = new Map<string, number>();
   private readonly sent = new Map<string, number>();
+  /** Bytes COS has confirmed per running upload: the bar counts these, as the per-file notification does. */
+  private readonly confirmed = new Map<string, number>();
   private readonly done = new Map<number, UploadOutcome>();
   private doneBytes = 0;
   private readonly speed = new SpeedEstimator(5000);
@@ -124,6 +127,7 @@ class QueueState {
 
   progress(snapshot: UploadSnapshot): void {
     this.sent.set(snapshot.id, snapshot.bytesSent);
+    this.confirmed.set(snapshot.id, snapshot.bytesConfirmed);
     this.speed.add(this.bytes());
   }
 
@@ -132,6 +136,7 @@ class QueueState {
     if (index === undefined) return;
     this.done.set(index, outcome);
     this.sent.delete(id);
+    this.confirmed.delete(id);
     if (outcome.status === 'completed') this.doneBytes += this.items[index].size;
     this.speed.add(this.bytes());
   }
@@ -147,6 +152,12 @@ class QueueState {
     return sum;
   }
 
+  private confirmedBytes(): number {
+    let sum = this.doneBytes;
+    for (const n of this.confirmed.values()) sum += n;
+    return sum;
+  }
+
   /** The view ThrottledProgress draws the bar from (percent by bytes, by files when all are empty). */
   snapshot(): UploadSnapshot {
     const byFiles = this.total === 0;
@@ -155,6 +166,7 @@ class QueueState {
       job: this.items[0]?.job ?? { filePath: '', displayPath: '', key: '', profileId: '', profileName: '', bucket: '' },
       state: 'running',
       bytesSent: byFiles ? this.done.size : this.bytes(),
+      bytesConfirmed: byFiles ? this.done.size : this.confirmedBytes(),
       bytesTotal: byFiles ? this.items.length : this.total,
       partsDone: this.done.size,
       partCount: this.items.length,
@@ -189,14 +201,14 @@ export function countOutcomes(result: QueueResult, skipped: number): QueueCounts
   };
 }
 
-/** `8 uploaded, 2 failed, 1 skipped (already in the bucket)`: the non-zero counts, localized. */
+/** `8 uploaded, 2 failed, 1 skipped: already in COS`: the non-zero counts, localized. */
 export function summaryText(counts: QueueCounts): string {
   const parts = [vscode.l10n.t('{0} uploaded', counts.uploaded)];
   if (counts.failed > 0) parts.push(vscode.l10n.t('{0} failed', counts.failed));
   if (counts.paused > 0) parts.push(vscode.l10n.t('{0} paused (resumable from Show Uploads)', counts.paused));
   if (counts.cancelled > 0) parts.push(vscode.l10n.t('{0} cancelled', counts.cancelled));
   if (counts.notStarted > 0) parts.push(vscode.l10n.t('{0} not started', counts.notStarted));
-  if (counts.skipped > 0) parts.push(vscode.l10n.t('{0} skipped (already in the bucket)', counts.skipped));
+  if (counts.skipped > 0) parts.push(vscode.l10n.t('{0} skipped: already in COS', counts.skipped));
   return parts.join(', ');
 }
 
@@ -231,7 +243,7 @@ export async function showQueueSummary(deps: UploadUiDeps, bucket: string, resul
   const showUploads = vscode.l10n.t('Show Uploads');
   const buttons = counts.failed + counts.paused > 0 ? [showLog, showUploads] : [showLog];
   const message = `${summaryText(counts)}.`;
-  const picked = counts.failed > 0 ? await vscode.window.showWarningMessage(message, ...buttons) : await vscode.window.showInformationMessage(message, ...buttons);
+  const picked = await ask(counts.failed > 0 ? 'warning' : 'info', message, {}, ...buttons);
   if (picked === showLog) deps.log.show();
   else if (picked === showUploads) await runCommand('cosUpload.showUploads');
 }

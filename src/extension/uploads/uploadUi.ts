@@ -3,7 +3,7 @@ import { runCommand } from '../commands/run';
 import { CosError, describeError, formatBytes } from '../../core';
 import { withClient } from '../profiles/clients';
 import { inputCredentials } from '../profiles/credentialPrompt';
-import { showFailure } from '../ui/errorUi';
+import { joinSentences, showFailure } from '../ui/errorUi';
 import type { UploadLog } from '../ui/log';
 import type { ProfileStore } from '../profiles/profileStore';
 import { followInNotification } from '../ui/progressUi';
@@ -62,16 +62,20 @@ export function showUploadFailure(deps: UploadUiDeps, outcome: UploadOutcome): P
   );
 }
 
-async function showSucceeded(deps: UploadUiDeps, outcome: UploadOutcome): Promise<void> {
+/**
+ * How every successful upload ends, whichever path ran it (a command, Show Uploads, a resume after
+ * a reload): one message with the integrity verdict, and Copy URL, Copy Presigned URL, Show Log.
+ */
+export async function showSucceeded(deps: UploadUiDeps, outcome: UploadOutcome): Promise<void> {
   const { job, result } = outcome;
   if (!result) return;
   const verdict = result.crc64Verified ? vscode.l10n.t('CRC64 verified') : vscode.l10n.t('each part verified');
   const uploaded = vscode.l10n.t('Uploaded {0} to {1} ({2}): {3}', formatBytes(result.bytes), job.bucket, verdict, job.key);
-  const message = outcome.restarted ? `${restartNote(outcome.restarted)} ${uploaded}` : uploaded;
+  const message = outcome.restarted ? joinSentences(restartNote(outcome.restarted), uploaded) : uploaded;
   const copyUrl = vscode.l10n.t('Copy URL');
   const copyPresigned = vscode.l10n.t('Copy Presigned URL');
   const showLog = vscode.l10n.t('Show Log');
-  const picked = await vscode.window.showInformationMessage(message, copyUrl, copyPresigned, showLog);
+  const picked = await ask(outcome.restarted ? 'warning' : 'info', message, {}, copyUrl, copyPresigned, showLog);
   if (picked === showLog) {
     deps.log.show();
     return;

@@ -57,11 +57,16 @@ describe('contributed commands and settings', () => {
   it('describes every setting with markdownDescription, a default, a scope and bounds', () => {
     const properties = manifest.contributes.configuration.properties;
     const expected = [
-      'partSizeMiB',
-      'multipartThresholdMiB',
+      'partSize',
+      'multipartThreshold',
       'concurrency',
       'maxConcurrency',
       'retries',
+      'trafficLimit',
+      'sendContentMD5',
+      // Old names, still read as a fallback (deprecated, hidden in the Settings UI unless set).
+      'partSizeMiB',
+      'multipartThresholdMiB',
       'trafficLimitKiBps',
       'contentMd5',
       'onCancel',
@@ -85,15 +90,15 @@ describe('contributed commands and settings', () => {
     }
     // The defaults VS Code reports are the manifest's (the schema was registered).
     const config = vscode.workspace.getConfiguration('cosUpload');
-    assert.equal(config.inspect('partSizeMiB')?.defaultValue, properties['cosUpload.partSizeMiB'].default);
+    assert.equal(config.inspect('partSize')?.defaultValue, properties['cosUpload.partSize'].default);
     assert.equal(config.inspect('onCancel')?.defaultValue, 'keep');
   });
 
   it('maps the traffic limit bounds exactly onto COS x-cos-traffic-limit (819200..838860800 bit/s)', () => {
-    const schema = manifest.contributes.configuration.properties['cosUpload.trafficLimitKiBps'];
+    const schema = manifest.contributes.configuration.properties['cosUpload.trafficLimit'];
     assert.equal((schema.maximum as number) * 1024 * 8, 838_860_800);
     const nls = JSON.parse(fs.readFileSync(path.join(__dirname, '../../../../package.nls.json'), 'utf8')) as Record<string, string>;
-    assert.match(nls['config.trafficLimitKiBps'], /819200 to 838860800 bit\/s/);
+    assert.match(nls['config.trafficLimit'], /819200 to 838860800 bit\/s/);
   });
 
   it('declares why it is limited in untrusted workspaces and unsupported in virtual ones', () => {

@@ -80,6 +80,8 @@ export interface EmulatorLogEntry {
   crc64?: string;
   bytes: number;
   interrupted?: boolean;
+  /** The x-cos-traffic-limit header the request carried (bit/s). */
+  trafficLimit?: string;
 }
 
 export async function emulatorLog(): Promise<EmulatorLogEntry[]> {

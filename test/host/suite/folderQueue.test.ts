@@ -80,7 +80,7 @@ describe('the upload queue of a folder or multi-file batch', () => {
     assert.equal(messages.at(-1)?.startsWith('5/5 files'), true, `the last message is ${messages.at(-1)}`);
 
     const counts = countOutcomes(result, 1);
-    assert.equal(summaryText(counts), '4 uploaded, 1 failed, 1 skipped (already in the bucket)');
+    assert.equal(summaryText(counts), '4 uploaded, 1 failed, 1 skipped: already in COS');
     const lines = summaryLogLines('b-1250000000', result, counts, 400);
     assert.match(lines[0], /^batch bucket=b-1250000000 uploaded=4 failed=1 paused=0 cancelled=0 notStarted=0 skipped=1 bytes=400 /);
     assert.equal(lines.length, 2);

@@ -50,7 +50,7 @@ describe('folder and multi-file uploads', function () {
   before(async () => {
     api = await extensionApi();
     await addEmulatorProfile(PROFILE, { prefix: PREFIX });
-    restoreSettings = await withSettings({ partSizeMiB: 1, multipartThresholdMiB: 1, concurrency: 3 });
+    restoreSettings = await withSettings({ partSize: 1, multipartThreshold: 1, concurrency: 3 });
   });
 
   afterEach(async () => {

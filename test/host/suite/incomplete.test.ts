@@ -52,7 +52,7 @@ describe('Manage Incomplete Uploads', function () {
   before(async () => {
     api = await extensionApi();
     await addEmulatorProfile(PROFILE, { prefix: PREFIX });
-    restoreSettings = await withSettings({ partSizeMiB: 1, multipartThresholdMiB: 1, concurrency: 2 });
+    restoreSettings = await withSettings({ partSize: 1, multipartThreshold: 1, concurrency: 2 });
     recent = await makeIncomplete(`${PREFIX}recent.bin`, [MiB, 300 * 1024]);
     empty = await makeIncomplete(`${PREFIX}empty.bin`, []);
     // Initiated ten days ago, by the emulator's clock.

@@ -56,7 +56,7 @@ describe('the "Local emulator" endpoint', function () {
 
   it('takes a multipart upload byte-identical, and stops when its profile is removed', async () => {
     assert.ok(profile?.endpoint, 'the previous test did not create the profile');
-    const restore = await withSettings({ partSizeMiB: 1, multipartThresholdMiB: 1 });
+    const restore = await withSettings({ partSize: 1, multipartThreshold: 1 });
     const file = await workspaceFile('local-emulator/data.bin', 3 * MiB + 5);
     let result: UploadCommandResult;
     try {

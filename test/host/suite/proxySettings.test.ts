@@ -156,7 +156,7 @@ describe('VS Code proxy settings and plain http', function () {
     await addEmulatorProfile(INSECURE_PROFILE, { endpoint: `http://${INSECURE_HOST}`, prefix: 'insecure-tests/' });
     const file = await workspaceFile('insecure/over-http.bin', 2 * MiB + 5);
     const restoreHttp = await withHttpSettings({ proxy: proxyUrl, noProxy: [] });
-    const restoreCos = await withSettings({ partSizeMiB: 1, multipartThresholdMiB: 1 });
+    const restoreCos = await withSettings({ partSize: 1, multipartThreshold: 1 });
     try {
       proxy.targets.length = 0;
       const [refused] = (await vscode.commands.executeCommand<UploadCommandResult>('cosUpload.uploadFile', { uri: file.uri, profile: INSECURE_PROFILE, overwrite: true })) as UploadOutcome[];

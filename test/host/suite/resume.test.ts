@@ -27,6 +27,7 @@ describe('restarted uploads in the progress notification', () => {
       job: { filePath: '/w/a.bin', displayPath: 'a.bin', key: 'a.bin', profileId: 'p', profileName: 'p', bucket: 'b-1250000000' },
       state: 'running',
       bytesSent: 100,
+      bytesConfirmed: 100,
       bytesTotal: 1000,
       partsDone: 1,
       partCount: 10,
@@ -46,7 +47,7 @@ describe('resuming uploads left by an earlier session (what activation does afte
   before(async () => {
     api = await extensionApi();
     await addEmulatorProfile(PROFILE, { prefix: PREFIX });
-    restoreSettings = await withSettings({ partSizeMiB: 1, multipartThresholdMiB: 1, concurrency: 2 });
+    restoreSettings = await withSettings({ partSize: 1, multipartThreshold: 1, concurrency: 2 });
   });
 
   afterEach(() => api.prompts.set(undefined));
@@ -90,7 +91,11 @@ describe('resuming uploads left by an earlier session (what activation does afte
     assert.equal(stored.size + (outcome.result?.resumedParts ?? 0), checkpoint.partCount, 'the parts sent and the parts resumed do not add up to the file');
     assert.equal(await objectSha256(`${PREFIX}resume/reload-10m.bin`), file.sha256, 'the object differs from the file');
     assert.equal(await checkpointFor(api, uploadId), undefined, 'the checkpoint outlived the upload');
-    assert.ok(asked.some((r) => r.message.startsWith('Resumed upload complete')), 'no completion message');
+    // The same ending as any other successful upload: the integrity verdict and the same actions.
+    const done = asked.find((r) => r.message.startsWith('Uploaded '));
+    assert.ok(done, `no completion message; asked: ${JSON.stringify(asked.map((r) => r.message))}`);
+    assert.match(done.message, new RegExp(`\\(CRC64 verified\\): ${PREFIX}resume/reload-10m\\.bin$`));
+    assert.deepEqual(done.actions, ['Copy URL', 'Copy Presigned URL', 'Show Log']);
 
     await discardListed(api, snapshot.id);
   });

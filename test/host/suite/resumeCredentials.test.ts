@@ -53,7 +53,7 @@ describe('temporary credentials expiring mid-upload', function () {
 
   before(async () => {
     api = await extensionApi();
-    restoreSettings = await withSettings({ partSizeMiB: 1, multipartThresholdMiB: 1, concurrency: 3 });
+    restoreSettings = await withSettings({ partSize: 1, multipartThreshold: 1, concurrency: 3 });
   });
 
   afterEach(async () => {

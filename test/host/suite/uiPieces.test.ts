@@ -16,6 +16,7 @@ function snapshot(partial: Partial<UploadSnapshot>): UploadSnapshot {
     job: { filePath: '/w/a.bin', displayPath: 'a.bin', key: 'a.bin', profileId: 'p', profileName: 'p', bucket: 'b-125' },
     state: 'running',
     bytesSent: 0,
+    bytesConfirmed: 0,
     bytesTotal: 1000,
     partsDone: 0,
     partCount: 10,
@@ -49,30 +50,37 @@ describe('progress reporting', () => {
     let now = 0;
     const reports: Array<{ message?: string; increment?: number }> = [];
     const throttled = new ThrottledProgress({ report: (v) => reports.push(v) }, 250, () => now);
-    throttled.update(snapshot({ bytesSent: 100, partsDone: 1 }));
+    throttled.update(snapshot({ bytesSent: 150, bytesConfirmed: 100, partsDone: 1 }));
     now = 10;
-    throttled.update(snapshot({ bytesSent: 200, partsDone: 2 }));
-    throttled.update(snapshot({ bytesSent: 300, partsDone: 3 }));
+    throttled.update(snapshot({ bytesSent: 250, bytesConfirmed: 200, partsDone: 2 }));
+    throttled.update(snapshot({ bytesSent: 350, bytesConfirmed: 300, partsDone: 3 }));
     assert.equal(reports.length, 1, 'updates within the interval were not held back');
     await new Promise((resolve) => setTimeout(resolve, 300));
     assert.equal(reports.length, 2, 'the latest held-back update was not delivered');
-    assert.match(reports[1].message ?? '', /part 3\/10/);
+    assert.match(reports[1].message ?? '', /^3\/10 parts · 30%/);
     now = 1000;
-    throttled.update(snapshot({ bytesSent: 150, partsDone: 3 })); // retry: bytes drop
+    throttled.update(snapshot({ bytesSent: 150, bytesConfirmed: 300, partsDone: 3 })); // retry: bytes on the wire drop
+    now = 1500;
+    throttled.update(snapshot({ bytesSent: 1000, bytesConfirmed: 1000, partsDone: 10 }), true);
+    assert.ok(reports.reduce((sum, r) => sum + (r.increment ?? 0), 0) < 100, 'the bar was full before COS confirmed Complete');
+    assert.equal(reports.at(-1)?.message, 'completing…', 'all parts confirmed, Complete not yet: the notification must say completing…');
     now = 2000;
-    throttled.update(snapshot({ bytesSent: 1000, partsDone: 10 }), true);
+    throttled.update(snapshot({ bytesSent: 1000, bytesConfirmed: 1000, partsDone: 10, state: 'completed' }), true);
     throttled.dispose();
     assert.ok(reports.every((r) => (r.increment ?? 0) >= 0), 'a negative increment was reported');
     const total = reports.reduce((sum, r) => sum + (r.increment ?? 0), 0);
     assert.ok(Math.abs(total - 100) < 1e-9, `increments sum to ${total}`);
   });
 
-  it('words the notification as part n/N · speed · time left', () => {
-    const text = progressMessage(snapshot({ partsDone: 12, partCount: 128, bytesPerSecond: 48 * 1024 * 1024, secondsLeft: 65 }));
-    assert.equal(text, 'part 12/128 · 48.0 MiB/s · 1 min left');
+  it('words the notification as parts n/N · percent · speed · time left, both counting what COS confirmed, with plurals', () => {
+    const text = progressMessage(snapshot({ partsDone: 12, partCount: 128, bytesConfirmed: 94, bytesSent: 300, bytesPerSecond: 48 * 1024 * 1024, secondsLeft: 65 }));
+    assert.equal(text, '12/128 parts · 9% · 48.0 MiB/s · 1 min left');
     assert.equal(formatTimeLeft(5.2), '6 s left');
     assert.equal(formatTimeLeft(2 * 3600 + 5 * 60), '2 h 5 min left');
     assert.match(progressMessage(snapshot({ state: 'queued' })), /waiting/);
+    assert.equal(progressMessage(snapshot({ partsDone: 0, partCount: 1, bytesSent: 600 })), '0/1 part · 0%');
+    assert.equal(progressMessage(snapshot({ partsDone: 1, partCount: 1, bytesConfirmed: 1000 })), 'completing…');
+    assert.match(progressMessage(snapshot({ partsDone: 3, resumedParts: 1, bytesConfirmed: 300 })), /resumed with 1 part already on COS$/);
   });
 
   it('turns a cancellation token into an abort signal and lets go of it', () => {
@@ -93,13 +101,13 @@ describe('progress reporting', () => {
 describe('settings', () => {
   it('converts the settings to core options in the core units', () => {
     const values: Record<string, unknown> = {
-      partSizeMiB: 16,
-      multipartThresholdMiB: 0,
+      partSize: 16,
+      multipartThreshold: 0,
       concurrency: 8,
       maxConcurrency: 16,
       retries: 2,
-      trafficLimitKiBps: 100,
-      contentMd5: true,
+      trafficLimit: 100,
+      sendContentMD5: true,
       onCancel: 'abort',
       maxConcurrentUploads: 3,
       excludeGlobs: ['**/*.log', ''],
@@ -111,7 +119,7 @@ describe('settings', () => {
     assert.equal(s.maxConcurrentUploads, 3);
     assert.deepEqual(s.excludeGlobs, ['**/*.log']);
     assert.equal(s.presignedUrlExpirySeconds, 600);
-    const autoValues: Record<string, unknown> = { partSizeMiB: 0, trafficLimitKiBps: 0, contentMd5: false };
+    const autoValues: Record<string, unknown> = { partSize: 0, trafficLimit: 0, sendContentMD5: false };
     const auto = settingsFrom((n) => autoValues[n]);
     assert.equal(auto.uploadOptions.partSize, 'auto');
     assert.equal(auto.uploadOptions.trafficLimit, undefined);
@@ -170,7 +178,7 @@ describe('error messages', () => {
     assert.ok(network.actions.includes('retry'));
 
     const setting = describeFailure(new ConfigError('partSize', 'Part size 12 bytes is out of range'), ctx);
-    assert.equal(setting.setting, 'cosUpload.partSizeMiB');
+    assert.equal(setting.setting, 'cosUpload.partSize');
     assert.ok(setting.actions.includes('openSettings'));
   });
 });

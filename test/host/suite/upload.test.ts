@@ -32,7 +32,7 @@ describe('uploading through the commands', function () {
   before(async () => {
     api = await extensionApi();
     await addEmulatorProfile(PROFILE, { prefix: PREFIX });
-    restoreSettings = await withSettings({ partSizeMiB: 1, multipartThresholdMiB: 1, concurrency: 3 });
+    restoreSettings = await withSettings({ partSize: 1, multipartThreshold: 1, concurrency: 3 });
   });
 
   afterEach(async () => {

@@ -34,11 +34,11 @@ export async function run(ctx: UiTestContext): Promise<void> {
 
     const progress = await waitUntil('the progress notification', async () => {
       const texts = await notificationTexts(page);
-      return texts.find((t) => /part \d+\/\d+/.test(t));
+      return texts.find((t) => /\d+\/\d+ parts · \d+%/.test(t));
     });
     ctx.log(`notification: ${progress}`);
     // A part done and a speed estimate make a screenshot that shows what the notification is for.
-    await waitUntil('a finished part and the speed in the notification', async () => (await notificationTexts(page)).find((t) => /part [1-9]\d*\/\d+ · .+\/s/.test(t)), 20_000).catch(
+    await waitUntil('a finished part and the speed in the notification', async () => (await notificationTexts(page)).find((t) => /[1-9]\d*\/\d+ parts · \d+% · .+\/s/.test(t)), 20_000).catch(
       () => undefined,
     );
 

@@ -61,10 +61,12 @@ export async function run(ctx: UiTestContext): Promise<void> {
     const toast = page.locator('.notifications-toasts .notification-list-item', { hasText: /Resume \d+ interrupted upload/ }).first();
     await toast.getByRole('button', { name: single ? 'Resume' : 'Resume All', exact: true }).click({ timeout: STEP_TIMEOUT_MS });
 
-    const done = await waitUntil('the "Resumed upload complete" notification', async () => (await notificationTexts(page)).find((t) => t.startsWith('Resumed upload complete') && t.includes(key)), 60_000);
+    // The same ending as any successful upload: integrity verdict and Copy URL.
+    const done = await waitUntil('the "Uploaded … (CRC64 verified)" notification', async () => (await notificationTexts(page)).find((t) => t.startsWith('Uploaded ') && t.includes(key)), 60_000);
     ctx.log(`notification: ${done}`);
-    const resumed = Number(/(\d+) parts were already on COS/.exec(done)?.[1] ?? -1);
-    assert.ok(resumed >= onCosBeforeResume, `the notification says ${resumed} parts were resumed, COS had ${onCosBeforeResume}`);
+    assert.match(done, /CRC64 verified/);
+    const doneToast = page.locator('.notifications-toasts .notification-list-item', { hasText: key }).filter({ hasText: /^Uploaded / }).first();
+    await doneToast.getByRole('button', { name: 'Copy URL', exact: true }).waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
 
     assert.equal(await emulator.objectSha256(key), createHash('sha256').update(data).digest('hex'), 'the object differs from the file');
     // Each part stored once: none that COS already had was sent again.

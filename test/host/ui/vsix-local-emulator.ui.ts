@@ -78,7 +78,7 @@ export async function run(ctx: UiTestContext): Promise<void> {
   try {
     const key = await uploadFromPalette(page, path.basename(FILE), PROFILE);
 
-    const progress = await waitUntil('the progress notification', async () => (await notificationTexts(page)).find((t) => /part \d+\/\d+/.test(t)));
+    const progress = await waitUntil('the progress notification', async () => (await notificationTexts(page)).find((t) => /\d+\/\d+ parts? · \d+%/.test(t)));
     ctx.log(`notification: ${progress}`);
     await waitUntil('a finished part and the speed', async () => (await notificationTexts(page)).find((t) => /part [1-9]\d*\/\d+ · .+\/s/.test(t)), 20_000).catch(() => undefined);
     const shot = path.join(ctx.artifactsDir, 'vsix-upload-progress.png');

@@ -19,6 +19,24 @@ const problemMatcherPlugin = {
   },
 };
 
+/**
+ * undici loads node:http2 at start for HTTP/2, which the uploader never enables (it leaves allowH2
+ * off, so ALPN offers http/1.1 only); undici falls back by itself when that require throws. For
+ * the CLI, whose every run pays for what it loads.
+ */
+const noHttp2Plugin = {
+  name: 'no-http2',
+  setup(build) {
+    build.onResolve({ filter: /^(node:)?http2$/ }, (args) =>
+      /[\\/]undici[\\/]/.test(args.importer) ? { path: 'http2', namespace: 'no-http2' } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'no-http2' }, () => ({
+      contents: "throw new Error('HTTP/2 is left out of this bundle: the uploader never enables it');",
+      loader: 'js',
+    }));
+  },
+};
+
 const shared = {
   bundle: true,
   format: 'cjs',
@@ -47,7 +65,7 @@ const entries = [
     external: [...shared.external, './cliCommands'],
     minify: true,
   },
-  { entryPoints: ['src/cli/cliCommands.ts'], outfile: 'dist/cliCommands.js', minify: true },
+  { entryPoints: ['src/cli/cliCommands.ts'], outfile: 'dist/cliCommands.js', minify: true, plugins: [...shared.plugins, noHttp2Plugin] },
   // Loaded by src/core/hashPool.ts from the bundle's own folder.
   { entryPoints: ['src/core/hashWorker.ts'], outfile: 'dist/hashWorker.js' },
   // The local COS emulator, for the extension's "Local emulator" endpoint: its own bundle, loaded

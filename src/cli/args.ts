@@ -8,7 +8,10 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { parseSize, STORAGE_CLASSES, type Credentials, type ServerSideEncryption, type UploadOptions } from '../core';
+// Straight from the core's files, not its index: `--help` and argument errors must not load the uploader.
+import { STORAGE_CLASSES } from '../core/options';
+import { parseSize } from '../core/sizes';
+import type { Credentials, ServerSideEncryption, UploadOptions } from '../core/types';
 
 /** A mistake in how the command was invoked; the CLI prints it with usage help and exits 2. */
 export class UsageError extends Error {

@@ -1,19 +1,16 @@
 /**
  * Entry point of `cos-upload` (bundled to dist/cli.js). Parses arguments, turns Ctrl-C into an
- * AbortSignal, dispatches to a command and exits with its code.
+ * AbortSignal, dispatches to a command and exits with its code. The commands themselves load only
+ * once an invocation needs one (./cliCommands, its own bundle), so help and usage errors stay fast.
  */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 
-import { hashingStatus, tuneDedicatedUploadProcess, UploadAbortedError } from '../core';
+import { UploadAbortedError } from '../core/errors';
 import { parseCliArgs, type CliCommand } from './args';
-import { runDemo } from './demo';
-import { runEmulator } from './emulator';
+import { markPhase, startDebugTiming } from './debugTiming';
 import { helpText } from './help';
-import { runIncomplete } from './incomplete';
 import { EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, exitCodeFor, formatErrorLines, isUsageError, type CliStreams } from './output';
-import { runResume } from './resume';
-import { runUpload } from './upload';
 
 const COMMANDS: readonly string[] = ['upload', 'resume', 'incomplete', 'emulator', 'demo'];
 /** Commands that send parts, where a graceful stop keeps a checkpoint worth mentioning. */
@@ -40,8 +37,7 @@ export async function main(argv: readonly string[], context: MainContext): Promi
     if (isUsageError(error)) context.streams.stderr.write(`Run cos-upload${topic} --help for usage.\n`);
     return exitCodeFor(error);
   }
-  // The hash worker boots while the file is opened and Initiate goes out, as the extension's does at activation.
-  if (UPLOADING_COMMANDS.includes(command.command)) void hashingStatus();
+  markPhase('arguments parsed');
   try {
     switch (command.command) {
       case 'help':
@@ -51,21 +47,36 @@ export async function main(argv: readonly string[], context: MainContext): Promi
         context.streams.stdout.write(`cos-upload ${packageVersion()}\n`);
         return EXIT_OK;
       case 'upload':
-        return await runUpload(command, context);
+        return await commands().runUpload(command, context);
       case 'resume':
-        return await runResume(command, context);
+        return await commands().runResume(command, context);
       case 'incomplete':
-        return await runIncomplete(command, context);
+        return await commands().runIncomplete(command, context);
       case 'demo':
-        return await runDemo(command, context);
+        return await commands().runDemo(command, context);
       case 'emulator':
-        return await runEmulator(command, context.streams, context.signal);
+        return await commands().runEmulator(command, context.streams, context.signal);
     }
   } catch (error) {
     // Commands report their own failures; this catches what slipped past (e.g. the emulator failing to bind).
     for (const line of formatErrorLines(error)) context.streams.stderr.write(`${line}\n`);
     return isUsageError(error) ? EXIT_USAGE : exitCodeFor(error);
   }
+}
+
+/** Set when this file runs as the `cos-upload` process itself, not imported by a test. */
+let dedicatedProcess = false;
+
+/** The command implementations, loaded on first use. */
+function commands(): typeof import('./cliCommands') {
+  // This process exists to upload, so it may set process-wide V8 flags (the extension host may not),
+  // before the HTTP client compiles its WebAssembly parser.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded lazily on purpose: see the file comment.
+  if (dedicatedProcess) (require('../core/processTuning') as typeof import('../core/processTuning')).tuneDedicatedUploadProcess();
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded lazily on purpose: see the file comment.
+  const loaded = require('./cliCommands') as typeof import('./cliCommands');
+  markPhase('commands loaded');
+  return loaded;
 }
 
 /** The manifest above this file: dist/ in the bundle, out/src/cli/ when compiled for tests. */
@@ -104,8 +115,8 @@ function flush(stream: NodeJS.WriteStream): Promise<void> {
 }
 
 if (require.main === module) {
-  // This process exists to upload, so it may set process-wide V8 flags (the extension host may not).
-  tuneDedicatedUploadProcess();
+  startDebugTiming(process.env, (text) => process.stderr.write(text));
+  dedicatedProcess = true;
   const argv = process.argv.slice(2);
   const controller = new AbortController();
   installSignalHandlers(controller, argv[0]);

@@ -4,7 +4,10 @@
  * only on a terminal, so `--json` stdout stays one JSON object per line for scripts.
  */
 
-import { CosError, CosServiceError, formatBytes, type UploadEvent, type UploadResult } from '../core';
+// Straight from the core's files, not its index: argument errors are printed without loading the uploader.
+import { CosError, CosServiceError } from '../core/errors';
+import { formatBytes } from '../core/sizes';
+import type { UploadEvent, UploadResult } from '../core/types';
 
 /** The bits of a stream the reporter uses; process.stdout/stderr fit, and so do test doubles. */
 export interface OutputStream {

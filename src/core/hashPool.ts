@@ -2,14 +2,22 @@ import { existsSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { crc64EngineStatus, getCrc64Engine, type Crc64EngineStatus } from './crc64';
-import { digestPartSliced, type PartDigest } from './integrity';
+import { crc64EngineStatus, getCrc64Engine, typescriptCrc64, type Crc64EngineStatus } from './crc64';
+import { digestPart, digestPartSliced, type PartDigest } from './integrity';
 import type { HashAnswer, HashJob } from './hashWorker';
 
 /** What a hash worker reports when it is up: its CRC64 engine and, on Linux, its thread's nice value. */
 type WorkerReady = Crc64EngineStatus & { nice?: number };
 
 export type HashingStatus = WorkerReady & { threaded: boolean };
+
+/**
+ * Data up to this size is hashed on the calling thread by the TypeScript engine (well under a
+ * millisecond): starting a worker and loading the native addon would cost far more than that.
+ */
+export const CALLING_THREAD_HASH_MAX = 256 * 1024;
+
+const CALLING_THREAD_STATUS: HashingStatus = { name: 'typescript', reason: 'small data, hashed on the calling thread', threaded: false };
 
 /**
  * Hashes parts on worker threads when the buffer is shared memory and the worker script is present
@@ -24,26 +32,38 @@ export class HashPool {
   private turn = 0;
   private broken = false;
 
-  private constructor(script: string | undefined, size: number) {
-    let announce: (status: WorkerReady | undefined) => void = () => undefined;
-    this.ready = new Promise((resolve) => (announce = resolve));
+  private started = false;
+  private announce: (status: WorkerReady | undefined) => void = () => undefined;
+
+  private constructor(
+    private readonly script: string | undefined,
+    private readonly size: number,
+  ) {
+    this.ready = new Promise((resolve) => (this.announce = resolve));
+  }
+
+  /** Workers start on first need, so a process that only hashes small data never starts one. */
+  private start(): void {
+    if (this.started) return;
+    this.started = true;
+    const script = this.script;
     if (!script) {
-      announce(undefined);
+      this.announce(undefined);
       return;
     }
-    for (let i = 0; i < size; i++) {
+    for (let i = 0; i < this.size; i++) {
       const worker = new Worker(script);
       worker.on('message', (answer: HashAnswer) => {
         // The first worker loads the native addon (one thread per process can): its engine is the one reported.
         if ('ready' in answer) {
-          if (i === 0) announce({ ...answer.ready, ...(answer.nice !== undefined ? { nice: answer.nice } : {}) });
+          if (i === 0) this.announce({ ...answer.ready, ...(answer.nice !== undefined ? { nice: answer.nice } : {}) });
           if (this.waiting.size === 0) worker.unref();
           return;
         }
         this.settle(answer);
       });
       worker.on('error', (error) => {
-        announce(undefined);
+        this.announce(undefined);
         this.fail(error);
       });
       this.workers.push(worker);
@@ -57,24 +77,37 @@ export class HashPool {
     return new HashPool(threads > 0 && existsSync(script) ? script : undefined, threads);
   }
 
+  /** Whether a worker was asked for yet (none is, while only small data was hashed). */
+  get workersStarted(): boolean {
+    return this.started;
+  }
+
   get threaded(): boolean {
+    this.start();
     return this.workers.length > 0 && !this.broken;
   }
 
   /** The CRC64 engine that hashes parts, and where: worker threads (with their nice value on Linux) or the calling thread. */
   async status(): Promise<HashingStatus> {
+    this.start();
     const fromWorker = await this.ready;
     if (fromWorker && this.threaded) return { ...fromWorker, threaded: true };
     return { ...crc64EngineStatus(), threaded: false };
   }
 
+  /** How data of `bytes` will be hashed; small data starts no worker. */
+  statusFor(bytes: number): Promise<HashingStatus> {
+    return bytes <= CALLING_THREAD_HASH_MAX ? Promise.resolve({ ...CALLING_THREAD_STATUS }) : this.status();
+  }
+
   /** A buffer the workers can read without a copy. */
   allocate(size: number): Buffer {
-    return this.threaded ? Buffer.from(new SharedArrayBuffer(size)) : Buffer.allocUnsafe(size);
+    return size > CALLING_THREAD_HASH_MAX && this.threaded ? Buffer.from(new SharedArrayBuffer(size)) : Buffer.allocUnsafe(size);
   }
 
   /** CRC64 of `data`, and its MD5 when `withMd5`. */
   digest(data: Buffer, withMd5 = true): Promise<PartDigest> {
+    if (data.length <= CALLING_THREAD_HASH_MAX) return Promise.resolve(digestPart(data, typescriptCrc64, withMd5));
     if (!this.threaded || !(data.buffer instanceof SharedArrayBuffer)) {
       return digestPartSliced(data, getCrc64Engine(), withMd5);
     }

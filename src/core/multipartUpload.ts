@@ -162,7 +162,7 @@ class UploadJob {
 
   async run(): Promise<UploadResult> {
     // The hash worker boots (about 25 ms) while Initiate is in flight: neither waits for the other.
-    this.hashingKnown = this.hashes.status().then((hashing) => {
+    this.hashingKnown = this.hashes.statusFor(this.file.size).then((hashing) => {
       this.crcEngine = hashing.name;
       this.logger.info(
         `CRC64 engine: ${hashing.name}${hashing.reason ? ` (${hashing.reason})` : ''}; hashing on ${hashing.threaded ? `a worker thread${hashing.nice !== undefined ? ` (nice ${hashing.nice})` : ''}` : 'the calling thread'}; ` +

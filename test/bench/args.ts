@@ -39,6 +39,14 @@ export interface BenchOptions {
   waitQuietSeconds: number;
   /** Where the test files go; default a new folder under the OS temp dir. */
   tmpDir?: string;
+  /** Time whole processes too (cos-upload and curl -T, spawn to exit). */
+  wholeProcess: boolean;
+  /** Run only the whole-process section. */
+  wholeProcessOnly: boolean;
+  /** File sizes of the whole-process uploads, bytes (1 B allowed). */
+  wholeProcessSizes: number[];
+  /** Interleaved rounds of the whole-process section. */
+  wholeProcessRuns: number;
   /** Re-render the report an earlier --json saved (print it, write the Markdown) instead of running. */
   fromJson?: string;
   help: boolean;
@@ -61,6 +69,10 @@ export const USAGE = `Usage: npm run bench -- [options]
   --md FILE               write the tables as Markdown (default test/bench/LAST_RUN.md unless --quick)
   --from-json FILE        re-render the report an earlier --json saved (print it, write the Markdown), without running
   --tmp DIR               where to create the test files
+  --whole-process-only    only the whole-process section: cos-upload and curl -T spawned per run, timed spawn to exit
+  --no-whole-process      skip that section
+  --whole-process-sizes L its upload sizes (default 1B,64MiB,1GiB; --quick 1B,64MiB)
+  --whole-process-runs N  its interleaved rounds (default 5; --quick 1)
   --help`;
 
 function list(value: string | undefined, flag: string): string[] {
@@ -93,6 +105,10 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     hashSpeeds: true,
     warmup: true,
     waitQuietSeconds: 30,
+    wholeProcess: true,
+    wholeProcessOnly: false,
+    wholeProcessSizes: [1, 64 * MiB, GiB],
+    wholeProcessRuns: 5,
     markdownIsDefault: false,
     help: false,
   };
@@ -101,6 +117,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
   let markdownSet = false;
   const explicit: Partial<Record<ProfileName, number[]>> = {};
   let both: number[] | undefined;
+  let wholeSizes: number[] | undefined;
+  let wholeRuns: number | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -163,6 +181,18 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       case '--tmp':
         options.tmpDir = list(value(), flag)[0];
         break;
+      case '--whole-process-only':
+        options.wholeProcessOnly = true;
+        break;
+      case '--no-whole-process':
+        options.wholeProcess = false;
+        break;
+      case '--whole-process-sizes':
+        wholeSizes = list(value(), flag).map((text) => parseSize(text, flag));
+        break;
+      case '--whole-process-runs':
+        wholeRuns = wholeNumber(value(), flag, 1);
+        break;
       case '--help':
       case '-h':
         options.help = true;
@@ -174,13 +204,18 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
   if (quick) {
     options.sizes = { lan: [64 * MiB], wan: [64 * MiB] };
     options.runs = 1;
+    options.wholeProcessSizes = [1, 64 * MiB];
+    options.wholeProcessRuns = 1;
   }
+  if (wholeSizes) options.wholeProcessSizes = wholeSizes;
+  if (wholeRuns !== undefined) options.wholeProcessRuns = wholeRuns;
+  if (options.wholeProcessOnly && !options.wholeProcess) throw new Error('--whole-process-only and --no-whole-process contradict each other.');
   if (both) options.sizes = { lan: [...both], wan: [...both] };
   if (explicit.lan) options.sizes.lan = explicit.lan;
   if (explicit.wan) options.sizes.wan = explicit.wan;
   if (big && !options.sizes.lan.includes(10 * GiB)) options.sizes.lan.push(10 * GiB);
   if (!markdownSet && !quick) {
-    options.markdown = 'test/bench/LAST_RUN.md';
+    options.markdown = options.wholeProcessOnly ? 'test/bench/LAST_RUN_WHOLE_PROCESS.md' : 'test/bench/LAST_RUN.md';
     options.markdownIsDefault = true;
   }
   return options;

@@ -18,11 +18,14 @@ import { findRepoRoot } from '../repoRoot';
 import { parseBenchArgs, sizeLabel, USAGE, type BenchOptions, type ProfileName } from './args';
 import { RESULT_MARKER, type ChildResult } from './child';
 import type { ContenderArgs, ContenderName, HashSpeeds } from './contenders';
-import { machineBusySeconds, mbPerSecond, median } from './measure';
+import { machineBusySeconds, mbPerSecond, median, waitForQuiet } from './measure';
+import { runWholeProcess } from './wholeProcess';
+import { wholeProcessTargets, type WholeProcessSection } from './wholeProcessReport';
 import {
   evaluateTargets,
   machineInfo,
   renderReport,
+  renderWholeProcessReport,
   summarize,
   type BenchReport,
   type ProfileInfo,
@@ -164,28 +167,6 @@ function contenderArgs(emulator: RunningEmulator, file: TestFile, key: string, c
   return args;
 }
 
-const QUIET_CORES = 0.25;
-
-/**
- * Waits (up to the configured time) until other processes keep less than a quarter of a core
- * busy, so a shared machine's bursts of other work land between runs rather than inside them.
- */
-async function waitForQuiet(maxSeconds: number): Promise<void> {
-  const deadline = Date.now() + maxSeconds * 1000;
-  for (let announced = false; ; ) {
-    const busy0 = machineBusySeconds();
-    const cpu0 = process.cpuUsage();
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    const busy1 = machineBusySeconds();
-    if (busy0 === undefined || busy1 === undefined) return;
-    const own = process.cpuUsage(cpu0);
-    const others = busy1 - busy0 - (own.user + own.system) / 1e6;
-    if (others < QUIET_CORES || Date.now() >= deadline) return;
-    if (!announced) log(`  (waiting for other processes to quieten: ${others.toFixed(2)} cores busy)`);
-    announced = true;
-  }
-}
-
 async function uploadOnce(
   session: Session,
   emulator: RunningEmulator,
@@ -196,7 +177,7 @@ async function uploadOnce(
   trafficLimit?: number,
 ): Promise<RunRecord> {
   const key = `bench/${session.runId}/${profile}/${sizeLabel(file.size).replace(/\s+/g, '')}/${contender}-${run}`;
-  if (session.options.waitQuietSeconds > 0) await waitForQuiet(session.options.waitQuietSeconds);
+  if (session.options.waitQuietSeconds > 0) await waitForQuiet(session.options.waitQuietSeconds, log);
   emulator.clearLog();
   // Generous: a stuck uploader must not hang the benchmark, a slow one must finish.
   const timeoutMs = 120_000 + (file.size / 2e6) * 1000;
@@ -343,6 +324,7 @@ export async function runBench(argv: string[]): Promise<number> {
     await publish(saved, { ...options, json: undefined });
     return 0;
   }
+  if (options.wholeProcessOnly) return wholeProcessOnly(options);
   const startedAt = new Date().toISOString();
   const machine = machineInfo();
   const defaults = defaultUploadOptions();
@@ -365,6 +347,7 @@ export async function runBench(argv: string[]): Promise<number> {
       files.set(size, await createFile(dir, size));
     }
     for (const name of options.profiles) await runProfile(session, PROFILES[name], files);
+    const wholeProcess = options.wholeProcess ? await runWholeProcess(wholeProcessOptions(options, dir, files)) : undefined;
     const trafficLimit = options.trafficLimit > 0 ? await trafficLimitCheck(session, files.get(options.trafficLimitSize) as TestFile) : undefined;
     const hash = options.hashSpeeds ? await hashSpeeds() : undefined;
     const rows = summarize(session.records);
@@ -382,8 +365,9 @@ export async function runBench(argv: string[]): Promise<number> {
       rows,
       ...(trafficLimit ? { trafficLimit } : {}),
       ...(hash ? { hash } : {}),
-      targets: evaluateTargets(rows, trafficLimit, defaults.concurrency),
+      targets: [...evaluateTargets(rows, trafficLimit, defaults.concurrency), ...(wholeProcess ? wholeProcessTargets(wholeProcess.rows) : [])],
       records: session.records,
+      ...(wholeProcess ? { wholeProcess } : {}),
     };
   } finally {
     process.off('SIGINT', onSignal);
@@ -394,6 +378,48 @@ export async function runBench(argv: string[]): Promise<number> {
   // Targets are reported, not enforced (timings vary by machine); a failed or unverified upload is an error.
   const failed = report.records.filter((r) => !r.ok).length;
   if (failed > 0) log(`${failed} upload(s) failed or left a wrong object on the emulator; see the table.`);
+  return failed > 0 ? 1 : 0;
+}
+
+function wholeProcessOptions(options: BenchOptions, dir: string, files: Map<number, TestFile>): Parameters<typeof runWholeProcess>[0] {
+  return {
+    sizes: options.wholeProcessSizes,
+    runs: options.wholeProcessRuns,
+    waitQuietSeconds: options.waitQuietSeconds,
+    log,
+    fileFor: async (size) => {
+      let file = files.get(size);
+      if (!file) {
+        log(`Creating a ${size} B test file in ${dir}`);
+        file = await createFile(dir, size);
+        files.set(size, file);
+      }
+      return file;
+    },
+  };
+}
+
+/** `--whole-process-only`: that section alone, printed and written like the full report. */
+async function wholeProcessOnly(options: BenchOptions): Promise<number> {
+  const startedAt = new Date().toISOString();
+  const machine = machineInfo();
+  const dir = await fs.mkdtemp(path.join(options.tmpDir ?? os.tmpdir(), 'cos-bench-'));
+  let section: WholeProcessSection;
+  try {
+    section = await runWholeProcess(wholeProcessOptions(options, dir, new Map()));
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+  const targets = wholeProcessTargets(section.rows);
+  process.stdout.write(`\n${renderWholeProcessReport(machine, startedAt, section, targets, false)}\n`);
+  if (options.json) await fs.writeFile(path.resolve(options.json), JSON.stringify({ startedAt, machine, wholeProcess: section, targets }, null, 2) + '\n');
+  if (options.markdown) {
+    const file = options.markdownIsDefault ? path.join(findRepoRoot(), options.markdown) : path.resolve(options.markdown);
+    await fs.writeFile(file, renderWholeProcessReport(machine, startedAt, section, targets, true) + '\n');
+    log(`Tables written to ${file}`);
+  }
+  const failed = section.records.filter((r) => !r.ok).length;
+  if (failed > 0) log(`${failed} run(s) failed; see the table.`);
   return failed > 0 ? 1 : 0;
 }
 

@@ -122,3 +122,25 @@ export function machineBusySeconds(): number | undefined {
     return undefined;
   }
 }
+
+const QUIET_CORES = 0.25;
+
+/**
+ * Waits (up to the configured time) until other processes keep less than a quarter of a core
+ * busy, so a shared machine's bursts of other work land between runs rather than inside them.
+ */
+export async function waitForQuiet(maxSeconds: number, log: (message: string) => void): Promise<void> {
+  const deadline = Date.now() + maxSeconds * 1000;
+  for (let announced = false; ; ) {
+    const busy0 = machineBusySeconds();
+    const cpu0 = process.cpuUsage();
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const busy1 = machineBusySeconds();
+    if (busy0 === undefined || busy1 === undefined) return;
+    const own = process.cpuUsage(cpu0);
+    const others = busy1 - busy0 - (own.user + own.system) / 1e6;
+    if (others < QUIET_CORES || Date.now() >= deadline) return;
+    if (!announced) log(`  (waiting for other processes to quieten: ${others.toFixed(2)} cores busy)`);
+    announced = true;
+  }
+}

@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import { sizeLabel, type ProfileName } from './args';
 import { CONTENDER_NAMES, type ContenderDetails, type ContenderName, type HashSpeeds } from './contenders';
 import { median } from './measure';
+import { WHOLE_PROCESS_COLUMNS, WHOLE_PROCESS_RIGHT, wholeProcessCells, type WholeProcessSection } from './wholeProcessReport';
 
 const GiB = 1024 ** 3;
 
@@ -134,6 +135,8 @@ export interface BenchReport {
   hash?: HashSpeeds;
   targets: TargetResult[];
   records: RunRecord[];
+  /** Whole processes timed spawn to exit (cos-upload, curl -T, node -e 0). */
+  wholeProcess?: WholeProcessSection;
 }
 
 /** Largest value, NaN for none (Math.max() of nothing is -Infinity). */
@@ -386,7 +389,40 @@ export function renderReport(report: BenchReport, markdown: boolean): string {
       '',
     );
   }
+  if (report.wholeProcess) out.push(...wholeProcessLines(report.wholeProcess, markdown));
   heading('Targets (2 cores, Node 20; compared inside this run)');
   out.push(table(['target', 'measured', 'result'], report.targets.map((t) => [t.target, t.measured, verdict(t.pass)])), '');
   return out.join('\n');
+}
+
+/** The whole-process section's heading, explanation and table. */
+export function wholeProcessLines(section: WholeProcessSection, markdown: boolean): string[] {
+  const table = markdown ? markdownTable : textTable;
+  return [
+    markdown ? '### Whole process (LAN profile): spawn to exit' : '== Whole process (LAN profile): spawn to exit',
+    '',
+    `Each row spawns a new process per run, timed from spawn to exit, ${section.runs} interleaved round(s), order rotating; median, range and spread ((max-min)/median). ` +
+      '`ours` is `node dist/cli.js upload` (default output, drained); `curl -T` one signed PUT of the same file to the same emulator (the ceiling). ' +
+      '"vs curl -T" is curl\'s median time over ours; "vs node -e 0" the median time over an empty Node process. CPU and peak RSS are medians of the processes\' own figures (/usr/bin/time).',
+    '',
+    table(WHOLE_PROCESS_COLUMNS, section.rows.map(wholeProcessCells), WHOLE_PROCESS_RIGHT),
+    '',
+    ...section.notes.map((n) => `Note: ${n}`),
+    ...section.rows.flatMap((row) => [...new Set(row.errors)].map((e) => `  ${row.command} failed: ${e}`)),
+    '',
+  ];
+}
+
+/** The report of `--whole-process-only`: the machine, the section and its targets. */
+export function renderWholeProcessReport(machine: MachineInfo, startedAt: string, section: WholeProcessSection, targets: readonly TargetResult[], markdown: boolean): string {
+  const table = markdown ? markdownTable : textTable;
+  return [
+    `Machine: ${machineLine(machine)}. Run ${startedAt}.`,
+    '',
+    ...wholeProcessLines(section, markdown),
+    markdown ? '### Whole-process targets' : '== Whole-process targets',
+    '',
+    table(['target', 'measured', 'result'], targets.map((t) => [t.target, t.measured, verdict(t.pass)])),
+    '',
+  ].join('\n');
 }

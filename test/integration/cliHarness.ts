@@ -27,27 +27,19 @@ async function newestSource(): Promise<number> {
 }
 
 /**
- * `npm test` builds first; run alone (mocha on one file) the bundle may be stale, so it is rebuilt
- * with the CLI entry's options from esbuild.js.
+ * `npm test` builds first; run alone (mocha on one file) the bundle may be stale, so the CLI's
+ * bundles (and the hash worker they load) are rebuilt with the entries and options of esbuild.js.
  */
 export async function ensureBundle(): Promise<void> {
   if (existsSync(CLI) && statSync(CLI).mtimeMs >= (await newestSource())) return;
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- esbuild is a build tool without a typed import path here.
   const esbuild = require('esbuild') as typeof import('esbuild');
-  const shared: import('esbuild').BuildOptions = {
-    absWorkingDir: ROOT,
-    bundle: true,
-    format: 'cjs',
-    platform: 'node',
-    target: 'node20',
-    sourcemap: true,
-    sourcesContent: false,
-    keepNames: true,
-    external: ['vscode', 'crc64-ecma182'],
-    logLevel: 'silent',
-  };
-  await esbuild.build({ ...shared, entryPoints: ['src/core/hashWorker.ts'], outfile: 'dist/hashWorker.js' });
-  await esbuild.build({ ...shared, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } });
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the repository's build script, plain JavaScript.
+  const config = require(path.join(ROOT, 'esbuild.js')) as { shared: import('esbuild').BuildOptions; entries: import('esbuild').BuildOptions[] };
+  const wanted = ['dist/hashWorker.js', 'dist/cliCommands.js', 'dist/cli.js'];
+  for (const entry of config.entries.filter((e) => wanted.includes(e.outfile ?? ''))) {
+    await esbuild.build({ ...config.shared, sourcemap: true, plugins: [], ...entry, absWorkingDir: ROOT });
+  }
 }
 
 export interface RunResult {

@@ -3,7 +3,7 @@ import { randomFillSync } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { HashPool } from '../../src/core/hashPool';
+import { CALLING_THREAD_HASH_MAX, HashPool } from '../../src/core/hashPool';
 import { HASH_THREAD_NICE } from '../../src/core/threadPriority';
 import { digestPart, digestPartSliced, HASH_SLICE_BYTES } from '../../src/core/integrity';
 
@@ -60,9 +60,28 @@ describe('hash pool', () => {
   });
 
   it('hashes many parts concurrently without mixing up answers', async () => {
-    const buffers = Array.from({ length: 12 }, (_, i) => randomFillSync(pool.allocate(64 * 1024 + i)));
+    const buffers = Array.from({ length: 12 }, (_, i) => randomFillSync(pool.allocate(CALLING_THREAD_HASH_MAX + 1 + i)));
     const digests = await Promise.all(buffers.map((b) => pool.digest(b)));
     digests.forEach((d, i) => assert.deepEqual(d, digestPart(buffers[i])));
+  });
+
+  it('hashes small data on the calling thread without starting a worker', async () => {
+    const fresh = HashPool.create(2);
+    try {
+      const status = await fresh.statusFor(CALLING_THREAD_HASH_MAX);
+      assert.equal(status.threaded, false);
+      assert.equal(status.name, 'typescript');
+      const small = fresh.allocate(CALLING_THREAD_HASH_MAX);
+      assert.ok(!(small.buffer instanceof SharedArrayBuffer), 'a small buffer is ordinary memory');
+      randomFillSync(small);
+      assert.deepEqual(await fresh.digest(small), digestPart(small));
+      assert.deepEqual(await fresh.digest(Buffer.from('123456789'), false), { crc64: 11051210869376104954n });
+      assert.equal(fresh.workersStarted, false, 'no worker was started for small data');
+      await fresh.statusFor(CALLING_THREAD_HASH_MAX + 1);
+      assert.equal(fresh.workersStarted, true, 'larger data starts the workers');
+    } finally {
+      await fresh.close();
+    }
   });
 
   it('hashes on the calling thread in slices, yielding between them, with the same digest', async () => {

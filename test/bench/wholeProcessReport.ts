@@ -1,0 +1,166 @@
+/**
+ * The "whole process" section of the benchmark, as a user times a command: each run spawns a new
+ * process and is timed from spawn to exit. Pure: summaries, target verdicts and the table, so they
+ * are unit-tested; wholeProcess.ts runs the processes.
+ */
+
+import { sizeLabel } from './args';
+import { median } from './measure';
+import type { TargetResult } from './report';
+
+/** `node -e 0` is the yardstick of the short commands; `curl -T` (one PUT) the ceiling of uploads. */
+export const WHOLE_PROCESS_COMMANDS = ['node -e 0', '--help', '--version', 'argument error', 'ours', 'curl -T'] as const;
+export type WholeProcessCommand = (typeof WHOLE_PROCESS_COMMANDS)[number];
+
+export interface WholeProcessRecord {
+  command: WholeProcessCommand;
+  /** File size for `ours` and `curl -T`. */
+  size?: number;
+  run: number;
+  ok: boolean;
+  error?: string;
+  /** Spawn to exit, as the parent saw it. */
+  seconds?: number;
+  /** User + system CPU of the process (and its threads). */
+  cpuSeconds?: number;
+  peakRssBytes?: number;
+  /** Cores other processes kept busy during the run. */
+  otherCores?: number;
+}
+
+export interface Spread {
+  median: number;
+  min: number;
+  max: number;
+  /** (max - min) / median, in percent. */
+  spreadPct: number;
+}
+
+/** Median, range and relative spread of the finite values; NaNs when there are none. */
+export function spreadOf(values: readonly number[]): Spread {
+  const xs = values.filter((v) => Number.isFinite(v));
+  if (xs.length === 0) return { median: NaN, min: NaN, max: NaN, spreadPct: NaN };
+  const mid = median(xs);
+  const min = Math.min(...xs);
+  const max = Math.max(...xs);
+  return { median: mid, min, max, spreadPct: mid > 0 ? ((max - min) / mid) * 100 : NaN };
+}
+
+export interface WholeProcessRow {
+  command: WholeProcessCommand;
+  size?: number;
+  runs: number;
+  okRuns: number;
+  seconds: Spread;
+  cpuSeconds: number;
+  /** Median of each run's peak RSS. */
+  peakRssMB: number;
+  otherCores: number;
+  /** Short commands: median wall time minus that of `node -e 0`, ms. */
+  overNodeMs?: number;
+  /** Uploads: curl's median time over ours (throughput as a fraction of curl's). */
+  vsCurl?: number;
+  errors: string[];
+}
+
+export interface WholeProcessSection {
+  runs: number;
+  /** Set when a command could not be run at all (curl missing, /usr/bin/time missing). */
+  notes: string[];
+  rows: WholeProcessRow[];
+  records: WholeProcessRecord[];
+}
+
+/** One row per command and size, in WHOLE_PROCESS_COMMANDS order, sizes ascending. */
+export function summarizeWholeProcess(records: readonly WholeProcessRecord[]): WholeProcessRow[] {
+  const groups = new Map<string, WholeProcessRecord[]>();
+  for (const r of records) {
+    const key = `${r.command}\u0000${r.size ?? ''}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  const rows: WholeProcessRow[] = [...groups.values()].map((runs) => {
+    const ok = runs.filter((r) => r.ok);
+    const pick = (f: (r: WholeProcessRecord) => number | undefined): number[] => ok.map(f).filter((v): v is number => v !== undefined);
+    return {
+      command: runs[0].command,
+      ...(runs[0].size !== undefined ? { size: runs[0].size } : {}),
+      runs: runs.length,
+      okRuns: ok.length,
+      seconds: spreadOf(pick((r) => r.seconds)),
+      cpuSeconds: median(pick((r) => r.cpuSeconds)),
+      peakRssMB: median(pick((r) => (r.peakRssBytes === undefined ? undefined : r.peakRssBytes / 1e6))),
+      otherCores: median(pick((r) => r.otherCores)),
+      errors: runs.filter((r) => !r.ok).map((r) => r.error ?? 'failed'),
+    };
+  });
+  const node = rows.find((r) => r.command === 'node -e 0');
+  for (const row of rows) {
+    if (node && (row.command === '--help' || row.command === '--version' || row.command === 'argument error')) {
+      row.overNodeMs = (row.seconds.median - node.seconds.median) * 1000;
+    }
+    if (row.command === 'ours') {
+      const curl = rows.find((r) => r.command === 'curl -T' && r.size === row.size);
+      if (curl && Number.isFinite(curl.seconds.median)) row.vsCurl = curl.seconds.median / row.seconds.median;
+    }
+  }
+  const order = (r: WholeProcessRow): number => WHOLE_PROCESS_COMMANDS.indexOf(r.command);
+  return rows.sort((a, b) => (a.size ?? -1) - (b.size ?? -1) || order(a) - order(b));
+}
+
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
+
+/** Issue 19's whole-process targets, judged on the medians of this run. */
+export function wholeProcessTargets(rows: readonly WholeProcessRow[]): TargetResult[] {
+  const targets: TargetResult[] = [];
+  const ours = (size: number): WholeProcessRow | undefined => rows.find((r) => r.command === 'ours' && r.size === size);
+  const tiny = ours(1);
+  if (tiny) {
+    targets.push({ target: '1-byte upload, whole process: <= 0.2 s wall', measured: `${tiny.seconds.median.toFixed(3)} s`, pass: tiny.seconds.median <= 0.2 });
+    targets.push({ target: '1-byte upload, whole process: <= 60 MB peak RSS', measured: `${fixedOrDash(tiny.peakRssMB, 1)} MB`, pass: Number.isFinite(tiny.peakRssMB) ? tiny.peakRssMB <= 60 : undefined });
+  }
+  for (const row of rows) {
+    if (row.overNodeMs === undefined) continue;
+    targets.push({ target: `cos-upload ${row.command}: within 30 ms of node -e 0`, measured: `${signed(row.overNodeMs)} ms`, pass: row.overNodeMs <= 30 });
+  }
+  for (const [size, floor] of [
+    [64 * MiB, 0.85],
+    [GiB, 0.92],
+  ] as const) {
+    const row = ours(size);
+    if (!row) continue;
+    targets.push({
+      target: `${sizeLabel(size)} LAN, whole process: >= ${floor} of curl -T`,
+      measured: row.vsCurl === undefined ? 'no curl row' : `${row.vsCurl.toFixed(2)}x`,
+      pass: row.vsCurl === undefined ? undefined : row.vsCurl >= floor,
+    });
+  }
+  return targets;
+}
+
+export const WHOLE_PROCESS_COLUMNS = ['command', 'size', 'median s', 'min-max s', 'spread', 'vs node -e 0', 'vs curl -T', 'CPU s', 'peak RSS MB', 'other load'];
+export const WHOLE_PROCESS_RIGHT = [false, true, true, true, true, true, true, true, true, true];
+
+export function wholeProcessCells(row: WholeProcessRow): string[] {
+  const failed = row.okRuns < row.runs ? ` (${row.runs - row.okRuns}/${row.runs} failed)` : '';
+  return [
+    row.command + failed,
+    row.size === undefined ? '-' : row.size < MiB ? `${row.size} B` : sizeLabel(row.size),
+    fixedOrDash(row.seconds.median, 3),
+    `${fixedOrDash(row.seconds.min, 3)}-${fixedOrDash(row.seconds.max, 3)}`,
+    `${fixedOrDash(row.seconds.spreadPct, 0)}%`,
+    row.overNodeMs === undefined ? '-' : `${signed(row.overNodeMs)} ms`,
+    row.vsCurl === undefined ? '-' : `${row.vsCurl.toFixed(2)}x`,
+    fixedOrDash(row.cpuSeconds, 3),
+    fixedOrDash(row.peakRssMB, 1),
+    fixedOrDash(row.otherCores, 2),
+  ];
+}
+
+function fixedOrDash(value: number, digits: number): string {
+  return Number.isFinite(value) ? value.toFixed(digits) : '-';
+}
+
+function signed(ms: number): string {
+  return `${ms >= 0 ? '+' : ''}${ms.toFixed(0)}`;
+}

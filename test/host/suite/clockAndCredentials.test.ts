@@ -4,7 +4,7 @@ import type { UploadCommandResult } from '../../../src/extension/commands/upload
 import { connectionMessage, type ConnectionReport } from '../../../src/extension/commands/testConnection';
 import type { UploadOutcome } from '../../../src/extension/uploads/uploadManager';
 import type { CosUploadTestApi } from '../../../src/extension/testApi';
-import { addEmulatorProfile, emulatorControl, emulatorLog, extensionApi, MiB, testEnv, withSettings, workspaceFile } from './extensionHelpers';
+import { addEmulatorProfile, emulatorControl, emulatorLog, extensionApi, MiB, testEnv, withSettings, workspaceFile, trackAddedProfiles } from './extensionHelpers';
 import { objectSha256 } from './resumeHelpers';
 
 const HOUR = 3_600_000;
@@ -14,9 +14,11 @@ describe('clock skew, credential causes and custom endpoints through the command
   this.timeout(120_000);
   let api: CosUploadTestApi;
   let restoreSettings: () => Promise<void>;
+  let removeAddedProfiles: () => Promise<void>;
 
   before(async () => {
     api = await extensionApi();
+    removeAddedProfiles = await trackAddedProfiles();
     restoreSettings = await withSettings({ partSizeMiB: 1, multipartThresholdMiB: 1, concurrency: 2 });
   });
 
@@ -26,6 +28,7 @@ describe('clock skew, credential causes and custom endpoints through the command
 
   after(async () => {
     await restoreSettings?.();
+    await removeAddedProfiles?.();
   });
 
   /** Log lines written since `from` lines were there. */

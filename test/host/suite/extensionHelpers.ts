@@ -135,3 +135,14 @@ export async function withSettings(values: Record<string, unknown>): Promise<() 
     for (const [name, value] of previous) await now.update(name, value, vscode.ConfigurationTarget.Global);
   };
 }
+
+/** Remembers the profiles that exist now; the returned function removes every profile added since, so later suites see what they expect. */
+export async function trackAddedProfiles(): Promise<() => Promise<void>> {
+  const api = await extensionApi();
+  const before = new Set(api.profiles.list().map((p) => p.name));
+  return async () => {
+    for (const profile of api.profiles.list()) {
+      if (!before.has(profile.name)) await vscode.commands.executeCommand('cosUpload.removeProfile', profile.name);
+    }
+  };
+}

@@ -14,7 +14,7 @@ import type { MessageRequest } from '../../../src/extension/ui/prompts';
 import { RENAMED_SETTINGS, settingsFrom } from '../../../src/extension/settings/settings';
 import type { CosUploadTestApi } from '../../../src/extension/testApi';
 import type { UploadOutcome } from '../../../src/extension/uploads/uploadManager';
-import { addEmulatorProfile, emulatorControl, emulatorLog, extensionApi, manifest, MiB, testEnv, waitFor, withSettings, workspaceFile } from './extensionHelpers';
+import { addEmulatorProfile, emulatorControl, emulatorLog, extensionApi, manifest, MiB, testEnv, waitFor, withSettings, workspaceFile, trackAddedProfiles } from './extensionHelpers';
 import { objectSha256 } from './resumeHelpers';
 
 const PROFILE = 'ui-behaviour';
@@ -36,9 +36,11 @@ describe('UI behaviour: safe defaults, status bar, settings', function () {
   this.timeout(120_000);
   let api: CosUploadTestApi;
   let restoreSettings: () => Promise<void>;
+  let removeAddedProfiles: () => Promise<void>;
 
   before(async () => {
     api = await extensionApi();
+    removeAddedProfiles = await trackAddedProfiles();
     await addEmulatorProfile(PROFILE, { prefix: PREFIX });
     restoreSettings = await withSettings({ partSize: 1, multipartThreshold: 1, concurrency: 2 });
   });
@@ -50,6 +52,7 @@ describe('UI behaviour: safe defaults, status bar, settings', function () {
 
   after(async () => {
     await restoreSettings?.();
+    await removeAddedProfiles?.();
   });
 
   it('asks about existing objects before uploading, Skip Existing first (the focused default), with the count; skipping overwrites nothing and says so', async () => {

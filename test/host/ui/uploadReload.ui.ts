@@ -65,7 +65,7 @@ export async function run(ctx: UiTestContext): Promise<void> {
     const done = await waitUntil('the "Uploaded … (CRC64 verified)" notification', async () => (await notificationTexts(page)).find((t) => t.startsWith('Uploaded ') && t.includes(key)), 60_000);
     ctx.log(`notification: ${done}`);
     assert.match(done, /CRC64 verified/);
-    const doneToast = page.locator('.notifications-toasts .notification-list-item', { hasText: key }).filter({ hasText: /^Uploaded / }).first();
+    const doneToast = page.locator('.notifications-toasts .notification-list-item', { hasText: key }).filter({ hasText: /Uploaded / }).first();
     await doneToast.getByRole('button', { name: 'Copy URL', exact: true }).waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
 
     assert.equal(await emulator.objectSha256(key), createHash('sha256').update(data).digest('hex'), 'the object differs from the file');

@@ -168,7 +168,14 @@ export type UploadEvent =
   | { type: 'retry'; operation: string; attempt: number; delayMs: number; error: Error; partNumber?: number }
   | { type: 'credentials-refreshed' }
   /** A checkpoint could not be resumed (the server forgot the upload, or the file changed) and a new upload began. */
-  | { type: 'restarted'; reason: string; previousUploadId: string }
+  | {
+      type: 'restarted';
+      /** Why, for people: a log line. */
+      reason: string;
+      /** Why, for code: the CosError code of what stopped the resume. */
+      cause: 'NO_SUCH_UPLOAD' | 'FILE_CHANGED';
+      previousUploadId: string;
+    }
   | { type: 'clock-corrected'; offsetMs: number }
   | {
       type: 'complete';

@@ -256,7 +256,7 @@ describe('cli resume helpers', () => {
 });
 
 describe('cli output: restarts', () => {
-  const event = { type: 'restarted' as const, reason: 'the server no longer knows the upload (NoSuchUpload)', previousUploadId: 'OLD' };
+  const event = { type: 'restarted' as const, reason: 'the server no longer knows the upload (NoSuchUpload)', cause: 'NO_SUCH_UPLOAD' as const, previousUploadId: 'OLD' };
 
   it('says plainly that an upload starts over', () => {
     assert.equal(formatRestartedLine(event), 'starting over: the server no longer knows the upload (NoSuchUpload); upload OLD is not resumed and every part is sent again');

@@ -204,7 +204,10 @@ describe('bad input and bad answers: a clear message, nothing lost', function ()
         assert.equal((await store.list()).length, 1);
 
         // Asked to, it aborts the old upload and sends the file as it is now.
-        await uploadFile(request(file.path, key, {}, { checkpoints: store, onFileChanged: 'restart' }));
+        const events: UploadEvent[] = [];
+        await uploadFile(request(file.path, key, {}, { checkpoints: store, onFileChanged: 'restart', onEvent: (e) => events.push(e) }));
+        const restarted = events.find((e) => e.type === 'restarted');
+        assert.equal(restarted?.type === 'restarted' && restarted.cause, 'FILE_CHANGED');
         await assertStored(key, await fs.readFile(file.path));
         assert.equal((await store.list()).length, 0);
       });

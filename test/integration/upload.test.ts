@@ -545,6 +545,7 @@ describe('integration: uploadFile against the emulator', function () {
     await uploadFile(request(file.path, key, {}, { checkpoints: store, onEvent: (e) => events.push(e) }));
     const restarted = events.find((e) => e.type === 'restarted');
     assert.ok(restarted && restarted.type === 'restarted' && /NoSuchUpload/.test(restarted.reason));
+    assert.equal(restarted.cause, 'NO_SUCH_UPLOAD', 'the cause is typed, for code that decides on it');
     await assertStored(key, file.sha256);
   });
 

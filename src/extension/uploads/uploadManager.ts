@@ -380,7 +380,7 @@ export class UploadManager implements vscode.Disposable {
         break;
       case 'restarted':
         // The backend logs it; the UI says it in the notification and the closing message.
-        entry.restarted = { reason: event.reason, previousUploadId: event.previousUploadId, serverForgot: /NoSuchUpload/i.test(event.reason) };
+        entry.restarted = { reason: event.reason, previousUploadId: event.previousUploadId, serverForgot: event.cause === 'NO_SUCH_UPLOAD' };
         break;
       default:
         return;

@@ -11,15 +11,13 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 // Straight from the core's files, not its index: `--help` and argument errors must not load the uploader.
 import { STORAGE_CLASSES } from '../core/options';
 import { parseSize } from '../core/sizes';
-import type { Credentials, ServerSideEncryption, UploadOptions } from '../core/types';
+import type { Credentials, OnCancel, ServerSideEncryption, UploadOptions } from '../core/types';
 
 /** A mistake in how the command was invoked; the CLI prints it with usage help and exits 2. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
   readonly code = 'USAGE';
 }
-
-export type OnCancel = 'keep' | 'abort';
 
 export interface UploadCommand {
   command: 'upload';

@@ -9,13 +9,10 @@ import { sendMissingParts } from './partScheduler';
 import { putWhole } from './singlePut';
 import { SourceFile } from './sourceFile';
 import type { TransportOptions } from './transport';
-import type { BucketTarget, CheckpointStore, CredentialSource, Logger, UploadEvent, UploadOptions, UploadResult } from './types';
+import type { BucketTarget, CheckpointStore, CredentialSource, Logger, OnCancel, UploadEvent, UploadOptions, UploadResult } from './types';
 import { UploadContext } from './uploadContext';
 import { withUploadLock } from './uploadLock';
 import { abortOnServer, resumeOrInitiate, type Session } from './uploadSession';
-
-/** What is done on cancel: keep the upload on the server for resuming, or abort it. */
-export type OnCancel = 'keep' | 'abort';
 
 export interface UploadRequest {
   filePath: string;

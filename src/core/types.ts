@@ -140,6 +140,9 @@ export interface CheckpointStore {
 
 export type CrcEngineName = 'native' | 'typescript';
 
+/** What is done on cancel: keep the upload on the server for resuming, or abort it. */
+export type OnCancel = 'keep' | 'abort';
+
 export type UploadEvent =
   | {
       type: 'start';

@@ -1,13 +1,11 @@
 import * as vscode from 'vscode';
-import type { UploadOptions } from '../../core';
+import type { OnCancel, UploadOptions } from '../../core';
 
 export const SECTION = 'cosUpload';
 
 const MiB = 1024 * 1024;
 /** x-cos-traffic-limit is in bit/s; the setting is in KiB/s so its bounds are round numbers. */
 const BITS_PER_KIB = 1024 * 8;
-
-export type OnCancel = 'keep' | 'abort';
 
 /** Everything the extension reads from `cosUpload.*`, converted to the units the core expects. */
 export interface ExtensionSettings {

@@ -53,7 +53,7 @@ export interface ObjectInfo {
   lastModified?: string;
 }
 
-export interface CompleteResult {
+export interface CompleteMultipartResult {
   etag: string;
   location?: string;
   crc64?: string;
@@ -172,7 +172,7 @@ export class CosClient {
     parts: Array<{ partNumber: number; etag: string }>,
     headers: Record<string, string>,
     signal?: AbortSignal,
-  ): Promise<CompleteResult> {
+  ): Promise<CompleteMultipartResult> {
     const sorted = [...parts].sort((a, b) => a.partNumber - b.partNumber);
     let result: Exclude<ReturnType<typeof parseCompleteResult>, { error: CosErrorDocument }> | undefined;
     // Kept so a retry that finds the upload gone can say the first Complete failed, not that it was aborted.

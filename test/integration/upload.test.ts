@@ -306,6 +306,17 @@ describe('integration: uploadFile against the emulator', function () {
     await assertStored(key, file.sha256);
   });
 
+  it("names the CRC64 engine on each file's log line, without the reason it was chosen (logged once per session by the front ends)", async () => {
+    const file = await makeFile(1000);
+    const lines: string[] = [];
+    const logger: Logger = { ...silentLogger, info: (m) => lines.push(m) };
+    // Small data is hashed on the calling thread by the TypeScript engine, which has a reason to give.
+    await uploadFile(request(file.path, 'crc-line/small.bin', { multipartThreshold: MiB }, { logger }));
+    const engineLine = lines.find((l) => l.startsWith('CRC64 engine:'));
+    assert.ok(engineLine, lines.join('\n'));
+    assert.match(engineLine, /^CRC64 engine: typescript; hashing on the calling thread; /);
+  });
+
   it('sends Content-MD5 only when asked; CRC64 is checked on every part either way', async () => {
     const file = await makeFile(3 * MiB);
     const plain = await uploadFile(request(file.path, 'md5/off.bin'));

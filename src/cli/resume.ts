@@ -22,6 +22,7 @@ import {
   validateRegion,
   type BucketTarget,
   type Checkpoint,
+  type CheckpointEntry,
   type CheckpointStore,
   type CredentialSource,
   type UploadOptions,
@@ -29,11 +30,6 @@ import {
 import { credentialsFromEnv, UsageError, type ResumeCommand } from './args';
 import { errorJson, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, exitCodeFor, formatErrorLines, redact, UploadReporter } from './output';
 import { transportFromEnv, secretsIn, stderrLogger, type CommandContext } from './upload';
-
-export interface CheckpointEntry {
-  id: string;
-  checkpoint: Checkpoint;
-}
 
 /** Bytes of the parts a checkpoint records as on COS. */
 export function checkpointBytes(checkpoint: Checkpoint): number {

@@ -5,6 +5,19 @@ export { uploadFile, type UploadRequest } from './multipartUpload';
 export { defaultUploadOptions, resolveUploadOptions, TRAFFIC_LIMIT_MIN, TRAFFIC_LIMIT_MAX, MAX_CONCURRENCY, STORAGE_CLASSES } from './options';
 export { CosClient, type ClientEvents, type ObjectInfo } from './cosClient';
 export { FileCheckpointStore, checkpointId } from './checkpoint';
+export {
+  listIncompleteUploads,
+  checkpointKnowsUpload,
+  checkpointsOfUpload,
+  joinCheckpoint,
+  selectOlderThan,
+  uploadAgeMs,
+  LIST_PARTS_CONCURRENCY,
+  type IncompleteUpload,
+  type CheckpointEntry,
+  type UploadLister,
+} from './incompleteUploads';
+export { mapLimit } from './mapLimit';
 export { UploadLockedError, defaultLockDir, acquireUploadLock, formatLockTime, OTHER_HOST_STALE_MS, type UploadLockInfo } from './uploadLock';
 export { staticCredentials, refreshableCredentials } from './credentials';
 export { getCrc64Engine, crc64EngineStatus } from './crc64';

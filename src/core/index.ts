@@ -23,6 +23,7 @@ export { staticCredentials, refreshableCredentials } from './credentials';
 export { getCrc64Engine, crc64EngineStatus } from './crc64';
 export { hashingStatus } from './hashPool';
 export { tuneDedicatedUploadProcess, UPLOAD_PROCESS_V8_FLAGS } from './processTuning';
+export { formatRate } from './sizes';
 export { parseSize, formatBytes, planParts, MIN_PART_SIZE, MAX_PART_SIZE, MAX_PARTS, DEFAULT_PART_SIZE, NEAR_PART_SIZE } from './partPlan';
 export {
   validateBucket,

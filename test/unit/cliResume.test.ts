@@ -162,7 +162,14 @@ describe('cli incomplete helpers', () => {
 });
 
 describe('cli resume helpers', () => {
-  it('recovers the accelerate flag from the checkpoint id', () => {
+  it('reads the accelerate choice the checkpoint stores, even under an id that is not its hash', () => {
+    const plain = { bucket: checkpoint().bucket, region: checkpoint().region };
+    assert.deepEqual(targetForCheckpoint('renamed', checkpoint({ accelerate: true })), { ...plain, accelerate: true });
+    const c = checkpoint({ accelerate: false });
+    assert.deepEqual(targetForCheckpoint(checkpointId({ ...plain, accelerate: true }, c.key, c.filePath), c), plain);
+  });
+
+  it('recovers the accelerate flag from the checkpoint id when the checkpoint does not store it', () => {
     const c = checkpoint();
     const plain = { bucket: c.bucket, region: c.region };
     assert.deepEqual(targetForCheckpoint(checkpointId(plain, c.key, c.filePath), c), plain);

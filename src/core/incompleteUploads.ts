@@ -5,6 +5,7 @@
  */
 
 import { promises as fs } from 'node:fs';
+import { checkpointId } from './checkpoint';
 import { CosError, describeError, throwIfAborted } from './errors';
 import { mapLimit } from './mapLimit';
 import type { BucketTarget, Checkpoint, CheckpointStore } from './types';
@@ -108,6 +109,29 @@ export async function listIncompleteUploads(
     return joinCheckpoint(item, entries, target);
   });
   return described.filter((u): u is IncompleteUpload => u !== undefined);
+}
+
+/**
+ * The core finds a checkpoint by an id that includes the route (endpoint, acceleration). A
+ * checkpoint written to the same bucket through another route is re-filed under `target`'s id, so
+ * resuming through `target` continues its upload instead of starting a new one. Refuses, keeping
+ * both, when another upload's checkpoint already holds that id.
+ */
+export async function fileUnderTarget(store: CheckpointStore, target: BucketTarget, entry: CheckpointEntry): Promise<Checkpoint> {
+  const id = checkpointId(target, entry.checkpoint.key, entry.checkpoint.filePath);
+  if (id === entry.id) return entry.checkpoint;
+  const occupant = await store.load(id);
+  if (occupant && occupant.uploadId !== entry.checkpoint.uploadId) {
+    throw new CosError(
+      'CHECKPOINT',
+      `Another unfinished upload of this file to ${entry.checkpoint.key} goes through this endpoint; resume or abort that one first: ${occupant.uploadId}`,
+    );
+  }
+  const { endpoint: _endpoint, accelerate: _accelerate, ...rest } = entry.checkpoint;
+  const refiled: Checkpoint = { ...rest, ...(target.endpoint !== undefined ? { endpoint: target.endpoint } : {}), ...(target.accelerate ? { accelerate: true } : {}) };
+  await store.save(id, refiled);
+  await store.remove(entry.id);
+  return refiled;
 }
 
 /** Milliseconds since the upload was initiated, or undefined when COS gave no usable time. */

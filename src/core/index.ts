@@ -9,6 +9,7 @@ export {
   listIncompleteUploads,
   checkpointKnowsUpload,
   checkpointsOfUpload,
+  fileUnderTarget,
   joinCheckpoint,
   selectOlderThan,
   uploadAgeMs,

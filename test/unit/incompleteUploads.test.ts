@@ -4,8 +4,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import {
   checkpointKnowsUpload,
+  checkpointId,
   checkpointsOfUpload,
   CosError,
+  fileUnderTarget,
   FileCheckpointStore,
   listIncompleteUploads,
   mapLimit,
@@ -120,6 +122,47 @@ describe('incomplete uploads: listing', () => {
     await store.save('mine', checkpoint());
     await store.save('elsewhere', checkpoint({ region: 'ap-beijing' }));
     assert.deepEqual((await checkpointsOfUpload(store, TARGET, { key: 'dir/a.bin', uploadId: 'U1' })).map((e) => e.id), ['mine']);
+  });
+});
+
+describe('incomplete uploads: resuming through another route', () => {
+  let dir: string;
+  let store: FileCheckpointStore;
+
+  beforeEach(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'refile-'));
+    store = new FileCheckpointStore(dir);
+  });
+  afterEach(() => fs.rm(dir, { recursive: true, force: true }));
+
+  it('leaves a checkpoint already under the target id alone', async () => {
+    const c = checkpoint();
+    const id = checkpointId(TARGET, c.key, c.filePath);
+    await store.save(id, c);
+    assert.deepEqual(await fileUnderTarget(store, TARGET, { id, checkpoint: c }), c);
+    assert.deepEqual((await store.list()).map((e) => e.id), [id]);
+  });
+
+  it('re-files a checkpoint written through acceleration under the plain target id, with the route it now takes', async () => {
+    const c = checkpoint({ accelerate: true });
+    const oldId = checkpointId({ ...TARGET, accelerate: true }, c.key, c.filePath);
+    await store.save(oldId, c);
+    const refiled = await fileUnderTarget(store, TARGET, { id: oldId, checkpoint: c });
+    assert.equal(refiled.accelerate, undefined);
+    assert.equal(refiled.uploadId, 'U1');
+    const newId = checkpointId(TARGET, c.key, c.filePath);
+    assert.deepEqual((await store.list()).map((e) => e.id), [newId]);
+    assert.deepEqual(await store.load(newId), refiled);
+  });
+
+  it("refuses, keeping both, when another upload's checkpoint holds the id", async () => {
+    const c = checkpoint({ accelerate: true });
+    const oldId = checkpointId({ ...TARGET, accelerate: true }, c.key, c.filePath);
+    const newId = checkpointId(TARGET, c.key, c.filePath);
+    await store.save(oldId, c);
+    await store.save(newId, checkpoint({ uploadId: 'OTHER' }));
+    await assert.rejects(fileUnderTarget(store, TARGET, { id: oldId, checkpoint: c }), (e: unknown) => CosError.is(e) && e.code === 'CHECKPOINT' && /OTHER/.test(e.message));
+    assert.equal((await store.list()).length, 2);
   });
 });
 

@@ -1,12 +1,12 @@
 import { promises as fs } from 'node:fs';
 import * as vscode from 'vscode';
-import type { Checkpoint, CheckpointStore, CosClient, IncompleteUpload } from '../../core';
+import type { CheckpointStore, CosClient, IncompleteUpload } from '../../core';
 import {
-  checkpointId,
   checkpointKnowsUpload,
   checkpointsOfUpload,
   CosError,
   describeError,
+  fileUnderTarget,
   formatBytes,
   listIncompleteUploads,
   mapLimit,
@@ -351,30 +351,7 @@ async function resumeFromCheckpoint(deps: IncompleteDeps, profile: BucketProfile
   if (!exists) {
     throw new CosError('FILE_NOT_FOUND', `The file this upload was made from is gone, so it cannot be resumed; abort the upload instead: ${entry.checkpoint.filePath}`);
   }
-  const checkpoint = await fileUnderProfileRoute(deps.checkpoints, profile, entry);
+  const checkpoint = await fileUnderTarget(deps.checkpoints, target, entry);
   const snapshot = restoreCheckpoint(deps.manager, profile, checkpoint);
   return trackUpload(deps, deps.manager.resume(snapshot.id));
-}
-
-/**
- * The core finds a checkpoint by an id that includes the route (endpoint, acceleration). A
- * checkpoint written to the same bucket through another route is re-filed under this profile's
- * id, so resuming continues its upload instead of starting a new one.
- */
-async function fileUnderProfileRoute(store: CheckpointStore, profile: BucketProfile, entry: { id: string; checkpoint: Checkpoint }): Promise<Checkpoint> {
-  const target = targetOf(profile);
-  const id = checkpointId(target, entry.checkpoint.key, entry.checkpoint.filePath);
-  if (id === entry.id) return entry.checkpoint;
-  const occupant = await store.load(id);
-  if (occupant && occupant.uploadId !== entry.checkpoint.uploadId) {
-    throw new CosError(
-      'CHECKPOINT',
-      `Another unfinished upload of this file to ${entry.checkpoint.key} goes through this profile; resume or abort that one first: ${occupant.uploadId}`,
-    );
-  }
-  const { endpoint: _endpoint, accelerate: _accelerate, ...rest } = entry.checkpoint;
-  const refiled: Checkpoint = { ...rest, ...(target.endpoint !== undefined ? { endpoint: target.endpoint } : {}), ...(target.accelerate ? { accelerate: true } : {}) };
-  await store.save(id, refiled);
-  await store.remove(entry.id);
-  return refiled;
 }

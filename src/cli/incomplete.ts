@@ -6,13 +6,20 @@
  */
 
 import {
+  checkpointsOfUpload,
   CosClient,
   CosError,
   FileCheckpointStore,
   formatBytes,
+  joinCheckpoint,
+  LIST_PARTS_CONCURRENCY,
+  listIncompleteUploads,
+  selectOlderThan,
   staticCredentials,
-  type Checkpoint,
+  uploadAgeMs,
+  type BucketTarget,
   type CheckpointStore,
+  type IncompleteUpload,
 } from '../core';
 import { credentialsFromEnv, type IncompleteCommand } from './args';
 import { checkTarget, transportFromEnv, secretsIn, stderrLogger, type CommandContext } from './upload';
@@ -20,22 +27,6 @@ import { errorJson, EXIT_FAILURE, EXIT_OK, exitCodeFor, formatErrorLines, redact
 import { quoteArg } from './resume';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-/** List Parts calls in flight while sizing uploads: enough to be quick, few enough to be polite. */
-const LIST_PARTS_CONCURRENCY = 4;
-
-/** One unfinished upload as the command reports it. */
-export interface IncompleteUpload {
-  key: string;
-  uploadId: string;
-  /** ISO 8601 as COS sent it; undefined when it sent none. */
-  initiated?: string;
-  /** undefined when List Parts failed for this upload (the reason is in `partsError`). */
-  parts?: number;
-  bytes?: number;
-  partsError?: string;
-  /** The local file and checkpoint when this machine's state folder knows the upload. */
-  local?: { checkpointId: string; filePath: string };
-}
 
 /** Age in the largest unit that reads naturally: 40 s, 12 min, 5.0 h, 3.2 days. */
 export function formatAge(ms: number): string {
@@ -46,21 +37,15 @@ export function formatAge(ms: number): string {
   return `${(seconds / 86400).toFixed(1)} days`;
 }
 
-function ageMs(upload: IncompleteUpload, now: number): number | undefined {
-  if (upload.initiated === undefined) return undefined;
-  const t = Date.parse(upload.initiated);
-  return Number.isNaN(t) ? undefined : now - t;
-}
-
 /** `2024-05-01T10:00:00.000Z  3.2 days  8.0 MiB in 8 parts  key  upload id …` */
 export function formatUploadLine(upload: IncompleteUpload, now: number): string {
-  const age = ageMs(upload, now);
+  const age = uploadAgeMs(upload, now);
   const size = upload.bytes === undefined ? `size unknown (${upload.partsError ?? 'List Parts failed'})` : `${formatBytes(upload.bytes)} in ${upload.parts} part${upload.parts === 1 ? '' : 's'}`;
   return [upload.initiated ?? 'initiated ?', age === undefined ? '?' : formatAge(age), size, upload.key, `upload id ${upload.uploadId}`].join('  ');
 }
 
 export function uploadJson(upload: IncompleteUpload, now: number, type = 'upload'): Record<string, unknown> {
-  const age = ageMs(upload, now);
+  const age = uploadAgeMs(upload, now);
   return {
     type,
     key: upload.key,
@@ -69,21 +54,9 @@ export function uploadJson(upload: IncompleteUpload, now: number, type = 'upload
     ageDays: age === undefined ? null : Math.round((age / DAY_MS) * 1000) / 1000,
     parts: upload.parts ?? null,
     bytes: upload.bytes ?? null,
-    localFile: upload.local?.filePath ?? null,
-    checkpointId: upload.local?.checkpointId ?? null,
+    localFile: upload.localFile ?? null,
+    checkpointId: upload.checkpointId ?? null,
   };
-}
-
-/**
- * The uploads `--abort-older-than days` selects. 0 takes every upload, even one whose initiated
- * time is missing or a little in the future (the server's clock is not ours).
- */
-export function selectOlderThan(uploads: readonly IncompleteUpload[], days: number, now: number): IncompleteUpload[] {
-  if (days === 0) return [...uploads];
-  return uploads.filter((upload) => {
-    const age = ageMs(upload, now);
-    return age !== undefined && age >= days * DAY_MS;
-  });
 }
 
 /** Runs `cos-upload incomplete` and returns the exit code; every failure is printed, none thrown. */
@@ -115,7 +88,7 @@ export async function runIncomplete(command: IncompleteCommand, context: Command
     const action = command.action;
 
     if (action.type === 'list') {
-      const uploads = await describeUploads(client, store, command.prefix, signal);
+      const uploads = await listIncompleteUploads(client, store, target, command.prefix !== undefined ? { prefix: command.prefix } : {}, signal);
       const bytes = uploads.reduce((sum, u) => sum + (u.bytes ?? 0), 0);
       const parts = uploads.reduce((sum, u) => sum + (u.parts ?? 0), 0);
       if (command.json) {
@@ -127,7 +100,7 @@ export async function runIncomplete(command: IncompleteCommand, context: Command
         print('stdout', `${plural(uploads.length, 'incomplete multipart upload')} in ${where}, ${formatBytes(bytes)} in ${plural(parts, 'part')}:`);
         for (const upload of uploads) {
           print('stdout', `  ${formatUploadLine(upload, now)}`);
-          if (upload.local) print('stdout', `      local file ${upload.local.filePath}: cos-upload resume ${quoteArg(upload.local.filePath)} --state-dir ${quoteArg(command.stateDir)}`);
+          if (upload.localFile) print('stdout', `      local file ${upload.localFile}: cos-upload resume ${quoteArg(upload.localFile)} --state-dir ${quoteArg(command.stateDir)}`);
         }
         print('stdout', 'Unfinished parts are stored and billed until the upload is completed or aborted (--abort <upload id>, --abort-older-than <days>).');
       }
@@ -136,19 +109,22 @@ export async function runIncomplete(command: IncompleteCommand, context: Command
 
     let chosen: IncompleteUpload[];
     if (action.type === 'abort') {
-      const uploads = await describeUploads(client, store, action.key ?? command.prefix, signal);
+      const prefix = action.key ?? command.prefix;
+      const uploads = await listIncompleteUploads(client, store, target, prefix !== undefined ? { prefix } : {}, signal);
       const match = uploads.filter((u) => u.uploadId === action.uploadId && (action.key === undefined || u.key === action.key));
       if (match.length === 0) {
         // Not listed: still try when the key is known (the listing may lag), and drop a stale checkpoint.
         if (action.key === undefined) {
           throw new CosError('NO_SUCH_UPLOAD', `No incomplete upload with this id in ${where}; list them with cos-upload incomplete: ${action.uploadId}`);
         }
-        chosen = [{ key: action.key, uploadId: action.uploadId, ...localFor(await checkpointsByUploadId(store), action.uploadId) }];
+        const upload = { key: action.key, uploadId: action.uploadId };
+        chosen = [await joinCheckpoint(upload, await checkpointsOfUpload(store, target, upload), target)];
       } else {
         chosen = match;
       }
     } else {
-      chosen = selectOlderThan(await describeUploads(client, store, command.prefix, signal), action.days, now);
+      const uploads = await listIncompleteUploads(client, store, target, command.prefix !== undefined ? { prefix: command.prefix } : {}, signal);
+      chosen = selectOlderThan(uploads, action.days, now);
     }
 
     let failed = 0;
@@ -166,12 +142,12 @@ export async function runIncomplete(command: IncompleteCommand, context: Command
         failed++;
         printError(error, { key: upload.key, uploadId: upload.uploadId });
         // COS forgot it: the local checkpoint can only lead to a restart the user just declined.
-        if (CosError.is(error) && error.code === 'NO_SUCH_UPLOAD') await removeCheckpoints(store, upload.uploadId, notice);
+        if (CosError.is(error) && error.code === 'NO_SUCH_UPLOAD') await removeCheckpoints(store, target, upload, notice);
         continue;
       }
       freed += upload.bytes ?? 0;
       print('stdout', command.json ? JSON.stringify(uploadJson(upload, now, 'aborted')) : `aborted  ${formatUploadLine(upload, now)}`);
-      await removeCheckpoints(store, upload.uploadId, notice);
+      await removeCheckpoints(store, target, upload, notice);
     }
     const done = chosen.length - failed;
     if (command.json) {
@@ -192,45 +168,9 @@ export async function runIncomplete(command: IncompleteCommand, context: Command
   }
 }
 
-/** Lists the uploads, sizes each with List Parts (all pages) and joins the local checkpoints. */
-async function describeUploads(client: CosClient, store: CheckpointStore, prefix: string | undefined, signal: AbortSignal): Promise<IncompleteUpload[]> {
-  const listed = await client.listMultipartUploads(prefix !== undefined ? { prefix } : {}, signal);
-  const local = await checkpointsByUploadId(store);
-  return mapLimit(listed, LIST_PARTS_CONCURRENCY, async (upload): Promise<IncompleteUpload> => {
-    const base: IncompleteUpload = {
-      key: upload.key,
-      uploadId: upload.uploadId,
-      ...(upload.initiated !== undefined ? { initiated: upload.initiated } : {}),
-      ...localFor(local, upload.uploadId),
-    };
-    try {
-      const parts = await client.listParts(upload.key, upload.uploadId, signal);
-      return { ...base, parts: parts.length, bytes: parts.reduce((sum, p) => sum + p.size, 0) };
-    } catch (error) {
-      if (CosError.is(error) && error.code === 'ABORTED') throw error;
-      // One upload that cannot be sized (completed meanwhile, no permission) should not hide the rest.
-      return { ...base, partsError: CosError.is(error) ? error.code : String(error) };
-    }
-  });
-}
-
-async function checkpointsByUploadId(store: CheckpointStore): Promise<Map<string, { id: string; checkpoint: Checkpoint }>> {
-  const map = new Map<string, { id: string; checkpoint: Checkpoint }>();
-  // An unreadable state folder only means no local match; the listing itself still helps.
-  const entries = await store.list().catch(() => []);
-  for (const entry of entries) map.set(entry.checkpoint.uploadId, entry);
-  return map;
-}
-
-function localFor(local: Map<string, { id: string; checkpoint: Checkpoint }>, uploadId: string): Pick<IncompleteUpload, 'local'> {
-  const entry = local.get(uploadId);
-  return entry ? { local: { checkpointId: entry.id, filePath: entry.checkpoint.filePath } } : {};
-}
-
-async function removeCheckpoints(store: CheckpointStore, uploadId: string, notice: (message: string) => void): Promise<void> {
-  const entries = await store.list().catch(() => []);
-  for (const entry of entries) {
-    if (entry.checkpoint.uploadId !== uploadId) continue;
+/** After an abort: the checkpoints that knew the upload can only lead to a restart the user declined. */
+async function removeCheckpoints(store: CheckpointStore, target: BucketTarget, upload: Pick<IncompleteUpload, 'key' | 'uploadId'>, notice: (message: string) => void): Promise<void> {
+  for (const entry of await checkpointsOfUpload(store, target, upload)) {
     try {
       await store.remove(entry.id);
       notice(`removed the local checkpoint of ${entry.checkpoint.filePath}`);
@@ -244,16 +184,3 @@ function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
-/** Like Promise.all over `items.map(fn)`, with at most `limit` calls running at once; keeps order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}

@@ -6,7 +6,7 @@
 
 // Straight from the core's files, not its index: argument errors are printed without loading the uploader.
 import { CosError, CosServiceError } from '../core/errors';
-import { formatBytes } from '../core/sizes';
+import { formatBytes, formatRate } from '../core/sizes';
 import type { UploadEvent, UploadResult } from '../core/types';
 
 /** The bits of a stream the reporter uses; process.stdout/stderr fit, and so do test doubles. */
@@ -132,11 +132,6 @@ export function formatSummary(result: UploadResult, destination: string): string
     ...(result.uploadId ? [`  upload id  ${result.uploadId}`] : []),
     ...(result.requestId ? [`  request id ${result.requestId}`] : []),
   ];
-}
-
-/** Bytes per second, binary units to match the sizes printed beside it. */
-export function formatRate(bytesPerSecond: number): string {
-  return `${formatBytes(Math.max(0, Math.round(bytesPerSecond)))}/s`;
 }
 
 export function formatSeconds(seconds: number): string {

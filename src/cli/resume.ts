@@ -22,6 +22,7 @@ import {
   validateRegion,
   type BucketTarget,
   type Checkpoint,
+  type CheckpointEntry,
   type CheckpointStore,
   type CredentialSource,
   type UploadOptions,
@@ -29,11 +30,6 @@ import {
 import { credentialsFromEnv, UsageError, type ResumeCommand } from './args';
 import { errorJson, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, exitCodeFor, formatErrorLines, redact, UploadReporter } from './output';
 import { transportFromEnv, secretsIn, stderrLogger, type CommandContext } from './upload';
-
-export interface CheckpointEntry {
-  id: string;
-  checkpoint: Checkpoint;
-}
 
 /** Bytes of the parts a checkpoint records as on COS. */
 export function checkpointBytes(checkpoint: Checkpoint): number {
@@ -71,16 +67,18 @@ export function checkpointJson({ id, checkpoint: c }: CheckpointEntry): Record<s
 }
 
 /**
- * The checkpoint id is a hash of the target, key and file; the target's `accelerate` flag is part
- * of it but not stored in the checkpoint, so it is recovered by trying both.
+ * The target a checkpoint was written for. Acceleration comes from the checkpoint's `accelerate`
+ * field; where the field is missing (checkpoints that do not record it), from whether the id
+ * matches the accelerated target's hash.
  */
 export function targetForCheckpoint(id: string, c: Checkpoint): BucketTarget {
   validateBucket(c.bucket);
   validateRegion(c.region);
   if (c.endpoint !== undefined) validateEndpoint(c.endpoint);
   const target: BucketTarget = { bucket: c.bucket, region: c.region, ...(c.endpoint !== undefined ? { endpoint: c.endpoint } : {}) };
-  if (c.endpoint === undefined && checkpointId({ ...target, accelerate: true }, c.key, c.filePath) === id) return { ...target, accelerate: true };
-  return target;
+  if (c.endpoint !== undefined) return target;
+  const accelerate = c.accelerate ?? checkpointId({ ...target, accelerate: true }, c.key, c.filePath) === id;
+  return accelerate ? { ...target, accelerate: true } : target;
 }
 
 /**

@@ -9,8 +9,8 @@
 import { DEFAULT_PART_SIZE } from './partPlan';
 
 /**
- * A round trip this slow (ms) means a far region. Not lower: on a busy 2-core machine a loopback
- * request measured 14-17 ms even on a warm connection while the first parts were being read.
+ * A round trip this slow (ms) means a far region. Not lower: a loopback request on a busy machine
+ * can come close while the first parts are being read.
  */
 export const FAR_ROUND_TRIP_MS = 30;
 
@@ -23,8 +23,8 @@ interface Pace {
   warmupWindows: number;
   /**
    * Double at the first confirmed part instead of after a first window. On a far link a window
-   * only closes when a second round of parts lands, a third of a 512 MiB upload; the first
-   * part's own rate (connections × bytes / duration) is the baseline the next window must beat.
+   * only closes when a second round of parts lands, a large share of the upload; the first part's
+   * own rate (connections × bytes / duration) is the baseline the next window must beat.
    */
   growOnFirstPart: boolean;
 }
@@ -46,9 +46,8 @@ export const NEAR_BYTES_IN_FLIGHT = 96 * 1024 * 1024;
 /**
  * A near endpoint runs from the start with as many parts as fit in NEAR_BYTES_IN_FLIGHT, at least
  * the configured concurrency and at most twice it (4 MiB and 8 MiB parts: 8; 16 MiB: 6), and does
- * not probe further. On loopback both ends are CPU-bound: going from 4 to 8 connections used to
- * take a warm-up and a window (about 1.5 s) of probing, and 1 GiB in 16 MiB parts ran 2% faster
- * with 6 in flight than with 4, while 16 in flight only cost memory.
+ * not probe: both ends are CPU-bound there, so probing only delays the start and more parts in
+ * flight only cost memory.
  */
 function nearLimit(concurrency: number, max: number, partSize: number): number {
   return Math.min(max, 2 * concurrency, Math.max(concurrency, Math.floor(NEAR_BYTES_IN_FLIGHT / partSize)));

@@ -5,11 +5,26 @@ export { uploadFile, type UploadRequest } from './multipartUpload';
 export { defaultUploadOptions, resolveUploadOptions, TRAFFIC_LIMIT_MIN, TRAFFIC_LIMIT_MAX, MAX_CONCURRENCY, STORAGE_CLASSES } from './options';
 export { CosClient, type ClientEvents, type ObjectInfo } from './cosClient';
 export { FileCheckpointStore, checkpointId } from './checkpoint';
+export {
+  listIncompleteUploads,
+  checkpointKnowsUpload,
+  checkpointsOfUpload,
+  fileUnderTarget,
+  joinCheckpoint,
+  selectOlderThan,
+  uploadAgeMs,
+  LIST_PARTS_CONCURRENCY,
+  type IncompleteUpload,
+  type CheckpointEntry,
+  type UploadLister,
+} from './incompleteUploads';
+export { mapLimit } from './mapLimit';
 export { UploadLockedError, defaultLockDir, acquireUploadLock, formatLockTime, OTHER_HOST_STALE_MS, type UploadLockInfo } from './uploadLock';
 export { staticCredentials, refreshableCredentials } from './credentials';
 export { getCrc64Engine, crc64EngineStatus } from './crc64';
 export { hashingStatus } from './hashPool';
 export { tuneDedicatedUploadProcess, UPLOAD_PROCESS_V8_FLAGS } from './processTuning';
+export { formatRate } from './sizes';
 export { parseSize, formatBytes, planParts, MIN_PART_SIZE, MAX_PART_SIZE, MAX_PARTS, DEFAULT_PART_SIZE, NEAR_PART_SIZE } from './partPlan';
 export {
   validateBucket,

@@ -1,14 +1,11 @@
 import { setFlagsFromString } from 'node:v8';
 
 /**
- * undici parses responses with llhttp compiled to WebAssembly. V8 first runs it on its baseline
- * compiler (Liftoff) and recompiles hot or newly reached functions with TurboFan in the
- * background: measured here, each such compile briefly adds about 25-30 MB of RSS (TurboFan's
- * register-allocation zones; the first after a few dozen responses, more during long uploads)
- * and the first costs about 80 ms of CPU, for a parser that only ever reads short COS answers
- * (the part bodies are written, never parsed). `--liftoff-only` keeps wasm on Liftoff; a large
- * `--wasm-tiering-budget` alone was tried and still let later recompiles through (4 GiB upload:
- * peak RSS 187 MB with it, 153 MB with --liftoff-only).
+ * undici parses responses with llhttp compiled to WebAssembly, and V8's optimizing recompiles of
+ * it each take a burst of memory and CPU, for a parser that only ever reads short COS answers (the
+ * part bodies are written, never parsed). `--liftoff-only` keeps wasm on V8's baseline compiler; a
+ * large `--wasm-tiering-budget` alone still lets later recompiles through. The figures are in the
+ * README, "Why these defaults".
  *
  * V8 flags belong to the whole process, so only a process that exists to upload may call this:
  * the CLI and the benchmark's uploading child do; the extension never does, because the

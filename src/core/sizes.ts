@@ -69,6 +69,14 @@ export function formatBytes(bytes: number): string {
 }
 
 /**
+ * Bytes per second in binary units, to match the sizes printed beside it. `perSecond` words the
+ * unit around the size (the extension passes its localized form).
+ */
+export function formatRate(bytesPerSecond: number, perSecond: (size: string) => string = (size) => `${size}/s`): string {
+  return perSecond(formatBytes(Math.max(0, Math.round(bytesPerSecond))));
+}
+
+/**
  * For messages about sizes a user chose: '512 KiB' when the size is a whole number of its unit,
  * otherwise the rounded figure plus the exact count, since a rounded figure alone can mislead
  * ("1.0 MiB" for one byte less): '1.0 MiB (1048575 bytes)'.

@@ -40,10 +40,9 @@ export class SourceFile {
 
   /**
    * Reads `range` into `buffer` (which must be large enough) and returns the filled slice. Reads
-   * are queued, not run side by side: when an upload starts, eight parallel reads made the first
-   * part wait for all of them before it could be hashed (first byte on the wire 19-20 ms after
-   * Initiate for 4 MiB parts); one at a time, part 1 is hashed while part 2 is read. A disk is
-   * far faster than an upload, so the queue never holds the upload back.
+   * are queued, not run side by side: parallel reads make the first part wait for all of them
+   * before it can be hashed; one at a time, part 1 is hashed while part 2 is read. A disk is far
+   * faster than an upload, so the queue never holds the upload back.
    */
   read(range: PartRange, buffer: Buffer): Promise<Buffer> {
     const result = this.readQueue.then(() => this.readNow(range, buffer));

@@ -4,9 +4,7 @@ import * as os from 'node:os';
  * Hashing is background work, so the hash worker thread runs at nice 10 (COS_UPLOAD_HASH_NICE
  * overrides, 0 leaves it alone): under load the editor, the uploading thread and other programs
  * get the CPU first. Only on Linux, where nice belongs to a thread; elsewhere it would slow the
- * whole process (the extension host). Measured on the 2-core LAN benchmark, where the emulator
- * shares the machine: 1 GiB at 0.90x of a single PUT against 0.87x without, since the server's
- * thread no longer waits behind ours.
+ * whole process (the extension host).
  */
 export const HASH_THREAD_NICE = 10;
 

@@ -1,8 +1,8 @@
 /**
  * The parts of undici the core uses (Pool, EnvHttpProxyAgent and the request() API), loaded
  * without undici's index: the index also loads fetch, WebSocket, EventSource, caches, interceptors
- * and the mock agents, about 9 MB of RSS this uploader never uses (measured: require('undici')
- * +20 MB, these parts +11 MB), which counts against the memory budget of every upload.
+ * and the mock agents, memory this uploader never uses that counts against the budget of every
+ * upload (README, "Dependencies and why").
  *
  * These are internal paths: undici is pinned in package.json and every test level goes through
  * here, so a moved file fails loudly rather than silently.

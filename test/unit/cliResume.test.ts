@@ -3,11 +3,11 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseCliArgs, UsageError, type IncompleteCommand, type ResumeCommand } from '../../src/cli/args';
-import { formatAge, formatUploadLine, mapLimit, selectOlderThan, uploadJson, type IncompleteUpload } from '../../src/cli/incomplete';
+import { formatAge, formatUploadLine, uploadJson } from '../../src/cli/incomplete';
 import { main } from '../../src/cli/main';
 import { formatRestartedLine, UploadReporter, type OutputStream } from '../../src/cli/output';
 import { aliasedStore, checkpointJson, failureHint, formatCheckpointLine, quoteArg, restartPartSize, targetForCheckpoint } from '../../src/cli/resume';
-import { checkpointId, CosError, FileCheckpointStore, type Checkpoint, type CheckpointStore } from '../../src/core';
+import { checkpointId, CosError, FileCheckpointStore, type Checkpoint, type CheckpointStore, type IncompleteUpload } from '../../src/core';
 
 const MiB = 1024 * 1024;
 const DAY = 24 * 60 * 60 * 1000;
@@ -141,15 +141,8 @@ describe('cli incomplete helpers', () => {
     assert.equal(formatAge(-5), '0 s');
   });
 
-  it('selects uploads by age; 0 days takes every one, even without a time', () => {
-    const uploads = [upload('old', '2024-05-01T00:00:00.000Z', 1), upload('new', '2024-05-09T12:00:00.000Z', 1), upload('unknown'), upload('future', '2024-05-10T00:00:01.000Z', 1)];
-    assert.deepEqual(selectOlderThan(uploads, 1, now).map((u) => u.key), ['old']);
-    assert.deepEqual(selectOlderThan(uploads, 0.25, now).map((u) => u.key), ['old', 'new']);
-    assert.deepEqual(selectOlderThan(uploads, 0, now).map((u) => u.key), ['old', 'new', 'unknown', 'future']);
-  });
-
   it('prints one line and one JSON object per upload', () => {
-    const sized = { ...upload('a.bin', '2024-05-07T00:00:00.000Z', 2 * MiB), local: { checkpointId: 'cp', filePath: '/x/a.bin' } };
+    const sized = { ...upload('a.bin', '2024-05-07T00:00:00.000Z', 2 * MiB), checkpointId: 'cp', localFile: '/x/a.bin' };
     assert.equal(formatUploadLine(sized, now), '2024-05-07T00:00:00.000Z  3.0 days  2.0 MiB in 2 parts  a.bin  upload id id-a.bin');
     assert.match(formatUploadLine(upload('b.bin'), now), /^initiated \? {2}\? {2}size unknown \(ACCESS_DENIED\)/);
     assert.deepEqual(uploadJson(sized, now), {
@@ -166,24 +159,17 @@ describe('cli incomplete helpers', () => {
     assert.equal(uploadJson(upload('b.bin'), now, 'aborted').bytes, null);
   });
 
-  it('maps with bounded concurrency, keeping order', async () => {
-    let running = 0;
-    let peak = 0;
-    const result = await mapLimit([5, 1, 4, 2, 3], 2, async (n) => {
-      running++;
-      peak = Math.max(peak, running);
-      await new Promise((resolve) => setTimeout(resolve, n));
-      running--;
-      return n * 10;
-    });
-    assert.deepEqual(result, [50, 10, 40, 20, 30]);
-    assert.equal(peak, 2);
-    assert.deepEqual(await mapLimit([], 4, async () => 1), []);
-  });
 });
 
 describe('cli resume helpers', () => {
-  it('recovers the accelerate flag from the checkpoint id', () => {
+  it('reads the accelerate choice the checkpoint stores, even under an id that is not its hash', () => {
+    const plain = { bucket: checkpoint().bucket, region: checkpoint().region };
+    assert.deepEqual(targetForCheckpoint('renamed', checkpoint({ accelerate: true })), { ...plain, accelerate: true });
+    const c = checkpoint({ accelerate: false });
+    assert.deepEqual(targetForCheckpoint(checkpointId({ ...plain, accelerate: true }, c.key, c.filePath), c), plain);
+  });
+
+  it('recovers the accelerate flag from the checkpoint id when the checkpoint does not store it', () => {
     const c = checkpoint();
     const plain = { bucket: c.bucket, region: c.region };
     assert.deepEqual(targetForCheckpoint(checkpointId(plain, c.key, c.filePath), c), plain);

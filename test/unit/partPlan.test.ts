@@ -14,6 +14,7 @@ import {
   partRange,
   planParts,
 } from '../../src/core/partPlan';
+import { formatRate } from '../../src/core/sizes';
 import type { PartPlan } from '../../src/core/types';
 
 const KiB = 1024;
@@ -290,6 +291,13 @@ describe('partPlan', () => {
       assert.equal(describeSize(1537 * KiB), '1.5 MiB (1573888 bytes)');
       assert.equal(describeSize(MAX_OBJECT_SIZE), '48.8 TiB (53687091200000 bytes)');
       assert.equal(describeSize(MiB + 1), '1.0 MiB (1048577 bytes)');
+    });
+
+    it('formats a rate as a whole number of bytes per second, with the unit worded by the caller', () => {
+      assert.equal(formatRate(48 * MiB), '48.0 MiB/s');
+      assert.equal(formatRate(511.6), '512 B/s');
+      assert.equal(formatRate(-3), '0 B/s');
+      assert.equal(formatRate(2 * KiB, (size) => `${size}/秒`), '2.0 KiB/秒');
     });
   });
 });

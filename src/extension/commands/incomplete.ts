@@ -1,10 +1,20 @@
 import { promises as fs } from 'node:fs';
 import * as vscode from 'vscode';
-import type { CheckpointStore, CosClient } from '../../core';
-import { CosError, describeError, formatBytes } from '../../core';
+import type { CheckpointStore, CosClient, IncompleteUpload } from '../../core';
+import {
+  checkpointKnowsUpload,
+  checkpointsOfUpload,
+  CosError,
+  describeError,
+  fileUnderTarget,
+  formatBytes,
+  listIncompleteUploads,
+  mapLimit,
+  selectOlderThan,
+  uploadAgeMs,
+} from '../../core';
 import { withClient } from '../profiles/clients';
 import { showFailure } from '../ui/errorUi';
-import { ageMs, listIncompleteUploads, localCheckpoints, mapLimit, olderThan, type IncompleteUpload } from '../incompleteUploads/incompleteUploads';
 import type { BucketProfile } from '../profiles/profileStore';
 import { targetOf } from '../profiles/profileStore';
 import { abortSignalFromToken } from '../ui/progressUi';
@@ -91,7 +101,7 @@ async function runWithArgs(deps: IncompleteDeps, args: IncompleteArgs): Promise<
         }
         return await withClient(deps.profiles, profile, deps.log, async (client) => {
           const all = await listIncompleteUploads(client, deps.checkpoints, targetOf(profile), { prefix: args.prefix });
-          return abortUploads(deps, profile, client, olderThan(all, days, Date.now()));
+          return abortUploads(deps, profile, client, selectOlderThan(all, days, Date.now()));
         });
       }
       case 'abort': {
@@ -166,7 +176,7 @@ async function chooseAndAct(deps: IncompleteDeps, profile: BucketProfile, upload
     ...uploads.map(
       (upload): Choice => ({
         label: `${upload.localFile ? '$(debug-start)' : '$(cloud)'} ${upload.key}`,
-        description: `${formatAgo(ageMs(upload, now))} · ${sizeText(upload)}`,
+        description: `${formatAgo(uploadAgeMs(upload, now))} · ${sizeText(upload)}`,
         detail: upload.localFile
           ? vscode.l10n.t('Can resume from {0} · upload id {1}', workspaceRelativePath(vscode.Uri.file(upload.localFile)), upload.uploadId)
           : vscode.l10n.t('No local file to resume from · upload id {0}', upload.uploadId),
@@ -198,7 +208,7 @@ async function actOnOne(deps: IncompleteDeps, profile: BucketProfile, upload: In
     { label: `$(trash) ${vscode.l10n.t('Abort')}`, detail: vscode.l10n.t('Delete its parts on COS; it cannot be resumed afterwards.'), action: 'abort' },
     { label: `$(copy) ${vscode.l10n.t('Copy Upload ID')}`, action: 'copy' },
   ];
-  const picked = await vscode.window.showQuickPick(actions, { title: upload.key, placeHolder: `${formatAgo(ageMs(upload, Date.now()))} · ${sizeText(upload)}` });
+  const picked = await vscode.window.showQuickPick(actions, { title: upload.key, placeHolder: `${formatAgo(uploadAgeMs(upload, Date.now()))} · ${sizeText(upload)}` });
   if (!picked) return;
   switch (picked.action) {
     case 'copy':
@@ -237,7 +247,7 @@ async function abortOlderThanInteractively(deps: IncompleteDeps, profile: Bucket
   });
   if (value === undefined) return;
   const days = Number(value.trim());
-  const chosen = olderThan(uploads, days, Date.now());
+  const chosen = selectOlderThan(uploads, days, Date.now());
   if (chosen.length === 0) {
     void vscode.window.showInformationMessage(vscode.l10n.t('No incomplete upload in {0} is older than {1} days.', profile.bucket, days));
     return;
@@ -297,7 +307,7 @@ async function abortUploads(
   chosen: ReadonlyArray<Pick<IncompleteUpload, 'key' | 'uploadId' | 'bytes'>>,
 ): Promise<AbortReport> {
   const report: AbortReport = { aborted: [], failed: [], bytes: 0 };
-  const local = await localCheckpoints(deps.checkpoints, targetOf(profile)).catch(() => new Map<string, { id: string }>());
+  const target = targetOf(profile);
   await mapLimit(chosen, ABORT_CONCURRENCY, async (upload) => {
     const listed = deps.manager.list().filter((s) => s.uploadId === upload.uploadId && s.job.profileId === profile.id);
     if (listed.some((s) => s.state === 'running' || s.state === 'queued')) {
@@ -318,8 +328,9 @@ async function abortUploads(
         return;
       }
     }
-    const checkpoint = local.get(upload.uploadId);
-    if (checkpoint) await deps.checkpoints.remove(checkpoint.id).catch((e: unknown) => deps.log.warn(`checkpoint ${checkpoint.id} not removed: ${describeError(e)}`));
+    for (const { id } of await checkpointsOfUpload(deps.checkpoints, target, upload)) {
+      await deps.checkpoints.remove(id).catch((e: unknown) => deps.log.warn(`checkpoint ${id} not removed: ${describeError(e)}`));
+    }
     for (const s of listed) deps.manager.forget(s.id);
     deps.log.info(`aborted incomplete upload bucket=${profile.bucket} key=${upload.key} uploadId=${upload.uploadId} bytes=${upload.bytes ?? '?'}: its parts were deleted on COS`);
     report.aborted.push({ key: upload.key, uploadId: upload.uploadId, ...(upload.bytes !== undefined ? { bytes: upload.bytes } : {}) });
@@ -330,15 +341,17 @@ async function abortUploads(
 
 /** Resumes the upload a local checkpoint knows by its uploadId, in Show Uploads and a progress notification. */
 async function resumeFromCheckpoint(deps: IncompleteDeps, profile: BucketProfile, uploadId: string): Promise<UploadOutcome> {
-  const entry = (await localCheckpoints(deps.checkpoints, targetOf(profile))).get(uploadId);
+  const target = targetOf(profile);
+  const entries = await deps.checkpoints.list();
+  const entry = entries.find((e) => checkpointKnowsUpload(e.checkpoint, target, { key: e.checkpoint.key, uploadId }));
   if (!entry) {
     throw new CosError('INVALID_ARGUMENT', `No checkpoint on this machine knows this upload, so it cannot be resumed here; abort it, or upload the file again: ${uploadId}`);
   }
-  const { checkpoint } = entry;
-  const exists = await fs.stat(checkpoint.filePath).then((st) => st.isFile(), () => false);
+  const exists = await fs.stat(entry.checkpoint.filePath).then((st) => st.isFile(), () => false);
   if (!exists) {
-    throw new CosError('FILE_NOT_FOUND', `The file this upload was made from is gone, so it cannot be resumed; abort the upload instead: ${checkpoint.filePath}`);
+    throw new CosError('FILE_NOT_FOUND', `The file this upload was made from is gone, so it cannot be resumed; abort the upload instead: ${entry.checkpoint.filePath}`);
   }
+  const checkpoint = await fileUnderTarget(deps.checkpoints, target, entry);
   const snapshot = restoreCheckpoint(deps.manager, profile, checkpoint);
   return trackUpload(deps, deps.manager.resume(snapshot.id));
 }

@@ -10,7 +10,7 @@ import { uploadCommand } from './upload';
 import { showUploadsCommand } from './uploads';
 
 /** What every command handler may use; built once in activate(). */
-export interface CommandContext extends UploadUiDeps {
+export interface ExtensionCommandContext extends UploadUiDeps {
   checkpoints: CheckpointStore;
   localEmulator: LocalEmulator;
 }
@@ -19,7 +19,7 @@ export interface CommandContext extends UploadUiDeps {
  * One signature for every handler: the context, then what VS Code passes (from the Explorer: the
  * clicked Uri and the selection; from `executeCommand`: the caller's arguments).
  */
-export type CommandHandler = (ctx: CommandContext, ...args: unknown[]) => unknown;
+export type CommandHandler = (ctx: ExtensionCommandContext, ...args: unknown[]) => unknown;
 
 /** Every command, id → handler. A Record over CommandId: a missing or unknown id does not compile. */
 export const COMMANDS: Record<CommandId, CommandHandler> = {
@@ -34,6 +34,6 @@ export const COMMANDS: Record<CommandId, CommandHandler> = {
   'cosUpload.showLog': (ctx) => ctx.log.show(),
 };
 
-export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
+export function registerCommands(ctx: ExtensionCommandContext): vscode.Disposable[] {
   return COMMAND_IDS.map((id) => vscode.commands.registerCommand(id, (...args: unknown[]) => COMMANDS[id](ctx, ...args)));
 }

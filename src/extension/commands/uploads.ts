@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { describeError } from '../../core';
-import { formatRate, formatTimeLeft, percentOf } from '../ui/progressUi';
+import { rateText, formatTimeLeft, percentOf } from '../ui/progressUi';
 import type { UploadOutcome, UploadSnapshot } from '../uploads/uploadManager';
 import { trackUpload, type UploadUiDeps } from '../uploads/uploadUi';
 
@@ -88,7 +88,7 @@ function itemFor(s: UploadSnapshot, buttons: Record<'pause' | 'resume' | 'cancel
   const details: string[] = [];
   if (s.bytesTotal > 0) details.push(`${Math.floor(percentOf(s))}%`);
   if (s.partCount > 0) details.push(vscode.l10n.t('part {0}/{1}', s.partsDone, s.partCount));
-  if (s.state === 'running' && s.bytesPerSecond) details.push(formatRate(s.bytesPerSecond));
+  if (s.state === 'running' && s.bytesPerSecond) details.push(rateText(s.bytesPerSecond));
   if (s.state === 'running' && s.secondsLeft !== undefined) details.push(formatTimeLeft(s.secondsLeft));
   const stateText: Record<UploadSnapshot['state'], string> = {
     queued: vscode.l10n.t('waiting'),

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { describeError, formatBytes, type Logger } from '../../core';
+import { describeError, formatBytes, mapLimit, type Logger } from '../../core';
 import { combinedExclude, enabledGlobs } from './excludeGlobs';
 import { GitignoreMatcher } from './gitignore';
 import { workspaceRelativePath } from './keyNaming';
@@ -93,7 +93,7 @@ async function listFolder(folder: vscode.Uri, log: Logger, token?: vscode.Cancel
     gitignored = paths.length - kept.length;
   }
   kept.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  const sized = await mapLimited(kept, FS_BATCH, async (file) => {
+  const sized = await mapLimit(kept, FS_BATCH, async (file) => {
     try {
       const stat = await fs.stat(file);
       return stat.isFile() ? { file, size: stat.size } : undefined;
@@ -149,7 +149,7 @@ export async function gitignoreFilter(folder: string, files: readonly string[], 
       if (dir === root || path.dirname(dir) === dir) break;
     }
   }
-  const texts = await mapLimited([...dirs], FS_BATCH, async (dir) => ({ dir, text: await readText(path.join(dir, '.gitignore')) }));
+  const texts = await mapLimit([...dirs], FS_BATCH, async (dir) => ({ dir, text: await readText(path.join(dir, '.gitignore')) }));
   for (const { dir, text } of texts) if (text) matcher.add(relative(dir), text);
   const folderPath = relative(folder);
   if (matcher.isEmpty) return () => true;
@@ -173,16 +173,3 @@ async function readText(file: string): Promise<string | undefined> {
   return fs.readFile(file, 'utf8').catch(() => undefined);
 }
 
-/** `map` with at most `limit` calls of `fn` in flight, results in input order. */
-async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { formatBytes } from '../../core';
+import { formatRate } from '../../core';
 import type { UploadHandle, UploadManager, UploadOutcome, UploadSnapshot } from '../uploads/uploadManager';
 
 /** Notification updates per second are capped: more is noise, and each one crosses to the UI process. */
@@ -27,8 +27,9 @@ export function formatTimeLeft(seconds: number): string {
   return vscode.l10n.t('{0} h {1} min left', hours, Math.round((seconds - hours * 3600) / 60));
 }
 
-export function formatRate(bytesPerSecond: number): string {
-  return vscode.l10n.t('{0}/s', formatBytes(Math.round(bytesPerSecond)));
+/** The core's rate with the unit localized: `48.0 MiB/s`, `48.0 MiB/秒`. */
+export function rateText(bytesPerSecond: number): string {
+  return formatRate(bytesPerSecond, (size) => vscode.l10n.t('{0}/s', size));
 }
 
 /**
@@ -42,7 +43,7 @@ export function progressMessage(s: UploadSnapshot): string {
   const parts = allSent
     ? [vscode.l10n.t('completing…')]
     : [s.partCount === 1 ? vscode.l10n.t('{0}/1 part · {1}%', s.partsDone, Math.floor(confirmedPercent(s))) : vscode.l10n.t('{0}/{1} parts · {2}%', s.partsDone, s.partCount, Math.floor(confirmedPercent(s)))];
-  if (!allSent && s.bytesPerSecond !== undefined && s.bytesPerSecond > 0) parts.push(formatRate(s.bytesPerSecond));
+  if (!allSent && s.bytesPerSecond !== undefined && s.bytesPerSecond > 0) parts.push(rateText(s.bytesPerSecond));
   if (!allSent && s.secondsLeft !== undefined) parts.push(formatTimeLeft(s.secondsLeft));
   if (s.resumedParts > 0) parts.push(s.resumedParts === 1 ? vscode.l10n.t('resumed with 1 part already on COS') : vscode.l10n.t('resumed with {0} parts already on COS', s.resumedParts));
   if (s.restarted) {
@@ -142,7 +143,7 @@ export function followInNotification(manager: UploadManager, handle: UploadHandl
 /** The message of a several-file notification: `2 of 5 files · 48.0 MiB/s · 1 min left`. */
 function filesMessage(s: UploadSnapshot): string {
   const parts = [s.partCount === 1 ? vscode.l10n.t('{0} of 1 file', s.partsDone) : vscode.l10n.t('{0} of {1} files', s.partsDone, s.partCount)];
-  if (s.bytesPerSecond !== undefined && s.bytesPerSecond > 0) parts.push(formatRate(s.bytesPerSecond));
+  if (s.bytesPerSecond !== undefined && s.bytesPerSecond > 0) parts.push(rateText(s.bytesPerSecond));
   if (s.secondsLeft !== undefined && s.partsDone < s.partCount) parts.push(formatTimeLeft(s.secondsLeft));
   return parts.join(' · ');
 }

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { confirmedPercent, formatRate, PROGRESS_INTERVAL_MS } from './progressUi';
+import { confirmedPercent, rateText, PROGRESS_INTERVAL_MS } from './progressUi';
 import type { UploadManager, UploadSnapshot, UploadState } from '../uploads/uploadManager';
 
 /** How long the result of the last upload stays in the status bar. */
@@ -118,13 +118,13 @@ export class UploadStatusBar implements vscode.Disposable {
     const parts = [`$(cloud-upload) ${active.length}`, `${Math.floor(percent)}%`];
     const paused = this.waiting();
     if (paused > 0) parts.push(vscode.l10n.t('{0} paused', paused));
-    if (rate > 0) parts.push(formatRate(rate));
+    if (rate > 0) parts.push(rateText(rate));
     this.item.text = parts.join(' · ');
     const tooltip = new vscode.MarkdownString(undefined, true);
     tooltip.appendMarkdown(`**${vscode.l10n.t('COS uploads')}**\n\n`);
     for (const s of active) {
       const state = s.state === 'queued' ? vscode.l10n.t('waiting') : `${Math.floor(confirmedPercent(s))}%`;
-      const speed = s.bytesPerSecond ? ` · ${formatRate(s.bytesPerSecond)}` : '';
+      const speed = s.bytesPerSecond ? ` · ${rateText(s.bytesPerSecond)}` : '';
       tooltip.appendText(`${s.job.displayPath} → ${s.job.bucket}/${s.job.key}: ${state}${speed}\n`);
       tooltip.appendMarkdown('\n');
     }

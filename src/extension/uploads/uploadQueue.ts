@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { runCommand } from '../commands/run';
 import { CosError, describeError, formatBytes } from '../../core';
-import { formatRate, formatTimeLeft, ThrottledProgress } from '../ui/progressUi';
+import { rateText, formatTimeLeft, ThrottledProgress } from '../ui/progressUi';
 import { ask } from '../ui/prompts';
 import { SpeedEstimator } from './speedEstimator';
 import type { UploadHandle, UploadJob, UploadOutcome, UploadSnapshot } from './uploadManager';
@@ -181,7 +181,7 @@ class QueueState {
     if (failed > 0) parts.push(vscode.l10n.t('{0} failed', failed));
     const rate = this.speed.bytesPerSecond();
     if (rate !== undefined && rate > 0) {
-      parts.push(formatRate(rate));
+      parts.push(rateText(rate));
       const left = this.speed.secondsLeft(this.total - this.bytes());
       if (left !== undefined && this.done.size < this.items.length) parts.push(formatTimeLeft(left));
     }

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { formatAgo, type AbortReport } from '../../../src/extension/commands/incomplete';
-import type { IncompleteUpload } from '../../../src/extension/incompleteUploads/incompleteUploads';
+import type { IncompleteUpload } from '../../../src/core';
 import type { CosUploadTestApi } from '../../../src/extension/testApi';
 import type { UploadOutcome } from '../../../src/extension/uploads/uploadManager';
 import { addEmulatorProfile, emulatorControl, extensionApi, MiB, withSettings, workspaceFile } from './extensionHelpers';

@@ -5,7 +5,7 @@ export { uploadFile, type UploadRequest } from './multipartUpload';
 export { defaultUploadOptions, resolveUploadOptions, TRAFFIC_LIMIT_MIN, TRAFFIC_LIMIT_MAX, MAX_CONCURRENCY, STORAGE_CLASSES } from './options';
 export { CosClient, type ClientEvents, type ObjectInfo } from './cosClient';
 export { FileCheckpointStore, checkpointId } from './checkpoint';
-export { UploadLockedError, defaultLockDir, acquireUploadLock, formatLockTime, OTHER_HOST_STALE_MS, type UploadLockInfo } from './uploadLock';
+export { UploadLockedError, defaultLockDir, acquireUploadLock, findUploadLock, formatLockTime, OTHER_HOST_STALE_MS, type UploadLockInfo } from './uploadLock';
 export { staticCredentials, refreshableCredentials } from './credentials';
 export { getCrc64Engine, crc64EngineStatus } from './crc64';
 export { hashingStatus } from './hashPool';

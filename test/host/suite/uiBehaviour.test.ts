@@ -140,11 +140,14 @@ describe('UI behaviour: safe defaults, status bar, settings', function () {
         resolve();
       });
     });
-    // Global is the User settings (settings.json of code-server's user-data-dir), not the remote ones.
     await config.update('trafficLimit', kibps, vscode.ConfigurationTarget.Global);
     try {
       await applied;
-      assert.equal(vscode.workspace.getConfiguration('cosUpload').inspect('trafficLimit')?.globalValue, kibps);
+      // It landed in the User settings.json of code-server's user-data-dir (where globalStorage also lives);
+      // a machine-scoped setting would have gone to the remote settings instead.
+      const userSettings = path.join(path.dirname(path.dirname(host.api.storage.globalStorageDir)), 'settings.json');
+      const onDisk = JSON.parse(await fs.readFile(userSettings, 'utf8')) as Record<string, unknown>;
+      assert.equal(onDisk['cosUpload.trafficLimit'], kibps, `the value is not in the User settings ${userSettings}`);
       const [outcome] = (await vscode.commands.executeCommand<UploadCommandResult>('cosUpload.uploadFile', { uri: file.uri, profile: PROFILE, overwrite: true })) as UploadOutcome[];
       assert.equal(outcome.status, 'completed');
       const parts = (await emulatorLog()).filter((e) => e.operation === 'uploadPart' && e.uploadId === outcome.result?.uploadId);

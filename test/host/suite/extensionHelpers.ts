@@ -152,6 +152,8 @@ export interface HostSuiteOptions {
   profile?: string;
   /** Its other fields (prefix, credentials…), as cosUpload.addProfile takes them. */
   profileFields?: Record<string, unknown>;
+  /** Leave the suite's profile in place at the end: the UI tests (test/host/ui), run after the suite, upload with it. */
+  keepProfile?: boolean;
   /** `cosUpload.*` settings for the whole suite (e.g. 1 MiB parts, so small files go multipart). */
   settings?: Record<string, unknown>;
 }
@@ -173,8 +175,9 @@ export function hostSuite(options: HostSuiteOptions = {}): HostSuite {
   let restoreSettings: (() => Promise<void>) | undefined;
   before(async () => {
     api = await extensionApi();
+    if (options.profile && options.keepProfile) await addEmulatorProfile(options.profile, options.profileFields);
     removeAddedProfiles = await trackAddedProfiles();
-    if (options.profile) await addEmulatorProfile(options.profile, options.profileFields);
+    if (options.profile && !options.keepProfile) await addEmulatorProfile(options.profile, options.profileFields);
     restoreSettings = await withSettings(options.settings ?? {});
   });
   afterEach(async () => {

@@ -26,7 +26,7 @@ function completedOutcome(result: UploadCommandResult): UploadOutcome {
 describe('uploading through the commands', function () {
   this.timeout(120_000);
 
-  const host = hostSuite({ profile: PROFILE, profileFields: { prefix: PREFIX }, settings: { partSize: 1, multipartThreshold: 1, concurrency: 3 } });
+  const host = hostSuite({ profile: PROFILE, profileFields: { prefix: PREFIX }, keepProfile: true, settings: { partSize: 1, multipartThreshold: 1, concurrency: 3 } });
 
   it('uploads a workspace file byte-identical, one log line per part as the emulator saw it, status bar shown meanwhile', async () => {
     const file = await workspaceFile('big/upload-5m.bin', 5 * MiB + 12345);

@@ -94,7 +94,7 @@ async function listFolder(folder: vscode.Uri, log: Logger, token?: vscode.Cancel
   const own = combinedExclude(ownGlobs);
   const [found, everything, matchingOwn] = await Promise.all([
     list('**/*', exclude),
-    exclude !== undefined ? list('**/*', undefined) : undefined,
+    filesExclude.length > 0 ? list('**/*', undefined) : undefined,
     own !== undefined ? list(own, undefined) : undefined,
   ]);
   if (token?.isCancellationRequested) return undefined;

@@ -19,7 +19,7 @@ export {
   type UploadLister,
 } from './incompleteUploads';
 export { mapLimit } from './mapLimit';
-export { UploadLockedError, defaultLockDir, acquireUploadLock, formatLockTime, OTHER_HOST_STALE_MS, type UploadLockInfo } from './uploadLock';
+export { UploadLockedError, defaultLockDir, acquireUploadLock, findUploadLock, formatLockTime, OTHER_HOST_STALE_MS, type UploadLockInfo } from './uploadLock';
 export { staticCredentials, refreshableCredentials } from './credentials';
 export { getCrc64Engine, crc64EngineStatus } from './crc64';
 export { hashingStatus } from './hashPool';

@@ -170,6 +170,14 @@ async function readLock(file: string): Promise<{ lock?: UploadLockInfo; mtimeMs:
   }
 }
 
+function judgeFound(file: string, found: { lock?: UploadLockInfo; mtimeMs: number }, now: number): LockVerdict {
+  return judgeLock(found.lock, found.mtimeMs, {
+    host: os.hostname(),
+    now,
+    isRunning: (pid) => (pid === process.pid ? heldHere.has(file) : pidIsRunning(pid)),
+  });
+}
+
 /**
  * Takes the lock by exclusive create, or throws UploadLockedError. A stale lock (its process is
  * gone, or another host's lock unrenewed past the limit) is removed and taken over.
@@ -203,12 +211,7 @@ export async function acquireUploadLock(request: LockRequest, log?: (line: strin
     const found = await readLock(file);
     if (!found) continue; // released between our create and our read
     const now = Date.now();
-    const verdict = judgeLock(found.lock, found.mtimeMs, {
-      host: os.hostname(),
-      now,
-      isRunning: (pid) => (pid === process.pid ? heldHere.has(file) : pidIsRunning(pid)),
-    });
-    if (verdict === 'held' || tries >= 3) {
+    if (judgeFound(file, found, now) === 'held' || tries >= 3) {
       throw new UploadLockedError({ file: request.file, key: request.key, holder: found.lock, lockPath: file, now });
     }
     log?.(`Taking over a stale upload lock ${file} (${found.lock ? `pid ${found.lock.pid} on ${found.lock.host} since ${found.lock.startedAt}` : 'unreadable'}).`);
@@ -254,19 +257,36 @@ export interface LockedUploadRequest {
   logger?: Pick<Logger, 'info'>;
 }
 
+function lockRequestOf(request: LockedUploadRequest): LockRequest {
+  const filePath = path.resolve(request.filePath);
+  return {
+    dir: request.lockDir ?? defaultLockDir(),
+    id: checkpointId(request.target, request.key, filePath),
+    file: filePath,
+    key: request.key,
+    bucket: request.target.bucket,
+  };
+}
+
+/**
+ * Without taking it: the UploadLockedError an upload of this file and key would fail with now, or
+ * undefined when it would start (no lock, or a stale one it would take over). Lets a caller say
+ * LOCKED before it sends anything of its own (an existence check).
+ */
+export async function findUploadLock(request: LockedUploadRequest): Promise<UploadLockedError | undefined> {
+  if (!request.checkpoints) return undefined;
+  const lock = lockRequestOf(request);
+  const file = path.join(lock.dir, `${lock.id}.lock`);
+  const found = await readLock(file).catch(() => undefined);
+  const now = Date.now();
+  if (!found || judgeFound(file, found, now) === 'stale') return undefined;
+  return new UploadLockedError({ file: lock.file, key: lock.key, holder: found.lock, lockPath: file, now });
+}
+
 /** Runs `run` while holding the lock of this file and key; every way out of `run` releases it. */
 export async function withUploadLock<T>(request: LockedUploadRequest, run: () => Promise<T>): Promise<T> {
   if (!request.checkpoints) return run();
-  const lock = await acquireUploadLock(
-    {
-      dir: request.lockDir ?? defaultLockDir(),
-      id: checkpointId(request.target, request.key, request.filePath),
-      file: request.filePath,
-      key: request.key,
-      bucket: request.target.bucket,
-    },
-    (line) => request.logger?.info(line),
-  );
+  const lock = await acquireUploadLock(lockRequestOf(request), (line) => request.logger?.info(line));
   try {
     return await run();
   } finally {

@@ -6,6 +6,7 @@ import {
   acquireUploadLock,
   defaultLockDir,
   describeLockHolder,
+  findUploadLock,
   formatLockTime,
   judgeLock,
   lockedMessage,
@@ -15,6 +16,7 @@ import {
   type UploadLockInfo,
 } from '../../src/core/uploadLock';
 import { CosError } from '../../src/core/errors';
+import { checkpointId } from '../../src/core/checkpoint';
 
 const NOW = new Date(2026, 11, 5, 10, 50, 0).getTime();
 
@@ -125,5 +127,20 @@ describe('uploadLock: files', () => {
     await fs.writeFile(held.path, JSON.stringify(lock({ token: 'someone-else' })));
     await held.release();
     assert.equal((JSON.parse(await fs.readFile(held.path, 'utf8')) as UploadLockInfo).token, 'someone-else');
+  });
+  it('findUploadLock says LOCKED for a live holder without taking the lock, and nothing for none or a stale one', async () => {
+    const target = { bucket: 'b-1250000000', region: 'ap-guangzhou' };
+    const asked = { filePath: '/w/big.iso', key: 'big.iso', target, checkpoints: {}, lockDir: dir };
+    assert.equal(await findUploadLock(asked), undefined);
+    assert.equal(await findUploadLock({ ...asked, checkpoints: undefined }), undefined, 'uploads without a checkpoint take no lock');
+    const lockFile = path.join(dir, `${checkpointId(target, 'big.iso', '/w/big.iso')}.lock`);
+    await fs.mkdir(dir, { recursive: true });
+    await fs.writeFile(lockFile, JSON.stringify(lock({ pid: process.ppid, host: os.hostname() })));
+    const found = await findUploadLock(asked);
+    assert.ok(found instanceof UploadLockedError && found.code === 'LOCKED' && !found.heldByThisProcess);
+    assert.equal(found.holder?.pid, process.ppid);
+    assert.equal((JSON.parse(await fs.readFile(lockFile, 'utf8')) as UploadLockInfo).pid, process.ppid, 'looking took the lock');
+    await fs.writeFile(lockFile, JSON.stringify(lock({ pid: 2 ** 30, host: os.hostname() })));
+    assert.equal(await findUploadLock(asked), undefined, 'a stale lock is one the upload would take over');
   });
 });

@@ -1,11 +1,11 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { CosError, describeError } from '../../core';
+import { CosError, describeError, findUploadLock, type UploadLockedError } from '../../core';
 import { headHeaders, withClient } from '../profiles/clients';
 import { showFailure } from '../ui/errorUi';
 import { expandSelection, type SelectedFile } from '../files/folderUpload';
 import { defaultObjectKey, objectKeyProblem, workspaceRelativePath } from '../files/keyNaming';
-import type { BucketProfile } from '../profiles/profileStore';
+import { type BucketProfile, targetOf } from '../profiles/profileStore';
 import type { UploadJob, UploadOutcome } from '../uploads/uploadManager';
 import { runUploadQueue, showQueueSummary } from '../uploads/uploadQueue';
 import { trackUpload, type UploadUiDeps } from '../uploads/uploadUi';
@@ -70,22 +70,27 @@ export async function uploadCommand(deps: UploadUiDeps, first?: unknown, second?
 
   const planned = await planKeys(deps, profile, files, args, selection.hadFolder);
   if (!planned) return [];
-  const checked = await checkExisting(deps, profile, planned, args?.overwrite);
+  // Before anything is sent (even the existence check): a file another upload is sending is not touched.
+  const { free, locked } = await setAsideLocked(deps, profile, planned);
+  const lockedSkips = locked.map(({ planned: p }) => ({ status: 'skipped' as const, job: p.job, reason: 'locked: another upload of this file to this key is running' }));
+  if (free.length === 0 && planned.length === 1) return lockedSkips;
+  const checked = free.length > 0 ? await checkExisting(deps, profile, free, args?.overwrite) : { upload: [], skipped: [] };
   if (!checked) return [];
   await deps.profiles.markUsed(profile.id);
 
-  const skipped = checked.skipped.map((p) => ({ status: 'skipped' as const, job: p.job, reason: 'object exists' }));
+  const skipped = [...lockedSkips, ...checked.skipped.map((p) => ({ status: 'skipped' as const, job: p.job, reason: 'object exists' }))];
+  const skippedCounts = { ...selection.leftOut, existing: checked.skipped.length, locked: locked.length };
   if (checked.upload.length === 0) {
-    // Every file was already there: say so rather than end without a word.
-    void showQueueSummary(deps, profile.bucket, { outcomes: [], notStarted: [], cancelled: false, seconds: 0 }, skipped.length);
+    // Every file was already there (or busy): say so rather than end without a word.
+    void showQueueSummary(deps, profile.bucket, { outcomes: [], notStarted: [], cancelled: false, seconds: 0 }, skippedCounts);
     return skipped;
   }
-  if (checked.upload.length === 1 && !selection.hadFolder) return [...skipped, await trackUpload(deps, deps.manager.enqueue(checked.upload[0].job))];
+  if (checked.upload.length === 1 && !selection.hadFolder && locked.length === 0) return [...skipped, await trackUpload(deps, deps.manager.enqueue(checked.upload[0].job))];
 
   const title = vscode.l10n.t('Uploading {0} files to {1}', checked.upload.length, profile.bucket);
   const result = await runUploadQueue(deps, checked.upload, title);
   // The summary is not awaited: a caller (a task, a test) is never held by a message.
-  void showQueueSummary(deps, profile.bucket, result, skipped.length);
+  void showQueueSummary(deps, profile.bucket, result, skippedCounts);
   const notStarted = result.notStarted.map((job) => ({ status: 'skipped' as const, job, reason: 'not started: the batch was cancelled' }));
   return [...skipped, ...result.outcomes, ...notStarted];
 }
@@ -205,6 +210,27 @@ async function planKeys(
     job.key = key;
   }
   return planned;
+}
+
+/**
+ * Files another upload (this window's, another window's, the CLI's) is sending to the same key are
+ * set aside: one file alone gets the LOCKED message at once (Show Uploads when the holder is this
+ * window); in a batch they are skipped and counted in the summary. Only lock files are read.
+ */
+async function setAsideLocked(
+  deps: UploadUiDeps,
+  profile: BucketProfile,
+  planned: Planned[],
+): Promise<{ free: Planned[]; locked: Array<{ planned: Planned; error: UploadLockedError }> }> {
+  const target = targetOf(profile);
+  // The extension always keeps checkpoints, so its uploads always take the lock.
+  const found = await Promise.all(planned.map((p) => findUploadLock({ filePath: p.job.filePath, key: p.job.key, target, checkpoints: true }).catch(() => undefined)));
+  const locked = planned.flatMap((p, i) => (found[i] ? [{ planned: p, error: found[i] }] : []));
+  for (const { planned: p, error } of locked) deps.log.info(`not started file=${p.job.displayPath} key=${p.job.key}: ${error.message}`);
+  if (planned.length === 1 && locked.length === 1) {
+    void showFailure(locked[0].error, { file: planned[0].job.displayPath, profileName: profile.name, bucket: profile.bucket, region: profile.region, endpoint: profile.endpoint });
+  }
+  return { free: planned.filter((_, i) => !found[i]), locked };
 }
 
 /** Head Object on each key; asks before overwriting unless `overwrite` says what to do. */

@@ -20,10 +20,19 @@ export interface SelectedFile {
   displayPath: string;
 }
 
+/** Files of selected folders left out, by the rule that left them out (each file counted once, under the first rule). */
+export interface LeftOut {
+  /** cosUpload.excludeGlobs */
+  excludeGlobs: number;
+  filesExclude: number;
+  gitignore: number;
+}
+
 export interface ExpandedSelection {
   files: SelectedFile[];
   /** A folder was selected: the key is then never asked for, and the batch view is used. */
   hadFolder: boolean;
+  leftOut: LeftOut;
 }
 
 /**
@@ -37,6 +46,7 @@ export async function expandSelection(uris: readonly vscode.Uri[], log: Logger, 
   const files: SelectedFile[] = [];
   const seen = new Set<string>();
   let hadFolder = false;
+  const leftOut: LeftOut = { excludeGlobs: 0, filesExclude: 0, gitignore: 0 };
   const add = (file: SelectedFile): void => {
     if (seen.has(file.uri.fsPath)) return;
     seen.add(file.uri.fsPath);
@@ -65,25 +75,42 @@ export async function expandSelection(uris: readonly vscode.Uri[], log: Logger, 
       () => listFolder(uri, log, token),
     );
     if (listed === undefined) return undefined;
-    for (const file of listed) add(file);
+    for (const file of listed.files) add(file);
+    for (const reason of Object.keys(leftOut) as Array<keyof LeftOut>) leftOut[reason] += listed.leftOut[reason];
   }
-  return { files, hadFolder };
+  return { files, hadFolder, leftOut };
 }
 
-/** The files of one folder, sorted by path; undefined when cancelled. Tells the user when there are none. */
-async function listFolder(folder: vscode.Uri, log: Logger, token?: vscode.CancellationToken): Promise<SelectedFile[] | undefined> {
+/** The files of one folder, sorted by path, and what was left out; undefined when cancelled. Tells the user when there are none. */
+async function listFolder(folder: vscode.Uri, log: Logger, token?: vscode.CancellationToken): Promise<{ files: SelectedFile[]; leftOut: LeftOut } | undefined> {
   const label = folderLabel(folder);
   const filesExclude = enabledGlobs(vscode.workspace.getConfiguration('files', folder).get<Record<string, unknown>>('exclude'));
-  const exclude = combinedExclude([...readSettings(folder).excludeGlobs, ...filesExclude]);
+  const ownGlobs = readSettings(folder).excludeGlobs;
+  const exclude = combinedExclude([...ownGlobs, ...filesExclude]);
   // null, not undefined: the merged pattern already holds files.exclude.
-  const found = await vscode.workspace.findFiles(new vscode.RelativePattern(folder, '**/*'), exclude ?? null, FOLDER_FILE_LIMIT + 1, token);
+  const list = (include: string, pattern: string | undefined): Thenable<vscode.Uri[]> =>
+    vscode.workspace.findFiles(new vscode.RelativePattern(folder, include), pattern ?? null, FOLDER_FILE_LIMIT + 1, token);
+  // The other two listings only count what each rule left out, for the summary ("3 skipped: excluded by files.exclude").
+  const own = combinedExclude(ownGlobs);
+  const [found, everything, matchingOwn] = await Promise.all([
+    list('**/*', exclude),
+    filesExclude.length > 0 ? list('**/*', undefined) : undefined,
+    own !== undefined ? list(own, undefined) : undefined,
+  ]);
   if (token?.isCancellationRequested) return undefined;
   if (found.length > FOLDER_FILE_LIMIT) {
     void vscode.window.showErrorMessage(
       vscode.l10n.t('The folder holds more than {0} files; select a smaller folder, or leave files out with the setting cosUpload.excludeGlobs: {1}', FOLDER_FILE_LIMIT, label),
     );
-    return [];
+    return { files: [], leftOut: { excludeGlobs: 0, filesExclude: 0, gitignore: 0 } };
   }
+  // A file both rules leave out counts under cosUpload.excludeGlobs.
+  const excludedByOwn = matchingOwn?.length ?? 0;
+  const leftOut: LeftOut = {
+    excludeGlobs: excludedByOwn,
+    filesExclude: Math.max(0, (everything?.length ?? found.length) - found.length - excludedByOwn),
+    gitignore: 0,
+  };
   const paths = found.filter((u) => u.scheme === 'file').map((u) => u.fsPath);
   let kept = paths;
   let gitignored = 0;
@@ -91,6 +118,7 @@ async function listFolder(folder: vscode.Uri, log: Logger, token?: vscode.Cancel
     const keep = await gitignoreFilter(folder.fsPath, paths, log);
     kept = paths.filter(keep);
     gitignored = paths.length - kept.length;
+    leftOut.gitignore = gitignored;
   }
   kept.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const sized = await mapLimit(kept, FS_BATCH, async (file) => {
@@ -104,13 +132,16 @@ async function listFolder(folder: vscode.Uri, log: Logger, token?: vscode.Cancel
   });
   const files = sized.filter((f) => f !== undefined).map(({ file, size }) => ({ uri: vscode.Uri.file(file), size, displayPath: displayPathIn(folder, file) }));
   const bytes = files.reduce((sum, f) => sum + f.size, 0);
-  log.info(`folder folder=${label} files=${files.length} bytes=${bytes} (${formatBytes(bytes)}) gitignored=${gitignored} exclude=${exclude ?? '-'}`);
+  log.info(
+    `folder folder=${label} files=${files.length} bytes=${bytes} (${formatBytes(bytes)}) gitignored=${gitignored} ` +
+      `excludedByGlobs=${leftOut.excludeGlobs} excludedByFilesExclude=${leftOut.filesExclude} exclude=${exclude ?? '-'}`,
+  );
   if (files.length === 0) {
     void vscode.window.showWarningMessage(
       vscode.l10n.t('No files to upload in this folder: it is empty, or cosUpload.excludeGlobs, files.exclude or .gitignore leave out everything in it: {0}', label),
     );
   }
-  return files;
+  return { files, leftOut };
 }
 
 /** The folder as messages and the log name it: workspace-relative when it can be. */

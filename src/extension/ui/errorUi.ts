@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import { runCommand } from '../commands/run';
 import { CompleteLostError, CosError, formatLockTime, isLoopbackHost, OTHER_HOST_STALE_MS, UploadLockedError } from '../../core';
 import { settingForOption } from '../settings/settings';
+import { ask } from './prompts';
 
 /** What a button under an error message does; the caller supplies retry and start-over. */
 export type ErrorAction = 'showLog' | 'retry' | 'startOver' | 'discard' | 'editProfile' | 'openSettings' | 'showUploads' | 'uploadAgain';
@@ -220,7 +221,8 @@ export async function showFailure(error: unknown, ctx: ErrorContext, handlers: E
       (a !== 'discard' || handlers.discard) &&
       (a !== 'editProfile' || handlers.profileName),
   );
-  const picked = await vscode.window.showErrorMessage(report.message, ...available.map((a) => labels[a]));
+  // Through ask(): the extension-host tests read the message and click its actions.
+  const picked = await ask('error', report.message, {}, ...available.map((a) => labels[a]));
   const action = available.find((a) => labels[a] === picked);
   switch (action) {
     case 'showLog':

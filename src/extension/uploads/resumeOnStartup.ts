@@ -6,7 +6,7 @@ import { followAllInNotification, followInNotification } from '../ui/progressUi'
 import { ask } from '../ui/prompts';
 import { restorePausedUploads } from './restore';
 import type { UploadOutcome, UploadSnapshot } from './uploadManager';
-import { showPausedUpload, showSucceeded, showUploadFailure, type UploadUiDeps } from './uploadUi';
+import { showOutcome, showUploadFailure, type UploadUiDeps } from './uploadUi';
 
 export interface StartupDeps extends UploadUiDeps {
   checkpoints: CheckpointStore;
@@ -79,7 +79,7 @@ export async function resumeAll(deps: UploadUiDeps, ids: string[]): Promise<Uplo
 
 /**
  * After a resumed run: a changed file gets Start Over / Discard (awaited, as it decides the outcome);
- * a restart because COS forgot the upload is said plainly; other endings get the usual messages.
+ * every other ending gets the same message as any other run ({@link showOutcome}).
  */
 async function followUp(deps: UploadUiDeps, outcome: UploadOutcome): Promise<UploadOutcome> {
   const { job } = outcome;
@@ -104,19 +104,6 @@ async function followUp(deps: UploadUiDeps, outcome: UploadOutcome): Promise<Upl
     }
     return outcome;
   }
-  switch (outcome.status) {
-    case 'completed':
-      void showSucceeded(deps, outcome);
-      break;
-    case 'failed':
-      void showUploadFailure(deps, outcome);
-      break;
-    case 'paused':
-      // Paused again (by the user, or expired credentials not renewed): Show Uploads resumes it later.
-      if (CosError.is(outcome.error) && outcome.error.code === 'CREDENTIALS_EXPIRED') void showPausedUpload(deps, outcome);
-      break;
-    case 'cancelled':
-      break;
-  }
+  showOutcome(deps, outcome);
   return outcome;
 }

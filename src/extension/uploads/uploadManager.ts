@@ -364,12 +364,14 @@ export class UploadManager implements vscode.Disposable {
         entry.bytesConfirmed = Math.min(event.fileSize, event.resumedParts * event.partSize);
         break;
       case 'part':
+        // Parts and confirmed bytes move together, so "1/14 parts" never shows beside a percent
+        // that has not counted that part yet (the core's progress event comes just before this one).
         entry.bytesConfirmed = Math.min(entry.bytesTotal, entry.bytesConfirmed + event.bytes);
+        entry.partsDone = Math.min(entry.partCount, entry.partsDone + 1);
         break;
       case 'progress':
         entry.bytesSent = event.bytesSent;
         entry.bytesTotal = event.bytesTotal;
-        entry.partsDone = event.partsDone;
         entry.partCount = event.partCount;
         entry.speed.add(event.bytesSent);
         entry.bytesPerSecond = entry.speed.bytesPerSecond();

@@ -29,7 +29,37 @@ export interface QueueCounts {
   paused: number;
   cancelled: number;
   notStarted: number;
-  skipped: number;
+  skipped: SkippedCounts;
+}
+
+/** Files not uploaded, by why: the object exists, another upload of it runs, or a rule left it out of a folder. */
+export interface SkippedCounts {
+  existing: number;
+  locked: number;
+  gitignore: number;
+  filesExclude: number;
+  excludeGlobs: number;
+}
+
+const SKIP_REASONS: ReadonlyArray<keyof SkippedCounts> = ['existing', 'locked', 'gitignore', 'filesExclude', 'excludeGlobs'];
+
+function skipReason(reason: keyof SkippedCounts): string {
+  switch (reason) {
+    case 'existing':
+      return vscode.l10n.t('already in COS');
+    case 'locked':
+      return vscode.l10n.t('locked by another running upload');
+    case 'gitignore':
+      return vscode.l10n.t('ignored by .gitignore');
+    case 'filesExclude':
+      return vscode.l10n.t('excluded by files.exclude');
+    case 'excludeGlobs':
+      return vscode.l10n.t('excluded by cosUpload.excludeGlobs');
+  }
+}
+
+export function totalSkipped(skipped: SkippedCounts): number {
+  return SKIP_REASONS.reduce((sum, reason) => sum + skipped[reason], 0);
 }
 
 /**
@@ -189,7 +219,7 @@ class QueueState {
   }
 }
 
-export function countOutcomes(result: QueueResult, skipped: number): QueueCounts {
+export function countOutcomes(result: QueueResult, skipped: Partial<SkippedCounts>): QueueCounts {
   const count = (status: UploadOutcome['status']) => result.outcomes.filter((o) => o.status === status).length;
   return {
     uploaded: count('completed'),
@@ -197,18 +227,26 @@ export function countOutcomes(result: QueueResult, skipped: number): QueueCounts
     paused: count('paused'),
     cancelled: count('cancelled'),
     notStarted: result.notStarted.length,
-    skipped,
+    skipped: { existing: 0, locked: 0, gitignore: 0, filesExclude: 0, excludeGlobs: 0, ...skipped },
   };
 }
 
-/** `8 uploaded, 2 failed, 1 skipped: already in COS`: the non-zero counts, localized. */
+/**
+ * `8 uploaded, 2 failed, 1 skipped: already in COS`: the non-zero counts, localized; skipped files
+ * with their reason, or reasons: `3 skipped: 1 already in COS; 2 ignored by .gitignore`.
+ */
 export function summaryText(counts: QueueCounts): string {
   const parts = [vscode.l10n.t('{0} uploaded', counts.uploaded)];
   if (counts.failed > 0) parts.push(vscode.l10n.t('{0} failed', counts.failed));
   if (counts.paused > 0) parts.push(vscode.l10n.t('{0} paused (resumable from Show Uploads)', counts.paused));
   if (counts.cancelled > 0) parts.push(vscode.l10n.t('{0} cancelled', counts.cancelled));
   if (counts.notStarted > 0) parts.push(vscode.l10n.t('{0} not started', counts.notStarted));
-  if (counts.skipped > 0) parts.push(vscode.l10n.t('{0} skipped: already in COS', counts.skipped));
+  const reasons = SKIP_REASONS.filter((r) => counts.skipped[r] > 0);
+  if (reasons.length === 1) parts.push(vscode.l10n.t('{0} skipped: {1}', counts.skipped[reasons[0]], skipReason(reasons[0])));
+  if (reasons.length > 1) {
+    const each = reasons.map((r) => `${counts.skipped[r]} ${skipReason(r)}`);
+    parts.push(vscode.l10n.t('{0} skipped: {1}', totalSkipped(counts.skipped), each.join('; ')));
+  }
   return parts.join(', ');
 }
 
@@ -216,7 +254,7 @@ export function summaryText(counts: QueueCounts): string {
 export function summaryLogLines(bucket: string, result: QueueResult, counts: QueueCounts, bytes: number): string[] {
   const lines = [
     `batch bucket=${bucket} uploaded=${counts.uploaded} failed=${counts.failed} paused=${counts.paused} cancelled=${counts.cancelled} ` +
-      `notStarted=${counts.notStarted} skipped=${counts.skipped} bytes=${bytes} (${formatBytes(bytes)}) duration=${result.seconds.toFixed(1)}s${result.cancelled ? ' (cancelled)' : ''}`,
+      `notStarted=${counts.notStarted} skipped=${totalSkipped(counts.skipped)} ${SKIP_REASONS.map((r) => `skipped.${r}=${counts.skipped[r]}`).join(' ')} bytes=${bytes} (${formatBytes(bytes)}) duration=${result.seconds.toFixed(1)}s${result.cancelled ? ' (cancelled)' : ''}`,
   ];
   for (const outcome of result.outcomes.filter((o) => o.status === 'failed')) {
     const requestId = CosError.is(outcome.error) && outcome.error.requestId ? ` requestId=${outcome.error.requestId}` : '';
@@ -231,7 +269,7 @@ export function summaryLogLines(bucket: string, result: QueueResult, counts: Que
  * an information message. Show Log opens the block listing each failure; Show Uploads lists the
  * failed and paused ones, which can be retried there.
  */
-export async function showQueueSummary(deps: UploadUiDeps, bucket: string, result: QueueResult, skipped: number): Promise<void> {
+export async function showQueueSummary(deps: UploadUiDeps, bucket: string, result: QueueResult, skipped: Partial<SkippedCounts>): Promise<void> {
   const counts = countOutcomes(result, skipped);
   const bytes = result.outcomes.filter((o) => o.status === 'completed').reduce((sum, o) => sum + (o.result?.bytes ?? 0), 0);
   const lines = summaryLogLines(bucket, result, counts, bytes);

@@ -27,6 +27,16 @@ export async function trackUpload(deps: UploadUiDeps, handle: UploadHandle): Pro
   const job = deps.manager.get(handle.id)?.job;
   const title = job ? vscode.l10n.t('Uploading {0} to {1}', job.displayPath, job.bucket) : vscode.l10n.t('Uploading to COS');
   const outcome = await followInNotification(deps.manager, handle, title);
+  showOutcome(deps, outcome);
+  return outcome;
+}
+
+/**
+ * The one closing message of a run, whichever path ran it (a command, a batch's retry, Show
+ * Uploads, a resume after a reload): success with its links, failure with what to do, pause with
+ * how to resume, nothing for a cancel. Not awaited by callers, so no one is held by a message.
+ */
+export function showOutcome(deps: UploadUiDeps, outcome: UploadOutcome): void {
   switch (outcome.status) {
     case 'completed':
       void showSucceeded(deps, outcome);
@@ -40,7 +50,6 @@ export async function trackUpload(deps: UploadUiDeps, handle: UploadHandle): Pro
     case 'cancelled':
       break;
   }
-  return outcome;
 }
 
 export function showUploadFailure(deps: UploadUiDeps, outcome: UploadOutcome): Promise<void> {
@@ -66,7 +75,7 @@ export function showUploadFailure(deps: UploadUiDeps, outcome: UploadOutcome): P
  * How every successful upload ends, whichever path ran it (a command, Show Uploads, a resume after
  * a reload): one message with the integrity verdict, and Copy URL, Copy Presigned URL, Show Log.
  */
-export async function showSucceeded(deps: UploadUiDeps, outcome: UploadOutcome): Promise<void> {
+async function showSucceeded(deps: UploadUiDeps, outcome: UploadOutcome): Promise<void> {
   const { job, result } = outcome;
   if (!result) return;
   const verdict = result.crc64Verified ? vscode.l10n.t('CRC64 verified') : vscode.l10n.t('each part verified');
@@ -130,7 +139,7 @@ export async function discardUpload(deps: UploadUiDeps, id: string): Promise<Upl
 }
 
 /** How a paused run ended, and how to resume it (expired credentials get their own message). */
-export async function showPausedUpload(deps: UploadUiDeps, outcome: UploadOutcome): Promise<void> {
+async function showPausedUpload(deps: UploadUiDeps, outcome: UploadOutcome): Promise<void> {
   if (CosError.is(outcome.error) && outcome.error.code === 'CREDENTIALS_EXPIRED') {
     await showCredentialsPaused(deps, outcome);
     return;

@@ -3,8 +3,7 @@ import * as vscode from 'vscode';
 import type { UploadCommandResult } from '../../../src/extension/commands/upload';
 import { connectionMessage, type ConnectionReport } from '../../../src/extension/commands/testConnection';
 import type { UploadOutcome } from '../../../src/extension/uploads/uploadManager';
-import type { CosUploadTestApi } from '../../../src/extension/testApi';
-import { addEmulatorProfile, emulatorControl, emulatorLog, extensionApi, MiB, testEnv, withSettings, workspaceFile, trackAddedProfiles } from './extensionHelpers';
+import { addEmulatorProfile, emulatorControl, emulatorLog, hostSuite, MiB, testEnv, workspaceFile } from './extensionHelpers';
 import { objectSha256 } from './resumeHelpers';
 
 const HOUR = 3_600_000;
@@ -12,27 +11,11 @@ const PREFIX = 'host-clock/';
 
 describe('clock skew, credential causes and custom endpoints through the commands', function () {
   this.timeout(120_000);
-  let api: CosUploadTestApi;
-  let restoreSettings: () => Promise<void>;
-  let removeAddedProfiles: () => Promise<void>;
 
-  before(async () => {
-    api = await extensionApi();
-    removeAddedProfiles = await trackAddedProfiles();
-    restoreSettings = await withSettings({ partSizeMiB: 1, multipartThresholdMiB: 1, concurrency: 2 });
-  });
-
-  afterEach(async () => {
-    await emulatorControl('POST', 'clock', { skewMs: 0 });
-  });
-
-  after(async () => {
-    await restoreSettings?.();
-    await removeAddedProfiles?.();
-  });
+  const host = hostSuite({ settings: { partSize: 1, multipartThreshold: 1, concurrency: 2 } });
 
   /** Log lines written since `from` lines were there. */
-  const linesSince = (from: number): string[] => api.log.lines().slice(from);
+  const linesSince = (from: number): string[] => host.api.log.lines().slice(from);
 
   it('uploads with the server clock 1 h ahead and then 1 h behind: the Head Object check corrects the clock, the log says by how much', async () => {
     await addEmulatorProfile('clock-skew', { prefix: PREFIX });
@@ -40,7 +23,7 @@ describe('clock skew, credential causes and custom endpoints through the command
       await emulatorControl('POST', 'clock', { skewMs: skew });
       const file = await workspaceFile(`clock/skew${skew > 0 ? 'ahead' : 'behind'}.bin`, 2 * MiB + 7);
       const key = `${PREFIX}clock/skew${skew > 0 ? 'ahead' : 'behind'}.bin`;
-      const fromLine = api.log.lines().length;
+      const fromLine = host.api.log.lines().length;
       const fromRequest = (await emulatorLog()).length;
       // No overwrite argument: the command checks for an existing object (a HEAD) before anything else.
       const [outcome] = (await vscode.commands.executeCommand<UploadCommandResult>('cosUpload.uploadFile', { uri: file.uri, profile: 'clock-skew' })) as UploadOutcome[];
@@ -90,7 +73,7 @@ describe('clock skew, credential causes and custom endpoints through the command
       const name = `cred-${code.toLowerCase()}`;
       await addEmulatorProfile(name, { prefix: PREFIX, ...secrets });
       const file = await workspaceFile(`clock/${name}.bin`, 4096);
-      const fromLine = api.log.lines().length;
+      const fromLine = host.api.log.lines().length;
       const result = await vscode.commands.executeCommand<UploadCommandResult>('cosUpload.uploadFile', { uri: file.uri, profile: name });
       assert.deepEqual(result, [], 'nothing was uploaded');
       const failure = linesSince(fromLine).find((l) => l.includes('head object failed'));
@@ -104,7 +87,7 @@ describe('clock skew, credential causes and custom endpoints through the command
   it('Test Connection with a custom endpoint says the bucket name was not checked, instead of "Connected to" a bucket that does not exist', async () => {
     const name = 'custom-endpoint';
     await addEmulatorProfile(name, { bucket: 'nosuchbucket-1250000000' });
-    const fromLine = api.log.lines().length;
+    const fromLine = host.api.log.lines().length;
     const report = await vscode.commands.executeCommand<ConnectionReport>('cosUpload.testConnection', name);
     assert.equal(report.ok, true);
     assert.equal(report.bucketChecked, false);

@@ -146,3 +146,54 @@ export async function trackAddedProfiles(): Promise<() => Promise<void>> {
     }
   };
 }
+
+export interface HostSuiteOptions {
+  /** A profile on the emulator added for the whole suite. */
+  profile?: string;
+  /** Its other fields (prefix, credentials…), as cosUpload.addProfile takes them. */
+  profileFields?: Record<string, unknown>;
+  /** Leave the suite's profile in place at the end: the UI tests (test/host/ui), run after the suite, upload with it. */
+  keepProfile?: boolean;
+  /** `cosUpload.*` settings for the whole suite (e.g. 1 MiB parts, so small files go multipart). */
+  settings?: Record<string, unknown>;
+}
+
+export interface HostSuite {
+  /** The extension's test API, once the suite's `before` has run. */
+  readonly api: CosUploadTestApi;
+}
+
+/**
+ * The set-up the host suites over the emulator share, as mocha hooks of the calling `describe`:
+ * the test API, the suite's profile and settings, every profile added during the suite removed at
+ * its end, and after each test no prompt hooks left and the emulator's network, faults and clock
+ * back to normal. Call it first in the `describe`, so a suite's own `before` finds all this done.
+ */
+export function hostSuite(options: HostSuiteOptions = {}): HostSuite {
+  let api: CosUploadTestApi | undefined;
+  let removeAddedProfiles: (() => Promise<void>) | undefined;
+  let restoreSettings: (() => Promise<void>) | undefined;
+  before(async () => {
+    api = await extensionApi();
+    if (options.profile && options.keepProfile) await addEmulatorProfile(options.profile, options.profileFields);
+    removeAddedProfiles = await trackAddedProfiles();
+    if (options.profile && !options.keepProfile) await addEmulatorProfile(options.profile, options.profileFields);
+    restoreSettings = await withSettings(options.settings ?? {});
+  });
+  afterEach(async () => {
+    api?.prompts.set(undefined);
+    await emulatorControl('POST', 'network', { latencyMs: 0, connMbps: 0 });
+    await emulatorControl('DELETE', 'faults');
+    await emulatorControl('POST', 'clock', { skewMs: 0 });
+  });
+  after(async () => {
+    await restoreSettings?.();
+    await removeAddedProfiles?.();
+  });
+  return {
+    get api(): CosUploadTestApi {
+      assert.ok(api, 'the suite has not started yet: read api inside a test or hook');
+      return api;
+    },
+  };
+}

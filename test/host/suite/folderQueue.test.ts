@@ -79,10 +79,16 @@ describe('the upload queue of a folder or multi-file batch', () => {
     assert.ok(messages.some((m) => /^\d\/5 files · 1 failed/.test(m)), `no "n/5 files · 1 failed" message in ${JSON.stringify(messages)}`);
     assert.equal(messages.at(-1)?.startsWith('5/5 files'), true, `the last message is ${messages.at(-1)}`);
 
-    const counts = countOutcomes(result, 1);
+    const counts = countOutcomes(result, { existing: 1 });
     assert.equal(summaryText(counts), '4 uploaded, 1 failed, 1 skipped: already in COS');
+    // Skipped files say why, whichever rule left them out.
+    assert.equal(summaryText(countOutcomes(result, { gitignore: 1 })), '4 uploaded, 1 failed, 1 skipped: ignored by .gitignore');
+    assert.equal(
+      summaryText(countOutcomes(result, { existing: 1, locked: 1, gitignore: 2, filesExclude: 1, excludeGlobs: 3 })),
+      '4 uploaded, 1 failed, 8 skipped: 1 already in COS; 1 locked by another running upload; 2 ignored by .gitignore; 1 excluded by files.exclude; 3 excluded by cosUpload.excludeGlobs',
+    );
     const lines = summaryLogLines('b-1250000000', result, counts, 400);
-    assert.match(lines[0], /^batch bucket=b-1250000000 uploaded=4 failed=1 paused=0 cancelled=0 notStarted=0 skipped=1 bytes=400 /);
+    assert.match(lines[0], /^batch bucket=b-1250000000 uploaded=4 failed=1 paused=0 cancelled=0 notStarted=0 skipped=1 skipped.existing=1 skipped.locked=0 skipped.gitignore=0 skipped.filesExclude=0 skipped.excludeGlobs=0 bytes=400 /);
     assert.equal(lines.length, 2);
     assert.match(lines[1], /^ {2}failed file=dir\/b key=p\/dir\/b requestId=req-b: /);
   });
@@ -105,8 +111,8 @@ describe('the upload queue of a folder or multi-file batch', () => {
     assert.deepEqual(result.notStarted.map((j) => j.key), ['p/dir/d']);
     assert.equal(backend.runs.length, 3, 'a file started after Cancel');
     assert.deepEqual(backend.discarded, [], 'a kept upload was aborted on COS');
-    assert.equal(summaryText(countOutcomes(result, 0)), '1 uploaded, 2 paused (resumable from Show Uploads), 1 not started');
-    const lines = summaryLogLines('b', result, countOutcomes(result, 0), 100);
+    assert.equal(summaryText(countOutcomes(result, {})), '1 uploaded, 2 paused (resumable from Show Uploads), 1 not started');
+    const lines = summaryLogLines('b', result, countOutcomes(result, {}), 100);
     assert.ok(lines.some((l) => l === '  not started file=dir/d key=p/dir/d: the batch was cancelled'));
   });
 

@@ -3,9 +3,8 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { UploadCommandResult } from '../../../src/extension/commands/upload';
-import type { CosUploadTestApi } from '../../../src/extension/testApi';
 import type { UploadOutcome } from '../../../src/extension/uploads/uploadManager';
-import { addEmulatorProfile, emulatorControl, emulatorLog, extensionApi, MiB, sha256, testEnv, waitFor, withSettings, workspaceFile } from './extensionHelpers';
+import { emulatorControl, emulatorLog, hostSuite, MiB, sha256, testEnv, waitFor, withSettings, workspaceFile } from './extensionHelpers';
 import { objectSha256 } from './resumeHelpers';
 
 const PROFILE = 'folders';
@@ -44,24 +43,9 @@ function outcomes(result: UploadCommandResult): UploadOutcome[] {
 
 describe('folder and multi-file uploads', function () {
   this.timeout(120_000);
-  let api: CosUploadTestApi;
-  let restoreSettings: () => Promise<void>;
 
-  before(async () => {
-    api = await extensionApi();
-    await addEmulatorProfile(PROFILE, { prefix: PREFIX });
-    restoreSettings = await withSettings({ partSize: 1, multipartThreshold: 1, concurrency: 3 });
-  });
-
-  afterEach(async () => {
-    await emulatorControl('DELETE', 'faults');
-  });
-
-  after(async () => {
-    await restoreSettings?.();
-    // Later suites pick "the only profile" from the Explorer; this one must not linger.
-    await vscode.commands.executeCommand('cosUpload.removeProfile', PROFILE);
-  });
+  // Its profile is removed at the end: later suites pick "the only profile" from the Explorer.
+  const host = hostSuite({ profile: PROFILE, profileFields: { prefix: PREFIX }, settings: { partSize: 1, multipartThreshold: 1, concurrency: 3 } });
 
   it('uploads a folder recursively, byte-identical, without excluded, files.exclude-d and gitignored files', async () => {
     const hashes = await writeTree({
@@ -83,6 +67,8 @@ describe('folder and multi-file uploads', function () {
     const previousExclude = filesConfig.inspect<Record<string, boolean>>('exclude')?.globalValue;
     await filesConfig.update('exclude', { ...(previousExclude ?? {}), '**/*.hidden': true }, vscode.ConfigurationTarget.Global);
     const logFrom = (await emulatorLog()).length;
+    const said: string[] = [];
+    host.api.prompts.set({ message: (request) => void said.push(request.message) });
     let result: UploadCommandResult;
     try {
       result = await vscode.commands.executeCommand<UploadCommandResult>('cosUpload.uploadFile', { uri: folderUri('tree'), profile: PROFILE, overwrite: true });
@@ -100,9 +86,12 @@ describe('folder and multi-file uploads', function () {
     for (const p of expected) assert.equal(await objectSha256(`${PREFIX}${p}`), hashes.get(p), `${p} differs in the bucket`);
     const big = outcomes(result).find((o) => o.job.key.endsWith('sub/b.bin'));
     assert.equal(big?.result?.parts, 3, 'the 2 MiB file did not go as a multipart upload');
-    const lines = api.log.lines();
+    const lines = host.api.log.lines();
     assert.ok(lines.some((l) => l.includes('folder folder=tree files=6') && l.includes('gitignored=2')), `no folder line in the log:\n${lines.slice(-20).join('\n')}`);
     assert.ok(lines.some((l) => /batch bucket=\S+ uploaded=6 failed=0 /.test(l)), 'no batch summary line in the log');
+    // The summary says what was left out, and why.
+    const summary = await waitFor('the summary', () => said.find((m) => m.startsWith('6 uploaded')), 5000);
+    assert.equal(summary, '6 uploaded, 6 skipped: 2 ignored by .gitignore; 1 excluded by files.exclude; 3 excluded by cosUpload.excludeGlobs.');
   });
 
   it('reads .gitignore and .git/info/exclude of a repository; uploads all with respectGitignore off, and a selected ignored folder whole', async () => {
@@ -163,13 +152,13 @@ describe('folder and multi-file uploads', function () {
     );
     const failed = outcomes(result).find((o) => o.status === 'failed')!;
     assert.equal((failed.error as { code?: string }).code, 'ACCESS_DENIED');
-    const lines = api.log.lines();
+    const lines = host.api.log.lines();
     assert.ok(lines.some((l) => /batch bucket=\S+ uploaded=3 failed=1 /.test(l)), `no batch line with 3 uploaded and 1 failed:\n${lines.slice(-10).join('\n')}`);
     const reason = lines.find((l) => l.includes(`failed file=fail/2.txt key=${PREFIX}fail/2.txt`) && l.includes('ACCESS_DENIED'));
     assert.ok(reason, `the summary does not name the failed file with its reason:\n${lines.slice(-10).join('\n')}`);
     assert.match(reason, /requestId=\S+/);
     // The failed one stays listed for a retry; discard it so later tests start clean.
-    assert.equal(api.uploads.list().find((s) => s.id === failed.id)?.state, 'failed');
+    assert.equal(host.api.uploads.list().find((s) => s.id === failed.id)?.state, 'failed');
     await vscode.commands.executeCommand('cosUpload.showUploads', { action: 'cancel', id: failed.id });
   });
 
@@ -178,7 +167,7 @@ describe('folder and multi-file uploads', function () {
     const one = folderUri('pick/one.txt');
     const dir = folderUri('pick/dir');
     const two = folderUri('pick/dir/two.txt');
-    assert.equal(api.profiles.list().length, 1, 'the Explorer form picks the only profile; another one is left over');
+    assert.equal(host.api.profiles.list().length, 1, 'the Explorer form picks the only profile; another one is left over');
     const logFrom = (await emulatorLog()).length;
     // As the Explorer calls it: the clicked item, then the whole selection (a file also inside a selected folder).
     const result = await vscode.commands.executeCommand<UploadCommandResult>('cosUpload.uploadFromExplorer', one, [one, dir, two]);
@@ -199,6 +188,6 @@ describe('folder and multi-file uploads', function () {
         [`${PREFIX}again/y.txt`, 'completed'],
       ],
     );
-    await waitFor('the batch line with the skipped file', () => (api.log.lines().some((l) => /batch bucket=\S+ uploaded=1 failed=0 .* skipped=1 /.test(l)) ? true : undefined), 5000);
+    await waitFor('the batch line with the skipped file', () => (host.api.log.lines().some((l) => /batch bucket=\S+ uploaded=1 failed=0 .* skipped=1 /.test(l)) ? true : undefined), 5000);
   });
 });

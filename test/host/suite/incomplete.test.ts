@@ -3,9 +3,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { formatAgo, type AbortReport } from '../../../src/extension/commands/incomplete';
 import type { IncompleteUpload } from '../../../src/core';
-import type { CosUploadTestApi } from '../../../src/extension/testApi';
 import type { UploadOutcome } from '../../../src/extension/uploads/uploadManager';
-import { addEmulatorProfile, emulatorControl, extensionApi, MiB, withSettings, workspaceFile } from './extensionHelpers';
+import { emulatorControl, hostSuite, MiB, workspaceFile } from './extensionHelpers';
 import { checkpointFor, emulatorClient, objectSha256, uploadAndPause, uploadsOnServer } from './resumeHelpers';
 
 const PROFILE = 'incomplete-tests';
@@ -43,25 +42,17 @@ function run<T>(args: Record<string, unknown>): Thenable<T> {
 
 describe('Manage Incomplete Uploads', function () {
   this.timeout(120_000);
-  let api: CosUploadTestApi;
-  let restoreSettings: () => Promise<void>;
   let recent: MadeUpload;
   let empty: MadeUpload;
   let old: MadeUpload;
 
+  const host = hostSuite({ profile: PROFILE, profileFields: { prefix: PREFIX }, settings: { partSize: 1, multipartThreshold: 1, concurrency: 2 } });
+
   before(async () => {
-    api = await extensionApi();
-    await addEmulatorProfile(PROFILE, { prefix: PREFIX });
-    restoreSettings = await withSettings({ partSize: 1, multipartThreshold: 1, concurrency: 2 });
     recent = await makeIncomplete(`${PREFIX}recent.bin`, [MiB, 300 * 1024]);
     empty = await makeIncomplete(`${PREFIX}empty.bin`, []);
     // Initiated ten days ago, by the emulator's clock.
     old = await makeIncomplete(`${PREFIX}old/ten-days.bin`, [5000], -10 * DAY_MS);
-  });
-
-  after(async () => {
-    await restoreSettings?.();
-    await vscode.commands.executeCommand('cosUpload.removeProfile', PROFILE);
   });
 
   it('is contributed to the palette in category COS', async () => {
@@ -97,7 +88,7 @@ describe('Manage Incomplete Uploads', function () {
 
   it('knows which uploads a local checkpoint can resume, and resumes one byte-identical', async () => {
     const file = await workspaceFile('incomplete/local-5m.bin', 5 * MiB);
-    const { snapshot, uploadId } = await uploadAndPause(api, file.uri, PROFILE, 1);
+    const { snapshot, uploadId } = await uploadAndPause(host.api, file.uri, PROFILE, 1);
     const listed = await run<IncompleteUpload[]>({ action: 'list' });
     const local = listed.find((u) => u.uploadId === uploadId);
     assert.ok(local, 'the paused upload is not listed');
@@ -137,11 +128,11 @@ describe('Manage Incomplete Uploads', function () {
 
   it('aborting an upload paused in Show Uploads also deletes its checkpoint and drops it from the list', async () => {
     const file = await workspaceFile('incomplete/paused-4m.bin', 4 * MiB);
-    const { snapshot, uploadId } = await uploadAndPause(api, file.uri, PROFILE, 1);
+    const { snapshot, uploadId } = await uploadAndPause(host.api, file.uri, PROFILE, 1);
     const report = await run<AbortReport>({ action: 'abort', uploadId });
     assert.deepEqual(report.aborted.map((a) => a.uploadId), [uploadId]);
-    assert.equal(await checkpointFor(api, uploadId), undefined, 'the checkpoint was kept');
-    assert.equal(api.uploads.list().some((s) => s.id === snapshot.id), false, 'the aborted upload is still in Show Uploads');
+    assert.equal(await checkpointFor(host.api, uploadId), undefined, 'the checkpoint was kept');
+    assert.equal(host.api.uploads.list().some((s) => s.id === snapshot.id), false, 'the aborted upload is still in Show Uploads');
     assert.equal((await uploadsOnServer()).some((u) => u.uploadId === uploadId), false);
   });
 

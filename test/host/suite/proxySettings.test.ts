@@ -5,9 +5,8 @@ import * as vscode from 'vscode';
 import type { UploadCommandResult } from '../../../src/extension/commands/upload';
 import type { ConnectionReport } from '../../../src/extension/commands/testConnection';
 import { transportFromSettings } from '../../../src/extension/settings/proxySettings';
-import type { CosUploadTestApi } from '../../../src/extension/testApi';
 import type { UploadOutcome } from '../../../src/extension/uploads/uploadManager';
-import { addEmulatorProfile, extensionApi, MiB, testEnv, withSettings, workspaceFile } from './extensionHelpers';
+import { addEmulatorProfile, hostSuite, MiB, testEnv, withSettings, workspaceFile } from './extensionHelpers';
 import { objectSha256 } from './resumeHelpers';
 
 const PROFILE = 'proxy-tests';
@@ -92,22 +91,19 @@ async function withHttpSettings(values: Record<string, unknown>): Promise<() => 
 
 describe('VS Code proxy settings and plain http', function () {
   this.timeout(60_000);
-  let api: CosUploadTestApi;
   let proxy: TestProxy;
   let proxyUrl: string;
   const emulatorHost = (): string => new URL(testEnv().url).host;
 
+  const host = hostSuite({ profile: PROFILE });
+
   before(async () => {
-    api = await extensionApi();
-    await addEmulatorProfile(PROFILE);
     proxy = new TestProxy(new URL(testEnv().url));
     proxyUrl = await proxy.start();
   });
 
   after(async () => {
     await proxy?.close();
-    await vscode.commands.executeCommand('cosUpload.removeProfile', PROFILE);
-    await vscode.commands.executeCommand('cosUpload.removeProfile', INSECURE_PROFILE);
   });
 
   it('maps http.proxy, http.proxyStrictSSL, http.noProxy and cosUpload.allowInsecureHttp onto the transport options', async () => {
@@ -122,16 +118,16 @@ describe('VS Code proxy settings and plain http', function () {
     assert.deepEqual(transportFromSettings({ noProxy: 'a.example, b.example', allowInsecureHttp: 'yes' }), { strictSSL: true, noProxy: 'a.example,b.example', allowInsecureHttp: false });
 
     // The same through VS Code's configuration, as the extension reads it for every request.
-    assert.deepEqual(api.transport.current(), { strictSSL: true, allowInsecureHttp: false }, 'the test profile has proxy settings already');
+    assert.deepEqual(host.api.transport.current(), { strictSSL: true, allowInsecureHttp: false }, 'the test profile has proxy settings already');
     const restoreHttp = await withHttpSettings({ proxy: 'http://user:secret@proxy.corp:3128', proxyStrictSSL: false, noProxy: ['.internal'] });
     const restoreCos = await withSettings({ allowInsecureHttp: true });
     try {
-      assert.deepEqual(api.transport.current(), { proxy: 'http://user:secret@proxy.corp:3128', strictSSL: false, noProxy: '.internal', allowInsecureHttp: true });
+      assert.deepEqual(host.api.transport.current(), { proxy: 'http://user:secret@proxy.corp:3128', strictSSL: false, noProxy: '.internal', allowInsecureHttp: true });
     } finally {
       await restoreCos();
       await restoreHttp();
     }
-    assert.deepEqual(api.transport.current(), { strictSSL: true, allowInsecureHttp: false });
+    assert.deepEqual(host.api.transport.current(), { strictSSL: true, allowInsecureHttp: false });
   });
 
   it('sends requests through http.proxy, and straight to the hosts in http.noProxy', async () => {

@@ -1,11 +1,9 @@
 import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
-import * as vscode from 'vscode';
 import type { MessageRequest } from '../../../src/extension/ui/prompts';
-import type { CosUploadTestApi } from '../../../src/extension/testApi';
 import { progressMessage } from '../../../src/extension/ui/progressUi';
 import type { UploadOutcome, UploadSnapshot } from '../../../src/extension/uploads/uploadManager';
-import { addEmulatorProfile, emulatorLog, extensionApi, MiB, sha256, withSettings, workspaceFile } from './extensionHelpers';
+import { emulatorLog, hostSuite, MiB, sha256, workspaceFile } from './extensionHelpers';
 import { arrivedSince, checkpointFiles, checkpointFor, discardListed, emulatorClient, objectSha256, uploadAndPause, uploadsOnServer } from './resumeHelpers';
 
 const PROFILE = 'resume-tests';
@@ -41,32 +39,19 @@ describe('restarted uploads in the progress notification', () => {
 
 describe('resuming uploads left by an earlier session (what activation does after a window reload)', function () {
   this.timeout(120_000);
-  let api: CosUploadTestApi;
-  let restoreSettings: () => Promise<void>;
 
-  before(async () => {
-    api = await extensionApi();
-    await addEmulatorProfile(PROFILE, { prefix: PREFIX });
-    restoreSettings = await withSettings({ partSize: 1, multipartThreshold: 1, concurrency: 2 });
-  });
-
-  afterEach(() => api.prompts.set(undefined));
-
-  after(async () => {
-    await restoreSettings?.();
-    await vscode.commands.executeCommand('cosUpload.removeProfile', PROFILE);
-  });
+  const host = hostSuite({ profile: PROFILE, profileFields: { prefix: PREFIX }, settings: { partSize: 1, multipartThreshold: 1, concurrency: 2 } });
 
   it('offers "Resume 1 interrupted upload", and resuming sends only the parts the checkpoint lacks; the object is byte-identical', async () => {
     const file = await workspaceFile('resume/reload-10m.bin', 10 * MiB + 777);
-    const { snapshot, uploadId, checkpoint } = await uploadAndPause(api, file.uri, PROFILE, 3);
+    const { snapshot, uploadId, checkpoint } = await uploadAndPause(host.api, file.uri, PROFILE, 3);
     const alreadySent = new Set(checkpoint.parts.map((p) => p.partNumber));
-    assert.equal((await checkpointFiles(api)).length, 1, 'another test left a checkpoint behind');
+    assert.equal((await checkpointFiles(host.api)).length, 1, 'another test left a checkpoint behind');
     const resumedAt = Date.now();
 
     const asked: MessageRequest[] = [];
-    api.prompts.set({ message: answering(asked) });
-    const report = await api.startup.simulate();
+    host.api.prompts.set({ message: answering(asked) });
+    const report = await host.api.startup.simulate();
 
     assert.equal(report.offered.length, 1);
     assert.equal(report.offered[0].uploadId, uploadId);
@@ -90,25 +75,25 @@ describe('resuming uploads left by an earlier session (what activation does afte
     const stored = new Set(sent.filter((e) => e.status === 200 && !e.interrupted).map((e) => e.partNumber));
     assert.equal(stored.size + (outcome.result?.resumedParts ?? 0), checkpoint.partCount, 'the parts sent and the parts resumed do not add up to the file');
     assert.equal(await objectSha256(`${PREFIX}resume/reload-10m.bin`), file.sha256, 'the object differs from the file');
-    assert.equal(await checkpointFor(api, uploadId), undefined, 'the checkpoint outlived the upload');
+    assert.equal(await checkpointFor(host.api, uploadId), undefined, 'the checkpoint outlived the upload');
     // The same ending as any other successful upload: the integrity verdict and the same actions.
     const done = asked.find((r) => r.message.startsWith('Uploaded '));
     assert.ok(done, `no completion message; asked: ${JSON.stringify(asked.map((r) => r.message))}`);
     assert.match(done.message, new RegExp(`\\(CRC64 verified\\): ${PREFIX}resume/reload-10m\\.bin$`));
     assert.deepEqual(done.actions, ['Copy URL', 'Copy Presigned URL', 'Show Log']);
 
-    await discardListed(api, snapshot.id);
+    await discardListed(host.api, snapshot.id);
   });
 
   it('when the file changed since, says so and Start Over aborts the old upload and uploads the file as it is now', async () => {
     const file = await workspaceFile('resume/changed-6m.bin', 6 * MiB);
-    const { snapshot, uploadId } = await uploadAndPause(api, file.uri, PROFILE, 2);
+    const { snapshot, uploadId } = await uploadAndPause(host.api, file.uri, PROFILE, 2);
     const changed = Buffer.concat([await fs.readFile(file.uri.fsPath), Buffer.from('appended after the interruption')]);
     await fs.writeFile(file.uri.fsPath, changed);
 
     const asked: MessageRequest[] = [];
-    api.prompts.set({ message: answering(asked, [[/changed since its upload was interrupted/, 'Start Over']]) });
-    const report = await api.startup.simulate();
+    host.api.prompts.set({ message: answering(asked, [[/changed since its upload was interrupted/, 'Start Over']]) });
+    const report = await host.api.startup.simulate();
 
     const question = asked.find((r) => /changed since its upload was interrupted/.test(r.message));
     assert.ok(question, `the change was not reported; asked: ${asked.map((r) => r.message).join(' | ')}`);
@@ -121,31 +106,31 @@ describe('resuming uploads left by an earlier session (what activation does afte
     assert.equal((await uploadsOnServer()).some((u) => u.uploadId === uploadId), false, 'the old upload was not aborted on COS');
     assert.equal(await objectSha256(`${PREFIX}resume/changed-6m.bin`), sha256(changed), 'the object is not the changed file');
     assert.ok(asked.some((r) => r.message.includes('uploaded again from the start')), 'the closing message does not say the file was uploaded from the start');
-    assert.equal(await checkpointFor(api, uploadId), undefined);
+    assert.equal(await checkpointFor(host.api, uploadId), undefined);
 
-    await discardListed(api, snapshot.id);
+    await discardListed(host.api, snapshot.id);
   });
 
   it('when the file changed since, Discard aborts the upload on COS and deletes its checkpoint', async () => {
     const file = await workspaceFile('resume/discard-6m.bin', 6 * MiB);
-    const { snapshot, uploadId } = await uploadAndPause(api, file.uri, PROFILE, 2);
+    const { snapshot, uploadId } = await uploadAndPause(host.api, file.uri, PROFILE, 2);
     await fs.appendFile(file.uri.fsPath, 'changed');
 
     const asked: MessageRequest[] = [];
-    api.prompts.set({ message: answering(asked, [[/changed since its upload was interrupted/, 'Discard']]) });
-    const report = await api.startup.simulate();
+    host.api.prompts.set({ message: answering(asked, [[/changed since its upload was interrupted/, 'Discard']]) });
+    const report = await host.api.startup.simulate();
 
     const [outcome] = report.outcomes;
     assert.equal(outcome.status, 'cancelled', `discard ended ${outcome.status}`);
     assert.equal((await uploadsOnServer()).some((u) => u.uploadId === uploadId), false, 'the upload is still on COS');
-    assert.equal(await checkpointFor(api, uploadId), undefined, 'the checkpoint was kept');
+    assert.equal(await checkpointFor(host.api, uploadId), undefined, 'the checkpoint was kept');
 
-    await discardListed(api, snapshot.id);
+    await discardListed(host.api, snapshot.id);
   });
 
   it('when COS no longer knows the upload, starts it over by itself and says so clearly', async () => {
     const file = await workspaceFile('resume/forgotten-5m.bin', 5 * MiB + 3);
-    const { snapshot, uploadId } = await uploadAndPause(api, file.uri, PROFILE, 2);
+    const { snapshot, uploadId } = await uploadAndPause(host.api, file.uri, PROFILE, 2);
     // As if a lifecycle rule or another machine aborted it meanwhile.
     const client = emulatorClient();
     try {
@@ -155,8 +140,8 @@ describe('resuming uploads left by an earlier session (what activation does afte
     }
 
     const asked: MessageRequest[] = [];
-    api.prompts.set({ message: answering(asked) });
-    const report = await api.startup.simulate();
+    host.api.prompts.set({ message: answering(asked) });
+    const report = await host.api.startup.simulate();
 
     const [outcome] = report.outcomes as UploadOutcome[];
     assert.equal(outcome.status, 'completed', `the restarted upload ended ${outcome.status}: ${String((outcome.error as Error | undefined)?.message)}`);
@@ -168,31 +153,31 @@ describe('resuming uploads left by an earlier session (what activation does afte
     assert.ok(closing, `the restart was not said; asked: ${asked.map((r) => r.message).join(' | ')}`);
     assert.equal(closing.severity, 'warning');
     assert.ok(
-      api.log.lines().some((l) => l.includes('restart file=resume/forgotten-5m.bin') && l.includes(`previousUploadId=${uploadId}`) && l.includes('NoSuchUpload')),
+      host.api.log.lines().some((l) => l.includes('restart file=resume/forgotten-5m.bin') && l.includes(`previousUploadId=${uploadId}`) && l.includes('NoSuchUpload')),
       'the restart is not in the log',
     );
     assert.equal(await objectSha256(`${PREFIX}resume/forgotten-5m.bin`), file.sha256);
 
-    await discardListed(api, snapshot.id);
+    await discardListed(host.api, snapshot.id);
   });
 
   it('Later leaves the upload paused in Show Uploads with its checkpoint, and sends nothing', async () => {
     const file = await workspaceFile('resume/later-4m.bin', 4 * MiB);
-    const { snapshot, uploadId } = await uploadAndPause(api, file.uri, PROFILE, 1);
+    const { snapshot, uploadId } = await uploadAndPause(host.api, file.uri, PROFILE, 1);
     const offeredAt = Date.now();
     const asked: MessageRequest[] = [];
-    api.prompts.set({ message: (r) => (asked.push(r), 'Later') });
-    const report = await api.startup.simulate();
+    host.api.prompts.set({ message: (r) => (asked.push(r), 'Later') });
+    const report = await host.api.startup.simulate();
 
     assert.equal(report.choice, 'later');
     assert.deepEqual(report.outcomes, []);
     assert.equal(asked.length, 1, 'more than the offer was asked');
-    assert.ok(await checkpointFor(api, uploadId), 'the checkpoint is gone');
+    assert.ok(await checkpointFor(host.api, uploadId), 'the checkpoint is gone');
     const sent = arrivedSince(await emulatorLog(), offeredAt).filter((e) => e.uploadId === uploadId);
     assert.deepEqual(sent.map((e) => `${e.operation} ${e.partNumber ?? ''}`), [], 'Later sent requests');
 
-    await discardListed(api, snapshot.id);
-    assert.equal(await checkpointFor(api, uploadId), undefined);
+    await discardListed(host.api, snapshot.id);
+    assert.equal(await checkpointFor(host.api, uploadId), undefined);
     assert.equal((await uploadsOnServer()).some((u) => u.uploadId === uploadId), false);
   });
 });

@@ -4,9 +4,8 @@ import type { Credentials } from '../../../src/core';
 import type { ConnectionReport } from '../../../src/extension/commands/testConnection';
 import type { UploadCommandResult } from '../../../src/extension/commands/upload';
 import type { CredentialsRequest } from '../../../src/extension/ui/prompts';
-import type { CosUploadTestApi } from '../../../src/extension/testApi';
 import type { UploadOutcome } from '../../../src/extension/uploads/uploadManager';
-import { addEmulatorProfile, emulatorControl, emulatorLog, type EmulatorLogEntry, extensionApi, MiB, waitFor, withSettings, workspaceFile } from './extensionHelpers';
+import { addEmulatorProfile, emulatorControl, emulatorLog, type EmulatorLogEntry, hostSuite, MiB, waitFor, withSettings, workspaceFile } from './extensionHelpers';
 import { acceptCredentials, checkpointFor, discardListed, objectSha256, restoreEmulatorCredentials, startUpload, temporaryCredentials, uploadsOnServer } from './resumeHelpers';
 
 const PROFILE = 'temporary-credentials';
@@ -48,24 +47,10 @@ function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
 
 describe('temporary credentials expiring mid-upload', function () {
   this.timeout(120_000);
-  let api: CosUploadTestApi;
-  let restoreSettings: () => Promise<void>;
 
-  before(async () => {
-    api = await extensionApi();
-    restoreSettings = await withSettings({ partSize: 1, multipartThreshold: 1, concurrency: 3 });
-  });
+  const host = hostSuite({ settings: { partSize: 1, multipartThreshold: 1, concurrency: 3 } });
 
-  afterEach(async () => {
-    api.prompts.set(undefined);
-    await emulatorControl('POST', 'network', { latencyMs: 0, connMbps: 0 });
-    await restoreEmulatorCredentials();
-  });
-
-  after(async () => {
-    await restoreSettings?.();
-    await vscode.commands.executeCommand('cosUpload.removeProfile', PROFILE);
-  });
+  afterEach(restoreEmulatorCredentials);
 
   /** A profile with temporary credentials the emulator accepts now. */
   async function temporaryProfile(): Promise<Credentials> {
@@ -80,7 +65,7 @@ describe('temporary credentials expiring mid-upload', function () {
     const file = await workspaceFile('expiry/prompt-10m.bin', 10 * MiB);
     const asked: CredentialsRequest[] = [];
     const fresh = deferred<Credentials | undefined>();
-    api.prompts.set({
+    host.api.prompts.set({
       credentials: (request) => {
         asked.push(request);
         return fresh.promise;
@@ -90,7 +75,7 @@ describe('temporary credentials expiring mid-upload', function () {
     let renewed: Credentials;
     let started: Awaited<ReturnType<typeof startUpload>>;
     try {
-      started = await startUpload(api, file.uri, PROFILE, 3);
+      started = await startUpload(host.api, file.uri, PROFILE, 3);
       // The emulator now refuses the old pair as expired and accepts only the new one.
       renewed = await emulatorControl<Credentials>('POST', 'credentials/expire');
       assert.ok(renewed.sessionToken, 'the emulator returned no session token');
@@ -113,7 +98,7 @@ describe('temporary credentials expiring mid-upload', function () {
     assert.equal(report.ok, true, `Test Connection with the saved credentials failed: ${report.code}`);
     await restoreEmulatorCredentials();
     assert.equal(await objectSha256(`${PREFIX}expiry/prompt-10m.bin`), file.sha256);
-    const lines = api.log.lines();
+    const lines = host.api.log.lines();
     assert.ok(lines.some((l) => l.includes(`credentials profile=${PROFILE}: new temporary credentials saved`)), 'the renewal is not in the log');
     assert.ok(!lines.some((l) => l.includes(renewed.secretKey) || l.includes(renewed.sessionToken!)), 'a secret reached the log');
   });
@@ -126,11 +111,11 @@ describe('temporary credentials expiring mid-upload', function () {
       const a = await workspaceFile('expiry/together-a-10m.bin', 10 * MiB);
       const b = await workspaceFile('expiry/together-b-10m.bin', 10 * MiB);
       let asked = 0;
-      api.prompts.set({ credentials: () => (asked++, fresh.promise) });
+      host.api.prompts.set({ credentials: () => (asked++, fresh.promise) });
       await emulatorControl('POST', 'network', { latencyMs: 300 });
       const pending = [a, b].map((f) => vscode.commands.executeCommand<UploadCommandResult>('cosUpload.uploadFile', { uri: f.uri, profile: PROFILE, overwrite: true }));
       const [runA, runB] = await waitFor('both uploads to be running', () => {
-        const running = [a, b].map((f) => api.uploads.list().find((s) => s.job.filePath === f.uri.fsPath && s.state === 'running' && s.partsDone >= 1 && s.uploadId));
+        const running = [a, b].map((f) => host.api.uploads.list().find((s) => s.job.filePath === f.uri.fsPath && s.state === 'running' && s.partsDone >= 1 && s.uploadId));
         return running[0] && running[1] ? running : undefined;
       });
       const renewed = await emulatorControl<Credentials>('POST', 'credentials/expire');
@@ -158,9 +143,9 @@ describe('temporary credentials expiring mid-upload', function () {
     await temporaryProfile();
     const file = await workspaceFile('expiry/edited-8m.bin', 8 * MiB);
     let asked = 0;
-    api.prompts.set({ credentials: () => (asked++, undefined) });
+    host.api.prompts.set({ credentials: () => (asked++, undefined) });
     await emulatorControl('POST', 'network', { latencyMs: 200 });
-    const { pending, running } = await startUpload(api, file.uri, PROFILE, 2);
+    const { pending, running } = await startUpload(host.api, file.uri, PROFILE, 2);
     const next = temporaryCredentials();
     await vscode.commands.executeCommand('cosUpload.editProfile', { profile: PROFILE, ...next });
     // The running upload still signs with the old pair, which the emulator now refuses.
@@ -173,7 +158,7 @@ describe('temporary credentials expiring mid-upload', function () {
     assert.equal(outcome.result?.uploadId, running.uploadId);
     const refused = assertNoFinishedPartResent(await emulatorLog(), running.uploadId!, outcome.result!.parts);
     assert.ok(refused > 0, 'no request was refused: the old credentials were never rejected');
-    assert.ok(api.log.lines().some((l) => l.includes(`credentials profile=${PROFILE}: the temporary credentials expired; using the newer ones stored in the profile`)));
+    assert.ok(host.api.log.lines().some((l) => l.includes(`credentials profile=${PROFILE}: the temporary credentials expired; using the newer ones stored in the profile`)));
     await restoreEmulatorCredentials();
     assert.equal(await objectSha256(`${PREFIX}expiry/edited-8m.bin`), file.sha256);
   });
@@ -182,9 +167,9 @@ describe('temporary credentials expiring mid-upload', function () {
     await temporaryProfile();
     const file = await workspaceFile('expiry/cancel-8m.bin', 8 * MiB);
     let asked = 0;
-    api.prompts.set({ credentials: () => (asked++, undefined) });
+    host.api.prompts.set({ credentials: () => (asked++, undefined) });
     await emulatorControl('POST', 'network', { latencyMs: 200 });
-    const { pending, running } = await startUpload(api, file.uri, PROFILE, 2);
+    const { pending, running } = await startUpload(host.api, file.uri, PROFILE, 2);
     const renewed = await emulatorControl<Credentials>('POST', 'credentials/expire');
     await emulatorControl('POST', 'network', { latencyMs: 0 });
 
@@ -192,10 +177,10 @@ describe('temporary credentials expiring mid-upload', function () {
     assert.equal(outcome.status, 'paused', `declining new credentials ended the upload ${outcome.status}`);
     assert.equal((outcome.error as { code?: string }).code, 'CREDENTIALS_EXPIRED');
     assert.equal(asked, 1);
-    const paused = api.uploads.list().find((s) => s.id === running.id);
+    const paused = host.api.uploads.list().find((s) => s.id === running.id);
     assert.equal(paused?.state, 'paused');
     assert.equal(paused.error?.code, 'CREDENTIALS_EXPIRED');
-    const checkpoint = await checkpointFor(api, running.uploadId!);
+    const checkpoint = await checkpointFor(host.api, running.uploadId!);
     assert.ok(checkpoint && checkpoint.parts.length >= 2, 'the finished parts were not kept in the checkpoint');
     assert.ok((await uploadsOnServer()).some((u) => u.uploadId === running.uploadId), 'the upload is gone from COS');
 
@@ -208,6 +193,6 @@ describe('temporary credentials expiring mid-upload', function () {
     assertNoFinishedPartResent(await emulatorLog(), running.uploadId!, resumed.result!.parts);
     await restoreEmulatorCredentials();
     assert.equal(await objectSha256(`${PREFIX}expiry/cancel-8m.bin`), file.sha256);
-    await discardListed(api, running.id);
+    await discardListed(host.api, running.id);
   });
 });

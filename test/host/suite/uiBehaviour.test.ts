@@ -12,9 +12,8 @@ import { encryptionItems } from '../../../src/extension/profiles/profileSteps';
 import { describeFailure, joinSentences } from '../../../src/extension/ui/errorUi';
 import type { MessageRequest } from '../../../src/extension/ui/prompts';
 import { RENAMED_SETTINGS, settingsFrom } from '../../../src/extension/settings/settings';
-import type { CosUploadTestApi } from '../../../src/extension/testApi';
 import type { UploadOutcome } from '../../../src/extension/uploads/uploadManager';
-import { addEmulatorProfile, emulatorControl, emulatorLog, extensionApi, manifest, MiB, testEnv, waitFor, withSettings, workspaceFile, trackAddedProfiles } from './extensionHelpers';
+import { emulatorControl, emulatorLog, hostSuite, manifest, MiB, testEnv, waitFor, withSettings, workspaceFile } from './extensionHelpers';
 import { objectSha256 } from './resumeHelpers';
 
 const PROFILE = 'ui-behaviour';
@@ -34,26 +33,8 @@ async function writeFolder(dir: string, files: Record<string, string>): Promise<
 
 describe('UI behaviour: safe defaults, status bar, settings', function () {
   this.timeout(120_000);
-  let api: CosUploadTestApi;
-  let restoreSettings: () => Promise<void>;
-  let removeAddedProfiles: () => Promise<void>;
 
-  before(async () => {
-    api = await extensionApi();
-    removeAddedProfiles = await trackAddedProfiles();
-    await addEmulatorProfile(PROFILE, { prefix: PREFIX });
-    restoreSettings = await withSettings({ partSize: 1, multipartThreshold: 1, concurrency: 2 });
-  });
-
-  afterEach(async () => {
-    api.prompts.set(undefined);
-    await emulatorControl('POST', 'network', { latencyMs: 0, connMbps: 0 });
-  });
-
-  after(async () => {
-    await restoreSettings?.();
-    await removeAddedProfiles?.();
-  });
+  const host = hostSuite({ profile: PROFILE, profileFields: { prefix: PREFIX }, settings: { partSize: 1, multipartThreshold: 1, concurrency: 2 } });
 
   it('asks about existing objects before uploading, Skip Existing first (the focused default), with the count; skipping overwrites nothing and says so', async () => {
     const folder = await writeFolder('overwrite-host', { 'a.txt': 'old a', 'b.txt': 'old b' });
@@ -65,7 +46,7 @@ describe('UI behaviour: safe defaults, status bar, settings', function () {
     const asked: MessageRequest[] = [];
     const requestsAtQuestion: number[] = [];
     // Answer as Enter or Space would: the first button, the one a modal focuses.
-    api.prompts.set({
+    host.api.prompts.set({
       message: async (r) => {
         asked.push(r);
         if (r.modal) requestsAtQuestion.push((await emulatorLog()).filter((e) => e.method === 'PUT' || e.method === 'POST').length);
@@ -97,7 +78,7 @@ describe('UI behaviour: safe defaults, status bar, settings', function () {
     await emulatorControl('POST', 'network', { latencyMs: 150 });
     const seen: string[] = [];
     const poll = setInterval(() => {
-      const bar = api.statusBar.snapshot();
+      const bar = host.api.statusBar.snapshot();
       if (bar.visible) seen.push(bar.text);
     }, 10);
     const restore = await withSettings({ multipartThreshold: 8 });
@@ -117,18 +98,18 @@ describe('UI behaviour: safe defaults, status bar, settings', function () {
     const file = await workspaceFile('statusbar/paused-6m.bin', 6 * MiB);
     await emulatorControl('POST', 'network', { latencyMs: 300 });
     const pending = vscode.commands.executeCommand<UploadCommandResult>('cosUpload.uploadFile', { uri: file.uri, profile: PROFILE, overwrite: true });
-    const running = await waitFor('a part to be uploaded', () => api.uploads.list().find((s) => s.job.filePath === file.uri.fsPath && s.state === 'running' && s.partsDone >= 1));
+    const running = await waitFor('a part to be uploaded', () => host.api.uploads.list().find((s) => s.job.filePath === file.uri.fsPath && s.state === 'running' && s.partsDone >= 1));
     await vscode.commands.executeCommand('cosUpload.showUploads', { action: 'pause', id: running.id });
     const [paused] = (await pending) as UploadOutcome[];
     assert.equal(paused.status, 'paused');
     // Longer than the few seconds a finished upload's result stays.
     await new Promise((resolve) => setTimeout(resolve, 6000));
-    const bar = api.statusBar.snapshot();
+    const bar = host.api.statusBar.snapshot();
     assert.equal(bar.visible, true, 'the status bar item went away while an upload is paused');
     assert.equal(bar.text, '$(debug-pause) 1 paused');
     assert.match(bar.tooltip, /Show Uploads/);
     await vscode.commands.executeCommand('cosUpload.showUploads', { action: 'cancel', id: running.id });
-    await waitFor('the item to go once nothing is paused', () => (api.statusBar.snapshot().visible ? undefined : true), 5000);
+    await waitFor('the item to go once nothing is paused', () => (host.api.statusBar.snapshot().visible ? undefined : true), 5000);
   });
 
   it('gives every setting a scope that works in remote windows and a title that reads well', () => {
@@ -145,6 +126,40 @@ describe('UI behaviour: safe defaults, status bar, settings', function () {
       assert.ok(!/\b[A-Za-z]\b|\bMi\b|\bKi\b|\bMd5\b/.test(title), `${key} reads "${title}" in the Settings editor`);
     }
     for (const [now, old] of Object.entries(RENAMED_SETTINGS)) assert.ok(properties[`cosUpload.${now}`] && properties[`cosUpload.${old}`], `${now}/${old} not both declared`);
+  });
+
+  it('a value set in the User settings takes effect in this remote (code-server) window: cosUpload.trafficLimit reaches every part as x-cos-traffic-limit', async () => {
+    const file = await workspaceFile('settings/user-traffic-2m.bin', 2 * MiB + 1);
+    const kibps = 10240;
+    const config = vscode.workspace.getConfiguration('cosUpload');
+    const previous = config.inspect('trafficLimit')?.globalValue;
+    const applied = new Promise<void>((resolve) => {
+      const sub = vscode.workspace.onDidChangeConfiguration((e) => {
+        if (!e.affectsConfiguration('cosUpload.trafficLimit')) return;
+        sub.dispose();
+        resolve();
+      });
+    });
+    await config.update('trafficLimit', kibps, vscode.ConfigurationTarget.Global);
+    try {
+      await applied;
+      // It landed in the User settings.json of code-server's user-data-dir (where globalStorage also lives);
+      // a machine-scoped setting would have gone to the remote settings instead.
+      const userSettings = path.join(path.dirname(path.dirname(host.api.storage.globalStorageDir)), 'settings.json');
+      const onDisk = JSON.parse(await fs.readFile(userSettings, 'utf8')) as Record<string, unknown>;
+      assert.equal(onDisk['cosUpload.trafficLimit'], kibps, `the value is not in the User settings ${userSettings}`);
+      const [outcome] = (await vscode.commands.executeCommand<UploadCommandResult>('cosUpload.uploadFile', { uri: file.uri, profile: PROFILE, overwrite: true })) as UploadOutcome[];
+      assert.equal(outcome.status, 'completed');
+      const parts = (await emulatorLog()).filter((e) => e.operation === 'uploadPart' && e.uploadId === outcome.result?.uploadId);
+      assert.equal(parts.length, 3);
+      assert.deepEqual(
+        parts.map((e) => e.trafficLimit),
+        parts.map(() => String(kibps * 8192)),
+        'the User-level trafficLimit did not reach the part requests',
+      );
+    } finally {
+      await config.update('trafficLimit', previous, vscode.ConfigurationTarget.Global);
+    }
   });
 
   it('reads an old setting name when only it is set, the new one when both are', () => {

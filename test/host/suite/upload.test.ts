@@ -3,8 +3,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { UploadCommandResult } from '../../../src/extension/commands/upload';
 import type { UploadOutcome } from '../../../src/extension/uploads/uploadManager';
-import type { CosUploadTestApi } from '../../../src/extension/testApi';
-import { addEmulatorProfile, emulatorControl, emulatorLog, extensionApi, MiB, testEnv, waitFor, withSettings, workspaceFile } from './extensionHelpers';
+import { emulatorControl, emulatorLog, hostSuite, MiB, testEnv, waitFor, withSettings, workspaceFile } from './extensionHelpers';
 import { checkpointFor, objectSha256 } from './resumeHelpers';
 
 const PROFILE = 'emulator';
@@ -26,23 +25,8 @@ function completedOutcome(result: UploadCommandResult): UploadOutcome {
 
 describe('uploading through the commands', function () {
   this.timeout(120_000);
-  let api: CosUploadTestApi;
-  let restoreSettings: () => Promise<void>;
 
-  before(async () => {
-    api = await extensionApi();
-    await addEmulatorProfile(PROFILE, { prefix: PREFIX });
-    restoreSettings = await withSettings({ partSize: 1, multipartThreshold: 1, concurrency: 3 });
-  });
-
-  afterEach(async () => {
-    await emulatorControl('POST', 'network', { latencyMs: 0, connMbps: 0 });
-    await emulatorControl('DELETE', 'faults');
-  });
-
-  after(async () => {
-    await restoreSettings?.();
-  });
+  const host = hostSuite({ profile: PROFILE, profileFields: { prefix: PREFIX }, keepProfile: true, settings: { partSize: 1, multipartThreshold: 1, concurrency: 3 } });
 
   it('uploads a workspace file byte-identical, one log line per part as the emulator saw it, status bar shown meanwhile', async () => {
     const file = await workspaceFile('big/upload-5m.bin', 5 * MiB + 12345);
@@ -50,7 +34,7 @@ describe('uploading through the commands', function () {
     await emulatorControl('POST', 'network', { latencyMs: 100 });
     const shown: string[] = [];
     const poll = setInterval(() => {
-      const bar = api.statusBar.snapshot();
+      const bar = host.api.statusBar.snapshot();
       // The tooltip is Markdown: drop its escapes to compare text.
       if (bar.visible) shown.push(`${bar.text}\n${bar.tooltip.replace(/\\/g, '').replace(/&nbsp;/g, ' ')}`);
     }, 10);
@@ -71,7 +55,7 @@ describe('uploading through the commands', function () {
     // One line per part, each with the ETag and request id the emulator answered that part with.
     const served = (await emulatorLog()).filter((e) => e.operation === 'uploadPart' && e.uploadId === upload.uploadId && e.status === 200 && !e.interrupted);
     assert.equal(served.length, 6, 'the emulator did not see six successful Upload Part requests');
-    const lines = api.log.lines();
+    const lines = host.api.log.lines();
     const partLines = lines.filter((l) => / part \d+\/6 file=big\/upload-5m\.bin /.test(` ${l.replace(/^\[\w+\] /, '')}`));
     assert.equal(partLines.length, 6, `expected 6 part lines, got:\n${partLines.join('\n')}`);
     for (const entry of served) {
@@ -89,7 +73,7 @@ describe('uploading through the commands', function () {
       shown.some((s) => /^\$\(cloud-upload\) 1 · \d+%/.test(s) && s.includes(`big/upload-5m.bin → ${testEnv().bucket}/${key}`)),
       `the status bar never showed the running upload; it showed: ${JSON.stringify([...new Set(shown)].slice(0, 5))}`,
     );
-    await waitFor('the status bar to show the result', () => (api.statusBar.snapshot().text.includes('$(check)') ? true : undefined), 5000);
+    await waitFor('the status bar to show the result', () => (host.api.statusBar.snapshot().text.includes('$(check)') ? true : undefined), 5000);
   });
 
   it('cancel mid-upload keeps a resumable upload on COS, and resume completes it byte-identical', async () => {
@@ -97,17 +81,17 @@ describe('uploading through the commands', function () {
     await emulatorControl('POST', 'network', { latencyMs: 300 });
     const pending = vscode.commands.executeCommand<UploadCommandResult>('cosUpload.uploadFile', { uri: file.uri, profile: PROFILE, overwrite: true });
     const running = await waitFor('two parts to be uploaded', () =>
-      api.uploads.list().find((s) => s.job.filePath === file.uri.fsPath && s.state === 'running' && s.partsDone >= 2),
+      host.api.uploads.list().find((s) => s.job.filePath === file.uri.fsPath && s.state === 'running' && s.partsDone >= 2),
     );
     await vscode.commands.executeCommand('cosUpload.showUploads', { action: 'cancel', id: running.id });
     const [cancelled] = (await pending) as UploadOutcome[];
     assert.equal(cancelled.status, 'paused', 'with the default onCancel "keep", a cancelled upload must stay resumable');
 
-    const paused = api.uploads.list().find((s) => s.id === running.id);
+    const paused = host.api.uploads.list().find((s) => s.id === running.id);
     assert.equal(paused?.state, 'paused');
     const uploadId = paused.uploadId;
     assert.ok(uploadId, 'the paused upload has no uploadId');
-    const checkpoint = await checkpointFor(api, uploadId);
+    const checkpoint = await checkpointFor(host.api, uploadId);
     assert.ok(checkpoint, 'no checkpoint file was left for the cancelled upload');
     assert.ok(checkpoint.parts.length >= 2, `the checkpoint holds ${checkpoint.parts.length} parts`);
     assert.equal(checkpoint.filePath, file.uri.fsPath);
@@ -121,8 +105,8 @@ describe('uploading through the commands', function () {
     assert.equal(resumed.result?.uploadId, uploadId, 'resume started a new upload instead of continuing');
     assert.ok((resumed.result?.resumedParts ?? 0) >= checkpoint.parts.length, `only ${resumed.result?.resumedParts} parts were resumed`);
     assert.equal(await objectSha256(`${PREFIX}big/cancel-12m.bin`), file.sha256);
-    assert.equal(await checkpointFor(api, uploadId), undefined, 'the checkpoint outlived the completed upload');
-    assert.equal(api.uploads.list().some((s) => s.id === running.id), false, 'the completed upload is still listed');
+    assert.equal(await checkpointFor(host.api, uploadId), undefined, 'the checkpoint outlived the completed upload');
+    assert.equal(host.api.uploads.list().some((s) => s.id === running.id), false, 'the completed upload is still listed');
   });
 
   it('with onCancel "abort", cancelling deletes the upload on COS and its checkpoint', async () => {
@@ -132,15 +116,15 @@ describe('uploading through the commands', function () {
       await emulatorControl('POST', 'network', { latencyMs: 300 });
       const pending = vscode.commands.executeCommand<UploadCommandResult>('cosUpload.uploadFile', { uri: file.uri, profile: PROFILE, overwrite: true });
       const running = await waitFor('a part to be uploaded', () =>
-        api.uploads.list().find((s) => s.job.filePath === file.uri.fsPath && s.state === 'running' && s.partsDone >= 1 && s.uploadId),
+        host.api.uploads.list().find((s) => s.job.filePath === file.uri.fsPath && s.state === 'running' && s.partsDone >= 1 && s.uploadId),
       );
       await vscode.commands.executeCommand('cosUpload.showUploads', { action: 'cancel', id: running.id });
       const [outcome] = (await pending) as UploadOutcome[];
       assert.equal(outcome.status, 'cancelled');
-      assert.equal(await checkpointFor(api, running.uploadId!), undefined, 'the checkpoint was kept');
+      assert.equal(await checkpointFor(host.api, running.uploadId!), undefined, 'the checkpoint was kept');
       const onServer = (await emulatorControl<EmulatorUpload[]>('GET', 'uploads')).find((u) => u.uploadId === running.uploadId);
       assert.equal(onServer, undefined, 'the upload is still on the server');
-      assert.equal(api.uploads.list().some((s) => s.id === running.id), false);
+      assert.equal(host.api.uploads.list().some((s) => s.id === running.id), false);
     } finally {
       await restore();
     }
@@ -192,13 +176,13 @@ describe('uploading through the commands', function () {
     assert.equal((outcome.error as { code?: string }).code, 'ACCESS_DENIED');
     const denied = (await emulatorLog()).filter((e) => e.operation === 'initiate' && e.status === 403).at(-1);
     assert.ok(denied, 'the emulator did not refuse the initiate');
-    const line = api.log.lines().find((l) => l.includes('failed file=big/denied-2m.bin'));
+    const line = host.api.log.lines().find((l) => l.includes('failed file=big/denied-2m.bin'));
     assert.ok(line, 'no failure line in the log');
     assert.match(line, /code=ACCESS_DENIED/);
     assert.match(line, /cosCode=AccessDenied/);
     assert.ok(line.includes(`requestId=${denied.requestId}`), `the failure line lacks the request id: ${line}`);
-    assert.equal(api.uploads.list().find((s) => s.id === outcome.id)?.state, 'failed');
+    assert.equal(host.api.uploads.list().find((s) => s.id === outcome.id)?.state, 'failed');
     await vscode.commands.executeCommand('cosUpload.showUploads', { action: 'cancel', id: outcome.id });
-    assert.equal(api.uploads.list().some((s) => s.id === outcome.id), false, 'discarding did not remove the failed upload');
+    assert.equal(host.api.uploads.list().some((s) => s.id === outcome.id), false, 'discarding did not remove the failed upload');
   });
 });

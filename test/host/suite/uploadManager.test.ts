@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { UploadAbortedError, type UploadEvent, type UploadResult } from '../../../src/core';
+import { progressMessage } from '../../../src/extension/ui/progressUi';
 import { UploadManager, type UploadBackend, type UploadJob } from '../../../src/extension/uploads/uploadManager';
 
 /** A backend whose runs the test finishes by hand; an aborted run rejects as the core does. */
@@ -79,12 +80,30 @@ describe('UploadManager', () => {
     const run = backend.runs[0];
     run.emit({ type: 'start', key: 'k/a', uploadId: 'u1', fileSize: 100, partSize: 10, partCount: 10, resumedParts: 3, multipart: true, crcEngine: 'typescript' });
     run.emit({ type: 'progress', bytesSent: 45, bytesTotal: 100, partsDone: 4, partCount: 10, concurrency: 2 });
+    run.emit({ type: 'part', partNumber: 4, partCount: 10, bytes: 10, etag: '"e4"', crc64: '4', attempt: 1, durationMs: 5 });
     const s = manager.list()[0];
     assert.equal(s.uploadId, 'u1');
     assert.equal(s.resumedParts, 3);
     assert.equal(s.bytesSent, 45);
     assert.equal(s.partsDone, 4);
+    assert.equal(s.bytesConfirmed, 40);
     assert.equal(s.partCount, 10);
+  });
+
+  it('counts a part done and its bytes confirmed in the same snapshot: the notification and the status bar agree', () => {
+    manager.enqueue(job('a'));
+    const run = backend.runs[0];
+    const seen: Array<[number, number]> = [];
+    const sub = manager.onDidChange(({ snapshot }) => seen.push([snapshot.partsDone, snapshot.bytesConfirmed]));
+    run.emit({ type: 'start', key: 'k/a', uploadId: 'u1', fileSize: 140, partSize: 10, partCount: 14, resumedParts: 0, multipart: true, crcEngine: 'typescript' });
+    // As the core emits a finished part: its progress event (partsDone 1) first, then the part event.
+    run.emit({ type: 'progress', bytesSent: 30, bytesTotal: 140, partsDone: 1, partCount: 14, concurrency: 3 });
+    run.emit({ type: 'part', partNumber: 1, partCount: 14, bytes: 10, etag: '"e1"', crc64: '1', attempt: 1, durationMs: 5 });
+    sub.dispose();
+    for (const [parts, confirmed] of seen) assert.equal(confirmed, parts * 10, `a snapshot said ${parts}/14 parts with ${confirmed} bytes confirmed`);
+    assert.deepEqual(seen.at(-1), [1, 10]);
+    const s = manager.list()[0];
+    assert.equal(progressMessage(s).split(' · ').slice(0, 2).join(' · '), '1/14 parts · 7%');
   });
 
   it('pauses a running upload (kept for resuming) and resumes it with the same job', async () => {

@@ -5,7 +5,7 @@
  */
 
 export { startEmulator, generateCredentials } from './server';
-export type { EmulatorOptions, RunningEmulator, UploadSummary, StoredObject, NetworkModel } from './server';
+export type { EmulatorOptions, RunningEmulator, UploadSummary, StoredObject, NetworkModel } from './api';
 export type { EmulatorCredentials, ExpiredTokenStyle } from './auth';
 export type { RequestLogEntry } from './context';
 export { FaultController } from './faults';

@@ -18,6 +18,7 @@ import { credentialsFromEnv, type IncompleteCommand } from './args';
 import { checkTarget, transportFromEnv, secretsIn, stderrLogger, type CommandContext } from './upload';
 import { errorJson, EXIT_FAILURE, EXIT_OK, exitCodeFor, formatErrorLines, redact } from './output';
 import { quoteArg } from './resume';
+import { mapLimit } from '../core/mapLimit';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** List Parts calls in flight while sizing uploads: enough to be quick, few enough to be polite. */
@@ -242,18 +243,4 @@ async function removeCheckpoints(store: CheckpointStore, uploadId: string, notic
 
 function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? '' : 's'}`;
-}
-
-/** Like Promise.all over `items.map(fn)`, with at most `limit` calls running at once; keeps order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }

@@ -105,10 +105,14 @@ export function parseListBucketResult(body: string): ObjectListingPage {
   return page;
 }
 
+/** COS orders keys by their UTF-8 bytes, which differs from JavaScript's UTF-16 order past U+FFFF. */
+export function compareKeys(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
 function lastEntry(page: ObjectListingPage): string | undefined {
   const candidates = [page.objects[page.objects.length - 1]?.key, page.commonPrefixes[page.commonPrefixes.length - 1]].filter((s): s is string => !!s);
-  // COS orders keys by their UTF-8 bytes.
-  return candidates.sort((a, b) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'))).pop();
+  return candidates.sort(compareKeys).pop();
 }
 
 /** Every object under a prefix, page after page, in listing order. */

@@ -1,10 +1,10 @@
 import { promises as fs } from 'node:fs';
 import * as vscode from 'vscode';
 import type { CheckpointStore, CosClient } from '../../core';
-import { CosError, describeError, formatBytes } from '../../core';
+import { CosError, describeError, formatBytes, mapLimit } from '../../core';
 import { withClient } from '../profiles/clients';
 import { showFailure } from '../ui/errorUi';
-import { ageMs, listIncompleteUploads, localCheckpoints, mapLimit, olderThan, type IncompleteUpload } from '../incompleteUploads/incompleteUploads';
+import { ageMs, listIncompleteUploads, localCheckpoints, olderThan, type IncompleteUpload } from '../incompleteUploads/incompleteUploads';
 import type { BucketProfile } from '../profiles/profileStore';
 import { targetOf } from '../profiles/profileStore';
 import { abortSignalFromToken } from '../ui/progressUi';

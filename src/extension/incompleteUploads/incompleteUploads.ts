@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import type { BucketTarget, Checkpoint, CheckpointStore, CosClient } from '../../core';
-import { checkpointId, CosError, describeError, throwIfAborted } from '../../core';
+import { checkpointId, CosError, describeError, mapLimit, throwIfAborted } from '../../core';
 
 /** List Parts calls in flight while sizing the uploads: quick, and polite to the service. */
 export const LIST_PARTS_CONCURRENCY = 4;
@@ -22,19 +22,6 @@ export interface IncompleteUpload {
   checkpointId?: string;
 }
 
-/** Runs `fn` over `items`, at most `limit` at a time, keeping the order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
 
 /** Checkpoints on this machine that belong to `target`, by uploadId. */
 export async function localCheckpoints(store: CheckpointStore, target: BucketTarget): Promise<Map<string, { id: string; checkpoint: Checkpoint }>> {

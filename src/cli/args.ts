@@ -110,14 +110,14 @@ export const DEFAULT_DEMO_SIZE = 48 * 1024 * 1024;
 /** Several parts for the default demo file, so the parallel path is what the demo shows. */
 export const DEFAULT_DEMO_PART_SIZE = 8 * 1024 * 1024;
 
-type OptionSpec = NonNullable<ParseArgsConfig['options']>;
+export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
 
-const COMMON_OPTIONS = {
+export const COMMON_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const satisfies OptionSpec;
 
-const TUNING_OPTIONS = {
+export const TUNING_OPTIONS = {
   'part-size': { type: 'string' },
   concurrency: { type: 'string' },
   'max-concurrency': { type: 'string' },
@@ -129,7 +129,7 @@ const TUNING_OPTIONS = {
 } as const satisfies OptionSpec;
 
 /** Flags that shape the object; resume accepts them for the case where it has to start over. */
-const OBJECT_OPTIONS = {
+export const OBJECT_OPTIONS = {
   sse: { type: 'string' },
   'sse-kms-key-id': { type: 'string' },
   'sse-kms-context': { type: 'string' },
@@ -221,7 +221,7 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
       throw new UsageError(
         command.startsWith('-')
           ? `Options go after the command, e.g. cos-upload upload <file> ${command}: ${command}`
-          : `Unknown command; use upload, resume, incomplete, emulator or demo: ${command}`,
+          : `Unknown command; use upload, sync, resume, incomplete, emulator or demo: ${command}`,
       );
   }
 }
@@ -276,7 +276,7 @@ interface ObjectValues extends SseValues {
   'forbid-overwrite'?: boolean;
 }
 
-function parseObjectOptions(values: ObjectValues, env: NodeJS.ProcessEnv): Partial<UploadOptions> {
+export function parseObjectOptions(values: ObjectValues, env: NodeJS.ProcessEnv): Partial<UploadOptions> {
   const options: Partial<UploadOptions> = { sse: parseSse(values, env) };
   if (values['storage-class'] !== undefined) options.storageClass = parseStorageClass(values['storage-class']);
   if (values['content-type'] !== undefined) options.contentType = parseContentType(values['content-type']);
@@ -285,7 +285,7 @@ function parseObjectOptions(values: ObjectValues, env: NodeJS.ProcessEnv): Parti
   return options;
 }
 
-function stateDirFrom(value: string | undefined, env: NodeJS.ProcessEnv): string {
+export function stateDirFrom(value: string | undefined, env: NodeJS.ProcessEnv): string {
   return value !== undefined ? path.resolve(value) : defaultStateDir(env);
 }
 
@@ -382,7 +382,7 @@ interface TuningValues {
   'content-md5'?: boolean;
 }
 
-function parseTuning(values: TuningValues): Partial<UploadOptions> {
+export function parseTuning(values: TuningValues): Partial<UploadOptions> {
   const options: Partial<UploadOptions> = {};
   const partSize = values['part-size'];
   if (partSize !== undefined) {
@@ -404,7 +404,7 @@ function parseTuning(values: TuningValues): Partial<UploadOptions> {
   return options;
 }
 
-function strictParse<T extends OptionSpec>(args: string[], options: T) {
+export function strictParse<T extends OptionSpec>(args: string[], options: T) {
   try {
     return parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (error) {

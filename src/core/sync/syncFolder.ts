@@ -64,12 +64,14 @@ export async function syncFolder(request: SyncRequest): Promise<SyncResult> {
   try {
     const remote = await client.listAllObjects(prefix, request.signal);
     const items = planSync({
-      local: listing.files,
+      // Excluded files are planned too, so their remote copies are known to be excluded, not remote-only.
+      local: [...listing.files, ...listing.excludedFiles],
       remote,
       prefix,
       deleteRemote: request.deleteRemote === true,
       isExcluded: listing.isExcluded,
     });
+    if (request.uploadAll) for (const item of items) if (item.action === 'compare') item.action = 'upload-changed';
     const run = new SyncRun(request, options, client, dispatcher, logger, listing.files, items);
     run.emit({ type: 'planned', summary: summarizePlan(items), localFiles: listing.files.length, remoteObjects: remote.length });
     logger.info(`sync folder=${request.folder} prefix=${prefix || '-'} local=${listing.files.length} remote=${remote.length} dryRun=${request.dryRun === true}`);

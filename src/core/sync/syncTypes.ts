@@ -18,6 +18,8 @@ export interface SyncRequest {
   options?: Partial<UploadOptions>;
   /** Delete objects under the prefix that have no local file (never excluded ones). */
   deleteRemote?: boolean;
+  /** Send every local file, unchanged or not (folder upload); no comparison is made. */
+  uploadAll?: boolean;
   /** Decide and report only: nothing is uploaded or deleted. */
   dryRun?: boolean;
   /** Globs relative to the folder, as in files.exclude. */

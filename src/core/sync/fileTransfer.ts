@@ -51,9 +51,10 @@ export async function fileCrc64(filePath: string, signal?: AbortSignal): Promise
     const pool = sharedHashPool();
     const parts: Array<{ crc64: bigint; size: number }> = [];
     let position = 0;
+    // One slice, reused: each digest has finished with it before the next read.
+    const slice = pool.allocate(HASH_SLICE);
     for (;;) {
       throwIfAborted(signal);
-      const slice = pool.allocate(HASH_SLICE);
       const { bytesRead } = await handle.read(slice, 0, HASH_SLICE, position);
       if (bytesRead === 0) break;
       const digest = await pool.digest(slice.subarray(0, bytesRead), false);

@@ -8,14 +8,14 @@
  * client's code in src/core (an ESLint rule enforces it), so a bug shared by both cannot pass.
  */
 
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createReadStream, promises as fsp } from 'node:fs';
 import * as http from 'node:http';
 import type { Socket } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { EmulatorOptions, NetworkModel, RunningEmulator, StoredObject, UploadSummary } from './api';
-import { verifyRequest, type EmulatorCredentials, type ExpiredTokenStyle } from './auth';
+import { generateCredentials, verifyRequest, type EmulatorCredentials, type ExpiredTokenStyle } from './auth';
 import { ClientGoneError, TokenBucket } from './body';
 import { RequestContext, type RequestLogEntry, type ServerEnv } from './context';
 import { CosFailure } from './cosErrors';
@@ -27,21 +27,6 @@ import { Store } from './store';
 
 const DEFAULT_BUCKET = 'examplebucket-1250000000';
 const DEFAULT_REGION = 'ap-guangzhou';
-const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-
-function randomAlnum(n: number): string {
-  const bytes = randomBytes(n);
-  let s = '';
-  for (const b of bytes) s += ALNUM[b % ALNUM.length];
-  return s;
-}
-
-/** Fresh test credentials: AKIDEMULATOR + random, as long as a real SecretId (36). */
-export function generateCredentials(temporary = false): EmulatorCredentials {
-  const creds: EmulatorCredentials = { secretId: `AKIDEMULATOR${randomAlnum(24)}`, secretKey: randomAlnum(32) };
-  if (temporary) creds.sessionToken = `emulator-token-${randomAlnum(48)}`;
-  return creds;
-}
 
 interface PendingSleep {
   timer: NodeJS.Timeout;

@@ -53,7 +53,7 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
       throw new UsageError(
         command.startsWith('-')
           ? `Options go after the command, e.g. cos-upload upload <file> ${command}: ${command}`
-          : `Unknown command; use upload, resume, incomplete, emulator or demo: ${command}`,
+          : `Unknown command; use upload, sync, resume, incomplete, emulator or demo: ${command}`,
       );
   }
 }

@@ -7,4 +7,5 @@ export { runDemo } from './demo';
 export { runEmulator } from './emulator';
 export { runIncomplete } from './incomplete';
 export { runResume } from './resume';
+export { runSync } from './sync';
 export { runUpload } from './upload';

@@ -1,11 +1,14 @@
 /** Usage text for `cos-upload --help` and `cos-upload <command> --help`. */
 
 import type { HelpTopic } from './args';
+import { SYNC_HELP } from './syncHelp';
 
 const MAIN = `cos-upload: resumable, verified, parallel multipart uploads to Tencent Cloud COS
 
 Usage:
   cos-upload upload <file> --bucket <name-appid> --region <region> [options]
+  cos-upload upload <dir> --bucket <name-appid> --region <region> [--prefix P] [options]
+  cos-upload sync <dir> --bucket <name-appid> --region <region> [--prefix P] [--delete] [--dry-run] [--exclude GLOB]...
   cos-upload resume [<file> | --all | --list] [--restart] [--state-dir D]
   cos-upload incomplete --bucket <name-appid> --region <region> [--abort <upload id> | --abort-older-than <days>]
   cos-upload emulator [--port P] [--dir D] [--latency-ms N] [--conn-mbps N] [--json] ...
@@ -15,6 +18,9 @@ Usage:
 
 Commands:
   upload     Upload one file (multipart above --multipart-threshold); resumes an interrupted upload.
+             Given a folder, uploads every file in it.
+  sync       Upload only what is new or changed in a folder (by size and CRC64); --delete removes
+             remote-only objects; --dry-run shows the plan.
   resume     Finish interrupted uploads from their checkpoints (after Ctrl-C, a crash, a long outage).
   incomplete List a bucket's unfinished multipart uploads (billed until aborted); abort them.
   emulator   Run the local COS emulator and print its URL and credentials.
@@ -134,8 +140,10 @@ checks the stored object's SHA-256 against the file and prints "demo OK".
       --concurrency <n>, --max-concurrency <n>, --retries <n>, --traffic-limit <rate>, --quiet, --json
 `;
 
-export function helpText(topic?: HelpTopic): string {
+export function helpText(topic?: HelpTopic | 'sync'): string {
   switch (topic) {
+    case 'sync':
+      return SYNC_HELP;
     case 'upload':
       return UPLOAD;
     case 'resume':

@@ -8,13 +8,14 @@ import * as path from 'node:path';
 
 import { UploadAbortedError } from '../core/errors';
 import { parseCliArgs, type CliCommand } from './args';
+import { parseSyncCliArgs, type SyncCommand } from './syncArgs';
 import { markPhase, startDebugTiming } from './debugTiming';
 import { helpText } from './help';
 import { EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, exitCodeFor, formatErrorLines, isUsageError, type CliStreams } from './output';
 
-const COMMANDS: readonly string[] = ['upload', 'resume', 'incomplete', 'emulator', 'demo'];
+const COMMANDS: readonly string[] = ['upload', 'sync', 'resume', 'incomplete', 'emulator', 'demo'];
 /** Commands that send parts, where a graceful stop keeps a checkpoint worth mentioning. */
-const UPLOADING_COMMANDS: readonly string[] = ['upload', 'resume', 'demo'];
+const UPLOADING_COMMANDS: readonly string[] = ['upload', 'sync', 'resume', 'demo'];
 
 export interface MainContext {
   streams: CliStreams;
@@ -28,9 +29,9 @@ export async function main(argv: readonly string[], context: MainContext): Promi
     context.streams.stderr.write(helpText());
     return EXIT_USAGE;
   }
-  let command: CliCommand;
+  let command: CliCommand | SyncCommand | { command: 'help'; topic: 'sync' };
   try {
-    command = parseCliArgs(argv, context.env);
+    command = parseSyncCliArgs(argv, context.env) ?? parseCliArgs(argv, context.env);
   } catch (error) {
     for (const line of formatErrorLines(error)) context.streams.stderr.write(`${line}\n`);
     const topic = COMMANDS.includes(argv[0]) ? ` ${argv[0]}` : '';
@@ -48,6 +49,8 @@ export async function main(argv: readonly string[], context: MainContext): Promi
         return EXIT_OK;
       case 'upload':
         return await commands().runUpload(command, context);
+      case 'sync':
+        return await commands().runSync(command, context);
       case 'resume':
         return await commands().runResume(command, context);
       case 'incomplete':

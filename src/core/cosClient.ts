@@ -1,4 +1,15 @@
 import type { Dispatcher } from 'undici';
+import {
+  buildDeleteBody,
+  listAll,
+  listObjectsQuery,
+  parseDeleteResult,
+  parseListBucketResult,
+  type DeleteObjectsResult,
+  type ListedObject,
+  type ListObjectsQuery,
+  type ObjectListingPage,
+} from './bucketListing';
 import { cosServiceError } from './cosErrorMap';
 import { objectPath, resolveEndpoint, type ResolvedEndpoint } from './endpoint';
 import { CompleteLostError, CosError, type CosServiceError } from './errors';
@@ -277,5 +288,26 @@ export class CosClient {
       });
     }
     return { etag, crc64: res.headers['x-cos-hash-crc64ecma'], requestId: res.requestId };
+  }
+
+  // Bucket listing and Delete Multiple Objects (request pieces and parsing in bucketListing.ts).
+
+  /** One GET Bucket page; keys travel URL-encoded and come back decoded. */
+  async listObjectsPage(query: ListObjectsQuery, signal?: AbortSignal): Promise<ObjectListingPage> {
+    const res = await this.sender.send({ operation: 'List Objects', method: 'GET', key: '', query: listObjectsQuery(query), signal });
+    return this.parse(res, parseListBucketResult);
+  }
+
+  /** Every object whose key starts with `prefix`, every page. */
+  async listAllObjects(prefix: string, signal?: AbortSignal, onPage?: (page: ObjectListingPage) => void): Promise<ListedObject[]> {
+    return listAll((marker) => this.listObjectsPage({ prefix, marker }, signal), onPage);
+  }
+
+  /** Deletes up to 1,000 keys in one Delete Multiple Objects request; refused keys come back with COS's reason. */
+  async deleteObjects(keys: readonly string[], signal?: AbortSignal): Promise<DeleteObjectsResult> {
+    const { body, contentMd5 } = buildDeleteBody(keys);
+    const headers = { 'content-type': 'application/xml', 'content-md5': contentMd5 };
+    const res = await this.sender.send({ operation: 'Delete Multiple Objects', method: 'POST', key: '', query: { delete: '' }, headers, body, signal });
+    return this.parse(res, (text) => parseDeleteResult(text, keys));
   }
 }

@@ -36,3 +36,9 @@ export {
   COS_REGIONS,
 } from './endpoint';
 export { type TransportOptions } from './transport';
+export { combinedExclude, enabledGlobs, globExcluder } from './excludeGlobs';
+export { gitignoreFilter } from './gitignoreFilter';
+export { syncFolder } from './sync/syncFolder';
+export { normalizePrefix, summarizePlan, type PlanItem, type PlannedAction, type PlanSummary } from './sync/syncPlan';
+export { DEFAULT_MAX_CONCURRENT_FILES, MAX_CONCURRENT_FILES, type SyncEvent, type SyncRequest, type SyncResult, type UploadedFile } from './sync/syncTypes';
+export { listLocalFolder, type LocalFile } from './sync/localFiles';

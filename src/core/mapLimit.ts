@@ -1,4 +1,4 @@
-/** Like Promise.all over `items.map(fn)`, with at most `limit` calls running at once; keeps the order. */
+/** Like Promise.all over `items.map(fn)`, with at most `limit` calls running at once; keeps order. */
 export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const results: R[] = new Array<R>(items.length);
   let next = 0;
@@ -8,6 +8,6 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
       results[index] = await fn(items[index]);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(Math.max(1, limit), items.length) }, worker));
   return results;
 }

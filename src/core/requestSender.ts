@@ -21,7 +21,9 @@ export type Operation =
   | 'Abort Multipart Upload'
   | 'List Multipart Uploads'
   | 'Put Object'
-  | 'Head Object';
+  | 'Head Object'
+  | 'List Objects'
+  | 'Delete Multiple Objects';
 
 export interface ClientEvents {
   onRetry?(info: { operation: string; attempt: number; delayMs: number; error: Error; partNumber?: number }): void;

@@ -72,14 +72,17 @@ export interface ListMultipartUploadsResult {
 const MAX_PART_NUMBER = 10000;
 /** Error messages from COS are short; anything longer is cut so a hostile body cannot flood a log. */
 const MAX_ERROR_FIELD_LENGTH = 500;
-const ENDPOINT_HINT = 'check that the endpoint is a COS endpoint';
+export const ENDPOINT_HINT = 'check that the endpoint is a COS endpoint';
 
 const OP_INITIATE = 'Initiate Multipart Upload';
 const OP_LIST_PARTS = 'List Parts';
 const OP_COMPLETE = 'Complete Multipart Upload';
 const OP_LIST_UPLOADS = 'List Multipart Uploads';
 
-type XmlNode = Record<string, unknown>;
+export type XmlNode = Record<string, unknown>;
+
+/** Elements of the bucket listing and Delete Multiple answers that may repeat (bucketListing.ts). */
+const REPEATED_PATHS = new Set(['ListBucketResult.Contents', 'ListBucketResult.CommonPrefixes', 'DeleteResult.Deleted', 'DeleteResult.Error']);
 
 const parser = new XMLParser({
   ignoreAttributes: true,
@@ -88,7 +91,7 @@ const parser = new XMLParser({
   parseTagValue: false,
   trimValues: false,
   processEntities: false,
-  isArray: (tagName) => tagName === 'Part' || tagName === 'Upload',
+  isArray: (tagName, jPath) => tagName === 'Part' || tagName === 'Upload' || REPEATED_PATHS.has(String(jPath)),
   tagValueProcessor: (_tagName, value) => decodeXmlText(value),
 });
 
@@ -221,7 +224,7 @@ const INVALID_XML_CHAR = /[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}
 
 const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
 
-function escapeXml(value: string): string {
+export function escapeXml(value: string): string {
   return value.replace(/[&<>"']/g, (c) => XML_ESCAPES[c]);
 }
 
@@ -279,7 +282,7 @@ function parseDocument(body: string, ctx: string, truncationIsRetryable = false)
 }
 
 /** Parses a body whose only acceptable root is `rootName`. */
-function parseRoot(body: string, ctx: string, rootName: string): XmlNode {
+export function parseRoot(body: string, ctx: string, rootName: string): XmlNode {
   return rootNode(parseDocument(body, ctx), ctx, rootName);
 }
 
@@ -332,7 +335,7 @@ function asNode(value: unknown, ctx: string, name: string): XmlNode {
 }
 
 /** The text of a child element, or undefined when absent. Nested elements or repeats are refused. */
-function text(node: XmlNode, name: string, ctx: string): string | undefined {
+export function text(node: XmlNode, name: string, ctx: string): string | undefined {
   if (!Object.hasOwn(node, name)) return undefined;
   const value = node[name];
   if (typeof value === 'string') return value;
@@ -340,21 +343,21 @@ function text(node: XmlNode, name: string, ctx: string): string | undefined {
   throw badResponse(ctx, `returned <${name}> with nested elements where text was expected`);
 }
 
-function requiredText(node: XmlNode, name: string, ctx: string, where: string): string {
+export function requiredText(node: XmlNode, name: string, ctx: string, where: string): string {
   const value = text(node, name, ctx)?.trim();
   if (!value) throw badResponse(ctx, `returned an entry without ${name}: ${where}`);
   return value;
 }
 
 /** The repeated child elements `name`, each as a node. */
-function elements(node: XmlNode, name: string, ctx: string): XmlNode[] {
+export function elements(node: XmlNode, name: string, ctx: string): XmlNode[] {
   if (!Object.hasOwn(node, name)) return [];
   const value = node[name];
   const list = Array.isArray(value) ? value : [value];
   return list.map((item) => asNode(item, ctx, name));
 }
 
-function integerField(node: XmlNode, name: string, ctx: string, where: string, min: number, max: number): number {
+export function integerField(node: XmlNode, name: string, ctx: string, where: string, min: number, max: number): number {
   const raw = requiredText(node, name, ctx, where);
   const value = /^\d{1,16}$/.test(raw) ? Number(raw) : Number.NaN;
   if (!Number.isSafeInteger(value) || value < min || value > max) {
@@ -364,7 +367,7 @@ function integerField(node: XmlNode, name: string, ctx: string, where: string, m
 }
 
 /** true/false, any case; absent means false (COS always sends it, other servers may not). */
-function booleanField(node: XmlNode, name: string, ctx: string): boolean {
+export function booleanField(node: XmlNode, name: string, ctx: string): boolean {
   const raw = text(node, name, ctx)?.trim().toLowerCase();
   if (raw === undefined || raw === '' || raw === 'false') return false;
   if (raw === 'true') return true;
@@ -372,7 +375,7 @@ function booleanField(node: XmlNode, name: string, ctx: string): boolean {
 }
 
 /** Copies the defined optional fields onto the required ones, so results have no `key: undefined`. */
-function withOptional<T extends object, O extends Record<string, string | undefined>>(required: T, optional: O): T & Partial<Record<keyof O, string>> {
+export function withOptional<T extends object, O extends Record<string, string | undefined>>(required: T, optional: O): T & Partial<Record<keyof O, string>> {
   const result = { ...required } as Record<string, unknown>;
   for (const [name, value] of Object.entries(optional)) if (value !== undefined) result[name] = value;
   return result as T & Partial<Record<keyof O, string>>;
@@ -384,6 +387,6 @@ function snippet(value: string): string {
   return JSON.stringify(head);
 }
 
-function badResponse(ctx: string, problem: string, options: { cause?: unknown; retryable?: boolean; requestId?: string } = {}): CosError {
+export function badResponse(ctx: string, problem: string, options: { cause?: unknown; retryable?: boolean; requestId?: string } = {}): CosError {
   return new CosError('BAD_RESPONSE', `${ctx} ${problem}`, { retryable: false, ...options });
 }

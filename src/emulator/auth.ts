@@ -11,7 +11,7 @@
  * restricted to the names the client listed in q-url-param-list / q-header-list.
  */
 
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 
 /** Credentials the emulator accepts. */
@@ -214,4 +214,20 @@ export function verifyRequest(req: AuthRequest, policy: AuthPolicy): AuthResult 
     return deny(403, 'SignatureDoesNotMatch', 'The calculated signature does not match the signature you provided. Check your key and signing method.');
   }
   return { ok: true, secretId: ak, viaQuery };
+}
+
+const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+function randomAlnum(n: number): string {
+  const bytes = randomBytes(n);
+  let s = '';
+  for (const b of bytes) s += ALNUM[b % ALNUM.length];
+  return s;
+}
+
+/** Fresh test credentials: AKIDEMULATOR + random, as long as a real SecretId (36). */
+export function generateCredentials(temporary = false): EmulatorCredentials {
+  const creds: EmulatorCredentials = { secretId: `AKIDEMULATOR${randomAlnum(24)}`, secretKey: randomAlnum(32) };
+  if (temporary) creds.sessionToken = `emulator-token-${randomAlnum(48)}`;
+  return creds;
 }

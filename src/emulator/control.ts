@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EmulatorCredentials } from './auth';
 import { pumpBody } from './body';
 import type { FaultRule } from './faults';
-import type { NetworkModel, RunningEmulator } from './server';
+import type { NetworkModel, RunningEmulator } from './api';
 
 /** Answers one /_emulator/ request with JSON; never throws (bad input gets a 400 with a message). */
 export async function handleControlRequest(emu: RunningEmulator, req: IncomingMessage, res: ServerResponse, rawUrl: string): Promise<void> {

@@ -17,6 +17,7 @@ export type EmulatedOperation =
   | 'deleteObject'
   | 'headBucket'
   | 'listObjects'
+  | 'deleteMultiple'
   | 'unknown';
 
 export const OPERATIONS: readonly EmulatedOperation[] = [
@@ -32,6 +33,7 @@ export const OPERATIONS: readonly EmulatedOperation[] = [
   'deleteObject',
   'headBucket',
   'listObjects',
+  'deleteMultiple',
   'unknown',
 ];
 

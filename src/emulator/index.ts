@@ -4,8 +4,9 @@
  * entry point for the CLI, the extension (as its own bundle, dist/emulator.js) and the tests.
  */
 
-export { startEmulator, generateCredentials } from './server';
-export type { EmulatorOptions, RunningEmulator, UploadSummary, StoredObject, NetworkModel } from './server';
+export { startEmulator } from './server';
+export { generateCredentials } from './auth';
+export type { EmulatorOptions, RunningEmulator, UploadSummary, StoredObject, NetworkModel } from './api';
 export type { EmulatorCredentials, ExpiredTokenStyle } from './auth';
 export type { RequestLogEntry } from './context';
 export { FaultController } from './faults';

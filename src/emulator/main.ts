@@ -4,7 +4,8 @@
  * SIGINT/SIGTERM. src/cli/emulator.ts calls runEmulatorCli() with its own argv.
  */
 
-import { startEmulator, type EmulatorOptions, type RunningEmulator } from './server';
+import type { EmulatorOptions, RunningEmulator } from './api';
+import { startEmulator } from './server';
 
 export interface EmulatorCliOptions extends EmulatorOptions {
   /** Print one JSON line instead of the human-readable banner. */

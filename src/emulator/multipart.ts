@@ -5,7 +5,7 @@
  */
 
 import { createHash, randomBytes } from 'node:crypto';
-import { ClientGoneError, pumpBody } from './body';
+import { ClientGoneError } from './body';
 import type { RequestContext } from './context';
 import { CosFailure, invalidArgument, noSuchUpload } from './cosErrors';
 import { crc64CombineAll } from './crc64';
@@ -29,6 +29,7 @@ import {
   parseAttributes,
   parseContentMd5,
   parseTrafficLimit,
+  readSmallBody,
   receiveBody,
   requireKey,
   sseAnswerHeaders,
@@ -168,14 +169,6 @@ export async function listParts(ctx: RequestContext): Promise<void> {
 }
 
 // ---------------------------------------------------------------- Complete Multipart Upload
-
-async function readSmallBody(ctx: RequestContext, limit: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  const result = await pumpBody(ctx.req, { buckets: ctx.buckets(), limit, onChunk: (c) => chunks.push(c) });
-  ctx.entry.bytes += result.bytes;
-  if (result.tooLarge) throw new CosFailure(400, 'EntityTooLarge', `The request body is larger than ${limit} bytes.`);
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 function stripQuotes(etag: string): string {
   return etag.replace(/^"|"$/g, '').toLowerCase();

@@ -1,6 +1,6 @@
 /**
- * The single-request object and bucket operations: Put, Head, Get and Delete Object, Head Bucket
- * and List Objects, plus the answer to anything the emulator does not serve.
+ * The single-request object operations: Put, Head, Get and Delete Object, plus the answer to
+ * anything the emulator does not serve. Bucket-level operations are in bucket.ts.
  */
 
 import { createReadStream } from 'node:fs';
@@ -16,11 +16,8 @@ import {
   crcHeader,
   declaredLength,
   discardTemp,
-  encodeKey,
   etagHeader,
   forbidOverwriteHeader,
-  intParam,
-  ownerXml,
   parseAttributes,
   parseContentMd5,
   parseTrafficLimit,
@@ -29,7 +26,6 @@ import {
   sseAnswerHeaders,
 } from './requestChecks';
 import type { ObjectRecord } from './store';
-import { el, xmlDocument } from './xml';
 
 // ---------------------------------------------------------------- Put / Head / Get / Delete Object
 
@@ -154,62 +150,9 @@ export async function getObject(ctx: RequestContext): Promise<void> {
 export async function deleteObject(ctx: RequestContext): Promise<void> {
   requireKey(ctx);
   await ctx.drain();
+  if (ctx.env.store.deleteDenied.has(ctx.key)) throw new CosFailure(403, 'AccessDenied', 'Access Denied.');
   await ctx.env.store.deleteObject(ctx.key);
   await ctx.send(204, {});
-}
-
-// ---------------------------------------------------------------- Bucket: Head Bucket, List Objects
-
-/** HEAD / — lets a client check bucket access ("test connection"). */
-export async function headBucket(ctx: RequestContext): Promise<void> {
-  await ctx.drain();
-  await ctx.send(200, { 'x-cos-bucket-region': ctx.env.region });
-}
-
-/** GET / — List Objects (version 1: prefix, delimiter, marker, max-keys). */
-export async function listObjects(ctx: RequestContext): Promise<void> {
-  const prefix = ctx.param('prefix') ?? '';
-  const delimiter = ctx.param('delimiter') || undefined;
-  const marker = ctx.param('marker') ?? '';
-  const maxKeys = Math.min(intParam(ctx, 'max-keys', 0) ?? 1000, 1000);
-  await ctx.drain();
-  // A marker that is a rolled-up prefix (NextMarker of a previous page) skips that whole prefix.
-  const skipPrefix = delimiter && marker.endsWith(delimiter) ? marker : undefined;
-  const keys = [...ctx.env.store.objects.keys()]
-    .filter((k) => k.startsWith(prefix) && k > marker && !(skipPrefix && k.startsWith(skipPrefix)))
-    .sort();
-  const contents: ObjectRecord[] = [];
-  const prefixes: string[] = [];
-  let truncated = false;
-  let last: string | undefined;
-  for (const key of keys) {
-    const rest = key.slice(prefix.length);
-    const cut = delimiter ? rest.indexOf(delimiter) : -1;
-    const common = cut >= 0 ? prefix + rest.slice(0, cut + (delimiter as string).length) : undefined;
-    if (common !== undefined && prefixes.includes(common)) continue;
-    if (contents.length + prefixes.length >= maxKeys) {
-      truncated = true;
-      break;
-    }
-    if (common !== undefined) prefixes.push(common);
-    else contents.push(ctx.env.store.objects.get(key) as ObjectRecord);
-    last = common ?? key;
-  }
-  const contentsXml = contents
-    .map(
-      (o) =>
-        `<Contents>${el('Key', encodeKey(ctx, o.key))}${el('LastModified', o.lastModified.toISOString())}${el('ETag', o.etag)}` +
-        `${el('Size', o.size)}${ownerXml('Owner')}${el('StorageClass', o.attrs.storageClass)}</Contents>`,
-    )
-    .join('');
-  const prefixesXml = prefixes.map((p) => `<CommonPrefixes>${el('Prefix', encodeKey(ctx, p))}</CommonPrefixes>`).join('');
-  const xml = xmlDocument(
-    `<ListBucketResult>${el('Name', ctx.env.bucket)}${ctx.param('encoding-type') === 'url' ? el('EncodingType', 'url') : ''}` +
-      `${el('Prefix', encodeKey(ctx, prefix))}${el('Marker', encodeKey(ctx, marker))}${el('MaxKeys', maxKeys)}` +
-      `${delimiter ? el('Delimiter', delimiter) : ''}${el('IsTruncated', truncated)}` +
-      `${truncated && last !== undefined ? el('NextMarker', encodeKey(ctx, last)) : ''}${contentsXml}${prefixesXml}</ListBucketResult>`,
-  );
-  await ctx.send(200, {}, xml);
 }
 
 /** Answers an operation the emulator does not serve. */

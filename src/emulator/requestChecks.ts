@@ -17,7 +17,7 @@ export const MAX_PART_NUMBER = 10000;
 export const MAX_BODY_SIZE = 5 * 1024 * 1024 * 1024;
 const TRAFFIC_LIMIT_MIN = 819200;
 const TRAFFIC_LIMIT_MAX = 838860800;
-const MAX_KEY_BYTES = 850;
+export const MAX_KEY_BYTES = 850;
 
 const OWNER_ID = 'qcs::cam::uin/100000000001:uin/100000000001';
 const STORAGE_CLASSES = new Set([
@@ -296,4 +296,13 @@ export async function discardTemp(body: ReceivedBody): Promise<void> {
 /** Keys in list answers, URL-encoded when the request asked for encoding-type=url. */
 export function encodeKey(ctx: RequestContext, key: string): string {
   return ctx.param('encoding-type') === 'url' ? encodeURIComponent(key) : key;
+}
+
+/** Reads a small XML request body (Complete, Delete Multiple) whole; larger is EntityTooLarge. */
+export async function readSmallBody(ctx: RequestContext, limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  const result = await pumpBody(ctx.req, { buckets: ctx.buckets(), limit, onChunk: (c) => chunks.push(c) });
+  ctx.entry.bytes += result.bytes;
+  if (result.tooLarge) throw new CosFailure(400, 'EntityTooLarge', `The request body is larger than ${limit} bytes.`);
+  return Buffer.concat(chunks).toString('utf8');
 }

@@ -8,228 +8,25 @@
  * client's code in src/core (an ESLint rule enforces it), so a bug shared by both cannot pass.
  */
 
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createReadStream, promises as fsp } from 'node:fs';
 import * as http from 'node:http';
 import type { Socket } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { expiredTokenError, verifyRequest, type EmulatorCredentials, type ExpiredTokenStyle } from './auth';
-import { ClientGoneError, pumpBody, TokenBucket } from './body';
+import type { EmulatorOptions, NetworkModel, RunningEmulator, StoredObject, UploadSummary } from './api';
+import { generateCredentials, verifyRequest, type EmulatorCredentials, type ExpiredTokenStyle } from './auth';
+import { ClientGoneError, TokenBucket } from './body';
 import { RequestContext, type RequestLogEntry, type ServerEnv } from './context';
-import { CosFailure, defaultCodeFor, defaultMessageFor } from './cosErrors';
+import { CosFailure } from './cosErrors';
 import { handleControlRequest } from './control';
-import { FaultController, type EmulatedOperation } from './faults';
-import * as multipart from './multipart';
-import * as objects from './objects';
+import { applyEarlyFault } from './earlyFaults';
+import { FaultController } from './faults';
+import { classify, HANDLERS, parseTarget, type Target } from './routing';
 import { Store } from './store';
-import { errorXml } from './xml';
-
-export interface EmulatorOptions {
-  /** 0 (default) picks a free port. */
-  port?: number;
-  /** Default 127.0.0.1. */
-  host?: string;
-  /** Where parts and objects go; default a new temp dir, removed by close(). */
-  dataDir?: string;
-  /** Default examplebucket-1250000000. */
-  bucket?: string;
-  /** Default ap-guangzhou. */
-  region?: string;
-  /** Default: generated permanent test credentials (AKIDEMULATOR…). */
-  credentials?: EmulatorCredentials;
-  /** Delay every answer by this many ms. */
-  latencyMs?: number;
-  /** Pace each connection's request bodies to this many Mbit/s. */
-  connMbps?: number;
-  /** Keep only size, MD5 and CRC64 of bodies, not the bytes (Get Object then fails with 501). */
-  discard?: boolean;
-  /** Shift the server clock (signature time checks, Date header) by this many ms. */
-  clockSkewMs?: number;
-  /** Smallest non-last part Complete accepts; default 1 MiB as on COS. */
-  minPartSize?: number;
-  /**
-   * How expired temporary credentials are answered. Default 'InvalidAccessKeyId' (403): COS's own
-   * diagnostics describe that error as "the SecretId does not exist or the temporary key expired".
-   * 'ExpiredToken' answers 400 ExpiredToken as S3-compatible services do.
-   */
-  expiredTokenStyle?: ExpiredTokenStyle;
-  /** Oldest entries are dropped beyond this; default 200000. */
-  maxLogEntries?: number;
-  /**
-   * Running inside a user's editor rather than a test: only requests addressed to a loopback name or
-   * the bucket's COS host are served, so a web page using DNS rebinding cannot reach it.
-   */
-  embedded?: boolean;
-  /**
-   * Serve the unauthenticated control API under /_emulator/ (faults, request log, clock, network,
-   * credentials), for test harnesses in another process. Off by default: the emulator then serves
-   * COS only, and /_emulator/... is an object key like any other.
-   */
-  control?: boolean;
-}
-
-export interface UploadSummary {
-  key: string;
-  uploadId: string;
-  initiated: string;
-  parts: number;
-  bytes: number;
-}
-
-export interface StoredObject {
-  key: string;
-  size: number;
-  etag: string;
-  /** Decimal uint64, as in x-cos-hash-crc64ecma. */
-  crc64: string;
-  lastModified: string;
-  contentType: string;
-  meta: Record<string, string>;
-  storageClass: string;
-  /** 'none' | 'AES256' | 'cos/kms' | 'SSE-C'. */
-  sse: string;
-}
-
-export interface NetworkModel {
-  latencyMs?: number;
-  /** 0 or undefined: unlimited. */
-  connMbps?: number;
-}
-
-export interface RunningEmulator {
-  readonly url: string;
-  readonly port: number;
-  readonly host: string;
-  readonly bucket: string;
-  readonly region: string;
-  /** The credentials the emulator currently accepts. */
-  readonly credentials: EmulatorCredentials;
-  readonly dataDir: string;
-  readonly discard: boolean;
-  /** Whether the control API under /_emulator/ is served (EmulatorOptions.control). */
-  readonly control: boolean;
-  readonly faults: FaultController;
-  /** Every answered request, oldest first (also GET /_emulator/log). */
-  readonly log: RequestLogEntry[];
-  readonly clockSkewMs: number;
-  setClockSkew(ms: number): void;
-  setNetwork(model: NetworkModel): void;
-  /** The network model in force. */
-  readonly network: Required<NetworkModel>;
-  /**
-   * The current credentials expire (answered as configured by `expiredTokenStyle`) and fresh
-   * temporary credentials, with a session token, are accepted instead. Returns the fresh ones.
-   */
-  expireSessionToken(): EmulatorCredentials;
-  /** Accept these credentials from now on (the previous ones become unknown). */
-  setCredentials(credentials: EmulatorCredentials): void;
-  objectPath(key: string): string | undefined;
-  objectInfo(key: string): StoredObject | undefined;
-  /** The object's bytes; throws in discard mode or when the key does not exist. */
-  readObject(key: string): Promise<Buffer>;
-  objectSha256(key: string): Promise<string>;
-  listUploads(): UploadSummary[];
-  clearLog(): void;
-  /** Stops listening and drops every connection: clients get ECONNREFUSED until resume(). */
-  pause(): Promise<void>;
-  /** Listens again on the same port. */
-  resume(): Promise<void>;
-  close(): Promise<void>;
-}
 
 const DEFAULT_BUCKET = 'examplebucket-1250000000';
 const DEFAULT_REGION = 'ap-guangzhou';
-const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-
-function randomAlnum(n: number): string {
-  const bytes = randomBytes(n);
-  let s = '';
-  for (const b of bytes) s += ALNUM[b % ALNUM.length];
-  return s;
-}
-
-/** Fresh test credentials: AKIDEMULATOR + random, as long as a real SecretId (36). */
-export function generateCredentials(temporary = false): EmulatorCredentials {
-  const creds: EmulatorCredentials = { secretId: `AKIDEMULATOR${randomAlnum(24)}`, secretKey: randomAlnum(32) };
-  if (temporary) creds.sessionToken = `emulator-token-${randomAlnum(48)}`;
-  return creds;
-}
-
-interface Target {
-  pathname: string;
-  key: string;
-  query: Array<[string, string]>;
-}
-
-function decode(s: string): string {
-  return decodeURIComponent(s);
-}
-
-/** Splits a request target into decoded path and query pairs; throws on bad percent-encoding. */
-function parseTarget(rawUrl: string): Target {
-  let url = rawUrl;
-  if (/^https?:\/\//i.test(url)) {
-    const u = new URL(url);
-    url = u.pathname + u.search;
-  }
-  const q = url.indexOf('?');
-  const rawPath = q >= 0 ? url.slice(0, q) : url;
-  const rawQuery = q >= 0 ? url.slice(q + 1) : '';
-  if (!rawPath.startsWith('/')) throw new Error('path must start with /');
-  const pathname = decode(rawPath);
-  const query: Array<[string, string]> = [];
-  for (const piece of rawQuery.split('&')) {
-    if (piece === '') continue;
-    const eq = piece.indexOf('=');
-    query.push(eq < 0 ? [decode(piece), ''] : [decode(piece.slice(0, eq)), decode(piece.slice(eq + 1))]);
-  }
-  return { pathname, key: pathname.slice(1), query };
-}
-
-function classify(method: string, key: string, query: ReadonlyArray<readonly [string, string]>, headers: http.IncomingHttpHeaders): EmulatedOperation {
-  const has = (name: string): boolean => query.some(([k]) => k === name);
-  switch (method) {
-    case 'POST':
-      if (has('uploads')) return 'initiate';
-      return has('uploadId') ? 'complete' : 'unknown';
-    case 'PUT':
-      if (headers['x-cos-copy-source'] !== undefined) return 'unknown';
-      if (has('partNumber') || has('uploadId')) return 'uploadPart';
-      return key ? 'putObject' : 'unknown';
-    case 'GET':
-      if (key === '') return has('uploads') ? 'listUploads' : 'listObjects';
-      return has('uploadId') ? 'listParts' : 'getObject';
-    case 'HEAD':
-      return key ? 'head' : 'headBucket';
-    case 'DELETE':
-      if (has('uploadId')) return 'abort';
-      return key ? 'deleteObject' : 'unknown';
-    default:
-      return 'unknown';
-  }
-}
-
-const HANDLERS: Record<EmulatedOperation, (ctx: RequestContext) => Promise<void>> = {
-  initiate: multipart.initiate,
-  uploadPart: multipart.uploadPart,
-  listParts: multipart.listParts,
-  complete: multipart.complete,
-  abort: multipart.abort,
-  listUploads: multipart.listUploads,
-  putObject: objects.putObject,
-  head: objects.head,
-  getObject: objects.getObject,
-  deleteObject: objects.deleteObject,
-  headBucket: objects.headBucket,
-  listObjects: objects.listObjects,
-  unknown: objects.unsupported,
-};
-
-function hasBody(req: http.IncomingMessage): boolean {
-  const len = req.headers['content-length'];
-  return req.headers['transfer-encoding'] !== undefined || (len !== undefined && Number(len) > 0);
-}
 
 interface PendingSleep {
   timer: NodeJS.Timeout;
@@ -470,6 +267,11 @@ class EmulatorServer implements RunningEmulator, ServerEnv {
       }));
   }
 
+  denyDelete(keys: readonly string[]): void {
+    this.store.deleteDenied.clear();
+    for (const k of keys) this.store.deleteDenied.add(k);
+  }
+
   // ------------------------------------------------------------ request handling
 
   private isAddressedHere(host: string | undefined): boolean {
@@ -533,7 +335,7 @@ class EmulatorServer implements RunningEmulator, ServerEnv {
       if (badTarget) throw new CosFailure(400, 'InvalidURI', 'Could not parse the specified URI (bad percent-encoding?).');
       ctx.fault = this.faults.take(ctx.operation, partNumber);
       if (ctx.fault) ctx.entry.faultApplied = ctx.fault.fault;
-      if (await this.applyEarlyFault(ctx)) return;
+      if (await applyEarlyFault(ctx, this.expiredTokenStyle)) return;
       this.checkHost(ctx);
       const auth = verifyRequest(
         { method: ctx.req.method ?? 'GET', pathname: ctx.pathname, query: ctx.query, headers: ctx.req.headers },
@@ -578,82 +380,6 @@ class EmulatorServer implements RunningEmulator, ServerEnv {
     }
   }
 
-  /** Faults that replace the normal handling. Returns true when the request is finished. */
-  private async applyEarlyFault(ctx: RequestContext): Promise<boolean> {
-    const fault = ctx.fault;
-    if (!fault) return false;
-    const { req } = ctx;
-    switch (fault.fault) {
-      case 'refuse':
-        ctx.entry.interrupted = true;
-        req.socket.destroy();
-        return true;
-      case 'reset': {
-        if (fault.at === 'response' || !hasBody(req)) {
-          ctx.resetOnResponse = true;
-          return false;
-        }
-        const len = Number(req.headers['content-length'] ?? NaN);
-        const stopAt = Number.isFinite(len) && len > 1 ? Math.floor(len / 2) : 1;
-        try {
-          const { bytes } = await pumpBody(req, { stopAt, buckets: ctx.buckets() });
-          ctx.entry.bytes += bytes;
-        } catch {
-          // The client left first; nothing to reset.
-        }
-        ctx.entry.interrupted = true;
-        req.socket.destroy();
-        return true;
-      }
-      case 'stall':
-        if (fault.ms === undefined) {
-          await new Promise<void>((resolve) => {
-            if (ctx.gone) resolve();
-            else ctx.res.once('close', () => resolve());
-          });
-          return true;
-        }
-        await this.sleep(fault.ms);
-        return ctx.gone;
-      case 'status': {
-        const code = fault.code ?? defaultCodeFor(fault.status as number);
-        const headers: Record<string, string> = fault.retryAfter !== undefined ? { 'Retry-After': String(fault.retryAfter) } : {};
-        await ctx.sendError(fault.status as number, code, fault.message ?? defaultMessageFor(code), headers);
-        return true;
-      }
-      case 'expiredToken': {
-        const e = expiredTokenError(this.expiredTokenStyle);
-        await ctx.sendError(e.status, e.code, e.message);
-        return true;
-      }
-      case 'garbage':
-        await ctx.drain();
-        await ctx.send(
-          200,
-          { 'Content-Type': 'text/html; charset=utf-8' },
-          '<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>\n',
-        );
-        return true;
-      case 'completeErrorIn200':
-        if (ctx.operation === 'complete') return false;
-        await ctx.drain();
-        ctx.entry.errorCode = 'InternalError';
-        await ctx.send(
-          200,
-          {},
-          errorXml({
-            code: 'InternalError',
-            message: 'We encountered an internal error. Please try again.',
-            resource: ctx.resource(),
-            requestId: ctx.requestId,
-            traceId: ctx.traceId,
-          }),
-        );
-        return true;
-      default:
-        return false;
-    }
-  }
 }
 
 /** Starts an emulator and resolves once it listens. */

@@ -80,6 +80,8 @@ export interface ObjectRecord {
 export class Store {
   readonly uploads = new Map<string, UploadRecord>();
   readonly objects = new Map<string, ObjectRecord>();
+  /** Keys a delete is refused for with AccessDenied, as a bucket policy could (RunningEmulator.denyDelete). */
+  readonly deleteDenied = new Set<string>();
   private seq = 0;
 
   constructor(

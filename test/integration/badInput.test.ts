@@ -456,7 +456,8 @@ describe('bad input and bad answers: a clear message, nothing lost', function ()
       const file = (await writeFile(2 * MiB)).path;
       const cases: Array<[string, string[], number, RegExp, NodeJS.ProcessEnv?]> = [
         ['missing file', ['upload', path.join(work, 'nope.bin'), ...target()], 1, /^error FILE_NOT_FOUND: .*does not exist: .*nope\.bin$/m],
-        ['folder', ['upload', work, ...target()], 1, /^error FILE_NOT_A_FILE: .*regular files/m],
+        ['folder upload with --delete', ['upload', work, ...target(), '--delete'], 2, /use cos-upload sync <dir> --delete/],
+        ['sync of a missing folder', ['sync', path.join(work, 'nope'), ...target()], 1, /^error FILE_NOT_FOUND: The folder to sync does not exist: .*nope$/m],
         ['key too long', ['upload', file, '--key', 'k'.repeat(851), ...target()], 2, /^error INVALID_ARGUMENT: Object key is 851 bytes/m],
         ['key with a control character', ['upload', file, '--key', 'a\tb', ...target()], 2, /^error INVALID_ARGUMENT: Object key contains the control character U\+0009/m],
         ['bad bucket', ['upload', file, ...target(), '--bucket', 'nobucket'], 2, /^error INVALID_ARGUMENT: Bucket name is invalid: "nobucket"/m],

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { combinedExclude, enabledGlobs, expandBraces } from '../../src/extension/files/excludeGlobs';
-import { GitignoreMatcher, globToRegex, parseGitignore } from '../../src/extension/files/gitignore';
+import { combinedExclude, enabledGlobs, expandBraces } from '../../src/core/excludeGlobs';
+import { GitignoreMatcher, globToRegex, parseGitignore } from '../../src/core/gitignore';
 
 /** A matcher with one .gitignore per entry: [folder, text]. */
 function matcher(...files: Array<[string, string]>): GitignoreMatcher {

@@ -5,6 +5,7 @@
 export const COMMAND_IDS = [
   'cosUpload.uploadFile',
   'cosUpload.uploadFromExplorer',
+  'cosUpload.syncFolder',
   'cosUpload.showUploads',
   'cosUpload.manageIncompleteUploads',
   'cosUpload.addProfile',

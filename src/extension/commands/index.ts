@@ -7,6 +7,7 @@ import { manageIncompleteUploadsCommand } from './incomplete';
 import { addProfileCommand, editProfileCommand, removeProfileCommand } from './profiles';
 import { testConnectionCommand } from './testConnection';
 import { uploadCommand } from './upload';
+import { syncFolderCommand } from './syncFolder';
 import { showUploadsCommand } from './uploads';
 
 /** What every command handler may use; built once in activate(). */
@@ -25,6 +26,7 @@ export type CommandHandler = (ctx: ExtensionCommandContext, ...args: unknown[]) 
 export const COMMANDS: Record<CommandId, CommandHandler> = {
   'cosUpload.uploadFile': (ctx, first, second) => uploadCommand(ctx, first, second),
   'cosUpload.uploadFromExplorer': (ctx, first, second) => uploadCommand(ctx, first, second),
+  'cosUpload.syncFolder': (ctx, first) => syncFolderCommand(ctx, first),
   'cosUpload.showUploads': (ctx, args) => showUploadsCommand(ctx, args),
   'cosUpload.manageIncompleteUploads': (ctx, args) => manageIncompleteUploadsCommand(ctx, args),
   'cosUpload.addProfile': (ctx, args) => addProfileCommand(ctx.profiles, args, ctx.localEmulator),

@@ -1,9 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { describeError, formatBytes, mapLimit, type Logger } from '../../core';
-import { combinedExclude, enabledGlobs } from './excludeGlobs';
-import { GitignoreMatcher } from './gitignore';
+import { combinedExclude, describeError, enabledGlobs, formatBytes, gitignoreFilter, mapLimit, type Logger } from '../../core';
 import { workspaceRelativePath } from './keyNaming';
 import { readSettings, SECTION } from '../settings/settings';
 
@@ -115,7 +113,8 @@ async function listFolder(folder: vscode.Uri, log: Logger, token?: vscode.Cancel
   let kept = paths;
   let gitignored = 0;
   if (vscode.workspace.getConfiguration(SECTION, folder).get<boolean>('respectGitignore', true)) {
-    const keep = await gitignoreFilter(folder.fsPath, paths, log);
+    const workspaceRoot = vscode.workspace.getWorkspaceFolder(folder)?.uri.fsPath;
+    const keep = await gitignoreFilter(folder.fsPath, paths, { fallbackRoot: workspaceRoot, log });
     kept = paths.filter(keep);
     gitignored = paths.length - kept.length;
     leftOut.gitignore = gitignored;
@@ -158,49 +157,3 @@ function displayPathIn(folder: vscode.Uri, file: string): string {
   if (vscode.workspace.getWorkspaceFolder(uri)) return workspaceRelativePath(uri);
   return [path.basename(folder.fsPath), ...path.relative(folder.fsPath, file).split(path.sep)].join('/');
 }
-
-/**
- * A predicate keeping the files git would not ignore. Rules come from .gitignore files in the
- * repository (the nearest folder above with a `.git`; else the workspace folder) down to each
- * file, and from .git/info/exclude. A selected folder that is itself ignored (a `dist/` the user
- * wants to publish) is taken as chosen on purpose: then no rule applies inside it.
- */
-export async function gitignoreFilter(folder: string, files: readonly string[], log?: Logger): Promise<(file: string) => boolean> {
-  const root = await repositoryRoot(folder);
-  const matcher = new GitignoreMatcher(process.platform !== 'linux');
-  const exclude = await readText(path.join(root, '.git', 'info', 'exclude'));
-  if (exclude) matcher.add('', exclude);
-  const relative = (p: string): string => path.relative(root, p).split(path.sep).join('/');
-  // Every folder from the root down to each file may hold a .gitignore.
-  const dirs = new Set<string>();
-  for (const start of [folder, ...files.map((f) => path.dirname(f))]) {
-    for (let dir = start; ; dir = path.dirname(dir)) {
-      if (dirs.has(dir)) break;
-      dirs.add(dir);
-      if (dir === root || path.dirname(dir) === dir) break;
-    }
-  }
-  const texts = await mapLimit([...dirs], FS_BATCH, async (dir) => ({ dir, text: await readText(path.join(dir, '.gitignore')) }));
-  for (const { dir, text } of texts) if (text) matcher.add(relative(dir), text);
-  const folderPath = relative(folder);
-  if (matcher.isEmpty) return () => true;
-  if (folderPath !== '' && matcher.ignores(folderPath, true)) {
-    log?.info(`folder folder=${folderPath}: .gitignore ignores the folder itself; it was selected on purpose, so its files are all kept`);
-    return () => true;
-  }
-  return (file) => !matcher.ignores(relative(file));
-}
-
-/** The nearest folder at or above `folder` holding `.git`; else its workspace folder; else itself. */
-async function repositoryRoot(folder: string): Promise<string> {
-  for (let dir = folder; ; dir = path.dirname(dir)) {
-    if (await fs.stat(path.join(dir, '.git')).then(() => true, () => false)) return dir;
-    if (path.dirname(dir) === dir) break;
-  }
-  return vscode.workspace.getWorkspaceFolder(vscode.Uri.file(folder))?.uri.fsPath ?? folder;
-}
-
-async function readText(file: string): Promise<string | undefined> {
-  return fs.readFile(file, 'utf8').catch(() => undefined);
-}
-

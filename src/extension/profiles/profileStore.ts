@@ -40,6 +40,13 @@ export type SecretsUpdate = Partial<ProfileSecrets>;
 
 const PROFILES_KEY = 'cosUpload.profiles';
 const LAST_USED_KEY = 'cosUpload.lastProfileId';
+/** Folder path → the profile and prefix it was last synced to. */
+const SYNC_TARGETS_KEY = 'cosUpload.syncTargets';
+
+export interface SyncTarget {
+  profileId: string;
+  prefix: string;
+}
 const SECRET_FIELDS = ['secretId', 'secretKey', 'sessionToken', 'sseCustomerKey'] as const;
 
 export function secretStorageKey(profileId: string, field: keyof ProfileSecrets): string {
@@ -95,6 +102,16 @@ export class ProfileStore implements vscode.Disposable {
 
   async markUsed(id: string): Promise<void> {
     await this.state.update(LAST_USED_KEY, id);
+  }
+
+  /** Where `folder` was last synced to, when its profile still exists. */
+  syncTarget(folder: string): SyncTarget | undefined {
+    const target = this.state.get<Record<string, SyncTarget>>(SYNC_TARGETS_KEY, {})[folder];
+    return target && this.find(target.profileId) ? target : undefined;
+  }
+
+  async rememberSyncTarget(folder: string, target: SyncTarget): Promise<void> {
+    await this.state.update(SYNC_TARGETS_KEY, { ...this.state.get<Record<string, SyncTarget>>(SYNC_TARGETS_KEY, {}), [folder]: target });
   }
 
   /**

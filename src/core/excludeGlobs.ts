@@ -1,7 +1,10 @@
 /**
- * Turns the user's exclude globs (cosUpload.excludeGlobs and files.exclude) into the one exclude
- * pattern `workspace.findFiles` takes. No `vscode` import, so it is unit-tested in plain Node.
+ * The user's exclude globs (cosUpload.excludeGlobs, files.exclude, `cos-upload --exclude`): the one
+ * exclude pattern `workspace.findFiles` takes in the editor, and the same globs as a matcher for
+ * the CLI and sync, which walk folders themselves.
  */
+
+import { globToRegex } from './gitignore';
 
 /**
  * The globs `files.exclude` turns on: its keys whose value is `true` (an object value is a
@@ -54,4 +57,24 @@ export function combinedExclude(globs: readonly string[]): string | undefined {
   const all = [...new Set(globs.map((g) => g.trim()).filter((g) => g !== '').flatMap(expandBraces))];
   if (all.length === 0) return undefined;
   return all.length === 1 ? all[0] : `{${all.join(',')}}`;
+}
+
+/**
+ * A predicate over paths relative to the folder ("/" separators): true when a glob matches the
+ * path or one of its parent folders, as findFiles leaves out everything under an excluded folder.
+ * Globs match the whole relative path (`*.log` only at the top, `**\/*.log` at any depth), as in
+ * files.exclude; a leading "./" or "/" is ignored and braces are expanded.
+ */
+export function globExcluder(globs: readonly string[]): (relativePath: string) => boolean {
+  const all = [...new Set(globs.map((g) => g.trim().replace(/^\.?\/+/, '')).filter((g) => g !== '').flatMap(expandBraces))];
+  if (all.length === 0) return () => false;
+  const regexes = all.map((glob) => new RegExp(`^${globToRegex(glob.replace(/\/+$/, ''))}$`));
+  return (relativePath) => {
+    const segments = relativePath.split('/').filter((s) => s !== '');
+    for (let end = 1; end <= segments.length; end++) {
+      const candidate = segments.slice(0, end).join('/');
+      if (regexes.some((re) => re.test(candidate))) return true;
+    }
+    return false;
+  };
 }

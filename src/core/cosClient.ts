@@ -39,7 +39,8 @@ export type Operation =
   | 'Abort Multipart Upload'
   | 'List Multipart Uploads'
   | 'Put Object'
-  | 'Head Object';
+  | 'Head Object'
+  | 'Get Object';
 
 export interface ClientEvents {
   onRetry?(info: { operation: string; attempt: number; delayMs: number; error: Error; partNumber?: number }): void;
@@ -564,6 +565,82 @@ export class CosClient {
       hint,
     });
   }
+
+  // ---------------------------------------------------------------- Get Object (ranged, streamed)
+
+  /**
+   * One ranged Get Object whose body is streamed to the caller, for downloads. Sent once: the caller
+   * retries the whole range (a body can fail mid-way, past where send() could retry). Any answer
+   * but 206 is a CosError; 412 on If-Match is OBJECT_CHANGED. Read the body to its end or cancel it.
+   */
+  async getObjectRange(
+    args: { key: string; start: number; end: number; ifMatch?: string; headers?: Record<string, string> },
+    signal?: AbortSignal,
+  ): Promise<RangeAnswer> {
+    const headers: Record<string, string> = { ...args.headers, range: `bytes=${args.start}-${args.end}` };
+    if (args.ifMatch) headers['if-match'] = args.ifMatch;
+    const spec: RequestSpec = { operation: 'Get Object', method: 'GET', key: args.key, headers, signal };
+    const credentials = await this.options.credentials.get(signal);
+    const watchdog = new Watchdog(this.requestTimeoutMs);
+    const stalled = (caught: unknown) =>
+      new CosError('TIMEOUT', `Get Object made no progress for ${Math.round(this.requestTimeoutMs / 1000)} s: the connection stalled.`, { retryable: true, cause: caught });
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await this.dispatcher.request({
+        origin: this.endpoint.origin,
+        path: objectPath(args.key),
+        method: 'GET',
+        headers: this.signedHeaders(spec, credentials),
+        signal: signal ? AbortSignal.any([signal, watchdog.signal]) : watchdog.signal,
+      });
+    } catch (caught) {
+      watchdog.stop();
+      if (signal?.aborted) throw abortError(signal);
+      throw watchdog.fired ? stalled(caught) : this.toCosError(caught, spec);
+    }
+    const flat = flattenHeaders(res.headers);
+    if (res.statusCode !== 206) {
+      watchdog.stop();
+      const text = await readCapped(res.body, MAX_RESPONSE_BYTES).catch(() => '');
+      if (res.statusCode === 412) {
+        throw new CosError('OBJECT_CHANGED', `${args.key} changed on COS while it was being downloaded (its ETag is no longer ${args.ifMatch ?? 'the one first seen'}); download it again.`, {
+          requestId: flat['x-cos-request-id'],
+        });
+      }
+      throw this.serviceError('Get Object', res.statusCode, flat, parseErrorDocument(text), text, undefined, Boolean(credentials.sessionToken));
+    }
+    const body = res.body;
+    return {
+      headers: flat,
+      requestId: flat['x-cos-request-id'],
+      async *chunks(): AsyncGenerator<Buffer> {
+        try {
+          for await (const chunk of body) {
+            watchdog.touch();
+            yield chunk as Buffer;
+          }
+        } catch (caught) {
+          if (signal?.aborted) throw abortError(signal);
+          throw watchdog.fired ? stalled(caught) : caught;
+        } finally {
+          watchdog.stop();
+          if (!body.readableEnded) body.destroy();
+        }
+      },
+      cancel: () => {
+        watchdog.stop();
+        body.destroy();
+      },
+    };
+  }
+}
+
+/** A 206 answer of getObjectRange: its headers, and its body as chunks. */
+export interface RangeAnswer {
+  headers: Record<string, string>;
+  requestId?: string;
+  chunks(): AsyncGenerator<Buffer>;
+  cancel(): void;
 }
 
 function queryString(query: Record<string, string> | undefined): string {

@@ -21,3 +21,6 @@ export {
   COS_REGIONS,
 } from './endpoint';
 export { type TransportOptions } from './transport';
+export { downloadObject, type DownloadEvent, type DownloadOptions, type DownloadRequest, type DownloadResult } from './download/downloadObject';
+export { DownloadCheckpointStore } from './download/downloadCheckpoint';
+export { DOWNLOAD_TEMP_SUFFIX, downloadTempPath } from './download/rangePlan';

@@ -12,6 +12,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { STORAGE_CLASSES } from '../core/options';
 import { parseSize } from '../core/sizes';
 import type { Credentials, ServerSideEncryption, UploadOptions } from '../core/types';
+import { parseDownload, type DownloadCommand } from './downloadArgs';
 
 /** A mistake in how the command was invoked; the CLI prints it with usage help and exits 2. */
 export class UsageError extends Error {
@@ -93,7 +94,7 @@ export interface IncompleteCommand {
   verbose: boolean;
 }
 
-export type HelpTopic = 'upload' | 'demo' | 'resume' | 'incomplete';
+export type HelpTopic = 'upload' | 'demo' | 'resume' | 'incomplete' | 'download';
 
 export type CliCommand =
   | UploadCommand
@@ -101,6 +102,7 @@ export type CliCommand =
   | IncompleteCommand
   | EmulatorCommand
   | DemoCommand
+  | DownloadCommand
   | { command: 'help'; topic?: HelpTopic }
   | { command: 'version' };
 
@@ -215,18 +217,20 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
       return parseIncomplete(rest, env);
     case 'emulator':
       return { command: 'emulator', argv: rest };
+    case 'download':
+      return parseDownload(rest, env);
     case 'demo':
       return parseDemo(rest);
     default:
       throw new UsageError(
         command.startsWith('-')
           ? `Options go after the command, e.g. cos-upload upload <file> ${command}: ${command}`
-          : `Unknown command; use upload, resume, incomplete, emulator or demo: ${command}`,
+          : `Unknown command; use upload, download, resume, incomplete, emulator or demo: ${command}`,
       );
   }
 }
 
-const HELP_TOPICS: readonly HelpTopic[] = ['upload', 'demo', 'resume', 'incomplete'];
+const HELP_TOPICS: readonly HelpTopic[] = ['upload', 'demo', 'resume', 'incomplete', 'download'];
 
 function helpTopic(word: string | undefined): HelpTopic | undefined {
   return HELP_TOPICS.find((topic) => topic === word);
@@ -382,7 +386,7 @@ interface TuningValues {
   'content-md5'?: boolean;
 }
 
-function parseTuning(values: TuningValues): Partial<UploadOptions> {
+export function parseTuning(values: TuningValues): Partial<UploadOptions> {
   const options: Partial<UploadOptions> = {};
   const partSize = values['part-size'];
   if (partSize !== undefined) {
@@ -404,7 +408,7 @@ function parseTuning(values: TuningValues): Partial<UploadOptions> {
   return options;
 }
 
-function strictParse<T extends OptionSpec>(args: string[], options: T) {
+export function strictParse<T extends OptionSpec>(args: string[], options: T) {
   try {
     return parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (error) {

@@ -1,11 +1,13 @@
 /** Usage text for `cos-upload --help` and `cos-upload <command> --help`. */
 
 import type { HelpTopic } from './args';
+import { DOWNLOAD_HELP } from './downloadArgs';
 
 const MAIN = `cos-upload: resumable, verified, parallel multipart uploads to Tencent Cloud COS
 
 Usage:
   cos-upload upload <file> --bucket <name-appid> --region <region> [options]
+  cos-upload download <key> [dest] --bucket <name-appid> --region <region> [options]
   cos-upload resume [<file> | --all | --list] [--restart] [--state-dir D]
   cos-upload incomplete --bucket <name-appid> --region <region> [--abort <upload id> | --abort-older-than <days>]
   cos-upload emulator [--port P] [--dir D] [--latency-ms N] [--conn-mbps N] [--json] ...
@@ -15,6 +17,7 @@ Usage:
 
 Commands:
   upload     Upload one file (multipart above --multipart-threshold); resumes an interrupted upload.
+  download   Download one object, verified (CRC64) and resumable; run it again to resume.
   resume     Finish interrupted uploads from their checkpoints (after Ctrl-C, a crash, a long outage).
   incomplete List a bucket's unfinished multipart uploads (billed until aborted); abort them.
   emulator   Run the local COS emulator and print its URL and credentials.
@@ -136,6 +139,8 @@ checks the stored object's SHA-256 against the file and prints "demo OK".
 
 export function helpText(topic?: HelpTopic): string {
   switch (topic) {
+    case 'download':
+      return DOWNLOAD_HELP;
     case 'upload':
       return UPLOAD;
     case 'resume':

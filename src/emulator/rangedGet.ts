@@ -3,11 +3,12 @@
  * with Content-Range, an unsatisfiable one 416 InvalidRange, and the conditional headers
  * (If-Match, If-None-Match, If-Modified-Since, If-Unmodified-Since) are checked first. The
  * x-cos-hash-crc64ecma header is always the whole object's CRC64, ranged or not.
- * The body is written here chunk by chunk so the `reset` and `wrongBody` faults can strike mid-body.
+ * The body is written here chunk by chunk so the `reset` and `wrongBody` faults can strike mid-body,
+ * paced by the per-connection rate (connMbps) like request bodies.
  */
 
 import { createReadStream } from 'node:fs';
-import { ClientGoneError } from './body';
+import { ClientGoneError, type TokenBucket } from './body';
 import type { RequestContext } from './context';
 import { CosFailure } from './cosErrors';
 import type { ObjectRecord } from './store';
@@ -103,8 +104,10 @@ export async function sendBody(ctx: RequestContext, file: string, start: number,
   const resetAfter = ctx.resetOnResponse ? Math.floor(length / 2) : Infinity;
   const flipAt = fault === 'wrongBody' ? Math.floor(length / 2) : -1;
   const { res } = ctx;
+  // The per-connection pacing (connMbps) applies to answers too, in slices small enough to stay smooth.
+  const buckets = ctx.buckets().filter((b): b is TokenBucket => b !== undefined);
   let sent = 0;
-  const stream = createReadStream(file, { start, end, highWaterMark: 1024 * 1024 });
+  const stream = createReadStream(file, { start, end, highWaterMark: buckets.length > 0 ? 64 * 1024 : 1024 * 1024 });
   try {
     for await (const raw of stream) {
       let chunk = raw as Buffer;
@@ -120,6 +123,8 @@ export async function sendBody(ctx: RequestContext, file: string, start: number,
         return;
       }
       sent += chunk.length;
+      const waitMs = Math.max(0, ...buckets.map((b) => b.take(chunk.length)));
+      if (waitMs > 0) await ctx.env.sleep(waitMs);
       if (ctx.gone) throw new ClientGoneError();
       if (!res.write(chunk)) {
         await new Promise<void>((resolve) => {

@@ -142,4 +142,20 @@ describe('emulator ranged Get Object', function () {
     assert.equal(differing, 1);
     assert.equal(res.headers['x-cos-hash-crc64ecma'], crc64Of(data).toString());
   });
+
+  it('paces the answer body to the per-connection rate (connMbps)', async () => {
+    const paced = await startEmulator({ connMbps: 8 }); // 1,000,000 bytes/s
+    try {
+      await sdkFor(paced).putObject({ Bucket, Region, Key: key, Body: randomBytes(700_000) });
+      paced.clearLog();
+      const res = await rawGet(paced, key, { range: 'bytes=0-599999' });
+      assert.equal(res.body.length, 600_000);
+      const entry = paced.log.find((e) => e.operation === 'getObject');
+      // Lower bound only: beyond the 20 ms burst the bytes cannot leave faster than the rate.
+      const minMs = ((600_000 - 20_000) / 1_000_000) * 1000;
+      assert.ok(entry && entry.durationMs >= minMs * 0.9, `took ${entry?.durationMs} ms, expected at least ${minMs}`);
+    } finally {
+      await paced.close();
+    }
+  });
 });

@@ -96,6 +96,12 @@ describe('cos-upload download (dist/cli.js)', function () {
     assert.equal(second.code, 0, second.stderr);
     const summary = lastJson(second.stdout);
     assert.equal(summary.resumedRanges, 2);
+    // Log entries are written as the server side of each answer closes: let the log settle.
+    let seen = -1;
+    for (let waited = 0; waited < 3000 && emu.log.length !== seen; waited += 100) {
+      seen = emu.log.length;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     assert.equal(emu.log.filter((e) => e.operation === 'getObject').length, 4, 'only the four missing ranges were fetched');
     assert.equal(sha256(await fs.readFile(dest)), sha256(data));
     assert.deepEqual(await fs.readdir(path.join(work, 'state', 'downloads')), [], 'checkpoint removed after success');

@@ -68,8 +68,18 @@ describe('integration: downloadObject against the emulator', function () {
     };
   }
 
-  function gets(key: string) {
-    return emu.log.filter((e) => e.key === key && e.operation === 'getObject');
+  /**
+   * The GETs of `key` in the emulator's log. An entry is written when the server side of its answer
+   * closes, which may trail the client a little: wait until the log has been still for 100 ms.
+   */
+  async function gets(key: string) {
+    const select = () => emu.log.filter((e) => e.key === key && e.operation === 'getObject');
+    let seen = -1;
+    for (let waited = 0; waited < 3000 && select().length !== seen; waited += 100) {
+      seen = select().length;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    return select();
   }
 
   for (const [label, size] of [
@@ -89,8 +99,9 @@ describe('integration: downloadObject against the emulator', function () {
       assert.equal(result.bytes, size);
       assert.equal(result.crc64Verified, true);
       assert.equal(result.crc64, emu.objectInfo(key)?.crc64);
-      assert.equal(gets(key).length, Math.ceil(size / MiB));
-      assert.ok(gets(key).every((e) => e.status === 206));
+      const log = await gets(key);
+      assert.equal(log.length, Math.ceil(size / MiB));
+      assert.ok(log.every((e) => e.status === 206));
       assert.equal(await exists(downloadTempPath(result.path)), false);
     });
   }
@@ -129,8 +140,9 @@ describe('integration: downloadObject against the emulator', function () {
     assert.equal(await fileSha256(result.path), sha);
     assert.equal(emu.faults.totalHits, 2);
     assert.equal(retries.length, 2);
-    assert.ok(gets(key).some((e) => e.interrupted && e.status === 206), 'a GET was cut mid-body');
-    assert.ok(gets(key).some((e) => e.status === 500));
+    const log = await gets(key);
+    assert.ok(log.some((e) => e.interrupted && e.status === 206), 'a GET was cut mid-body');
+    assert.ok(log.some((e) => e.status === 500));
   });
 
   it('after a cancel, downloading again fetches only the missing ranges', async () => {
@@ -147,14 +159,14 @@ describe('integration: downloadObject against the emulator', function () {
     await assert.rejects(downloadObject(first), (e: unknown) => CosError.is(e) && e.code === 'ABORTED');
     assert.equal(await exists(first.destPath), false);
     assert.equal(await exists(downloadTempPath(first.destPath)), true, 'the temporary file is kept for the resume');
-    const firstRanges = new Set(gets(key).filter((e) => e.status === 206 && !e.interrupted).map((e) => e.range));
+    const firstRanges = new Set((await gets(key)).filter((e) => e.status === 206 && !e.interrupted).map((e) => e.range));
     assert.ok(firstRanges.size >= 3 && firstRanges.size < 8, `ranges done before the cancel: ${firstRanges.size}`);
 
     emu.clearLog();
     let resumed = -1;
     const result = await downloadObject(request(key, 'resume.bin', {}, { onEvent: (e) => e.type === 'start' && (resumed = e.resumedRanges) }));
     assert.equal(await fileSha256(result.path), sha);
-    const secondRanges = gets(key).map((e) => e.range);
+    const secondRanges = (await gets(key)).map((e) => e.range);
     assert.equal(resumed, firstRanges.size);
     assert.equal(secondRanges.length, 8 - firstRanges.size);
     for (const range of secondRanges) assert.ok(!firstRanges.has(range), `fetched again: ${range}`);
@@ -175,7 +187,7 @@ describe('integration: downloadObject against the emulator', function () {
     emu.clearLog();
     const result = await downloadObject(request(key, 'resume-damaged.bin'));
     assert.equal(await fileSha256(result.path), sha);
-    assert.ok(gets(key).some((e) => e.range === `bytes=0-${MiB - 1}`), 'range 0 was fetched again');
+    assert.ok((await gets(key)).some((e) => e.range === `bytes=0-${MiB - 1}`), 'range 0 was fetched again');
   });
 
   it('refuses an object replaced mid-download (If-Match → 412) and puts nothing in place', async () => {
@@ -191,7 +203,7 @@ describe('integration: downloadObject against the emulator', function () {
     });
     await assert.rejects(downloadObject(req), (e: unknown) => CosError.is(e) && e.code === 'OBJECT_CHANGED' && /changed on COS/.test(e.message));
     await replacing;
-    assert.ok(gets(key).some((e) => e.status === 412));
+    assert.ok((await gets(key)).some((e) => e.status === 412));
     assert.equal(await exists(req.destPath), false);
     assert.equal(await exists(downloadTempPath(req.destPath)), false);
   });

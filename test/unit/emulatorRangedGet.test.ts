@@ -37,6 +37,16 @@ async function rawGet(emu: RunningEmulator, key: string, headers: Record<string,
   return { status: res.statusCode, headers: flat, body: Buffer.concat(chunks) };
 }
 
+/** The log entry is written when the server side of the answer closes, which may trail the client a little. */
+async function logEntry(emu: RunningEmulator, predicate: (e: RunningEmulator['log'][number]) => boolean): Promise<RunningEmulator['log'][number] | undefined> {
+  for (let waited = 0; waited < 2000; waited += 10) {
+    const entry = emu.log.find(predicate);
+    if (entry) return entry;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return undefined;
+}
+
 describe('emulator ranged Get Object', function () {
   this.timeout(30_000);
   let emu: RunningEmulator;
@@ -125,7 +135,7 @@ describe('emulator ranged Get Object', function () {
     emu.faults.add({ operation: 'getObject', fault: 'reset' });
     emu.clearLog();
     await assert.rejects(rawGet(emu, key, { range: 'bytes=0-49999' }));
-    const entry = emu.log.find((e) => e.operation === 'getObject');
+    const entry = await logEntry(emu, (e) => e.operation === 'getObject');
     assert.equal(entry?.range, 'bytes=0-49999');
     assert.equal(entry?.interrupted, true);
     assert.equal(entry?.status, 206);
@@ -150,7 +160,7 @@ describe('emulator ranged Get Object', function () {
       paced.clearLog();
       const res = await rawGet(paced, key, { range: 'bytes=0-599999' });
       assert.equal(res.body.length, 600_000);
-      const entry = paced.log.find((e) => e.operation === 'getObject');
+      const entry = await logEntry(paced, (e) => e.operation === 'getObject');
       // Lower bound only: beyond the 20 ms burst the bytes cannot leave faster than the rate.
       const minMs = ((600_000 - 20_000) / 1_000_000) * 1000;
       assert.ok(entry && entry.durationMs >= minMs * 0.9, `took ${entry?.durationMs} ms, expected at least ${minMs}`);

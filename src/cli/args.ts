@@ -10,6 +10,7 @@
 
 import type { CliCommand, HelpTopic } from './commandTypes';
 import { parseDemo } from './demoArgs';
+import { parseDownload } from './downloadArgs';
 import { parseIncomplete } from './incompleteArgs';
 import { parseResume } from './resumeArgs';
 import { parseUpload } from './uploadArgs';
@@ -47,18 +48,20 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
       return parseIncomplete(rest, env);
     case 'emulator':
       return { command: 'emulator', argv: rest };
+    case 'download':
+      return parseDownload(rest, env);
     case 'demo':
       return parseDemo(rest);
     default:
       throw new UsageError(
         command.startsWith('-')
           ? `Options go after the command, e.g. cos-upload upload <file> ${command}: ${command}`
-          : `Unknown command; use upload, sync, resume, incomplete, emulator or demo: ${command}`,
+          : `Unknown command; use upload, sync, download, resume, incomplete, emulator or demo: ${command}`,
       );
   }
 }
 
-const HELP_TOPICS: readonly HelpTopic[] = ['upload', 'demo', 'resume', 'incomplete'];
+const HELP_TOPICS: readonly HelpTopic[] = ['upload', 'demo', 'resume', 'incomplete', 'download'];
 
 function helpTopic(word: string | undefined): HelpTopic | undefined {
   return HELP_TOPICS.find((topic) => topic === word);

@@ -4,6 +4,7 @@
  * argument errors never load the uploader, its HTTP client or the emulator.
  */
 export { runDemo } from './demo';
+export { runDownload } from './download';
 export { runEmulator } from './emulator';
 export { runIncomplete } from './incomplete';
 export { runResume } from './resume';

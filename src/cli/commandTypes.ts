@@ -3,6 +3,7 @@
 import type { UploadOptions } from '../core/types';
 
 import type { OnCancel } from '../core/types';
+import type { DownloadCommand } from './downloadArgs';
 export type { OnCancel };
 
 export interface UploadCommand {
@@ -77,7 +78,7 @@ export interface IncompleteCommand {
   verbose: boolean;
 }
 
-export type HelpTopic = 'upload' | 'demo' | 'resume' | 'incomplete';
+export type HelpTopic = 'upload' | 'demo' | 'resume' | 'incomplete' | 'download';
 
 export type CliCommand =
   | UploadCommand
@@ -85,5 +86,6 @@ export type CliCommand =
   | IncompleteCommand
   | EmulatorCommand
   | DemoCommand
+  | DownloadCommand
   | { command: 'help'; topic?: HelpTopic }
   | { command: 'version' };

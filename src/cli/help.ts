@@ -2,6 +2,7 @@
 
 import type { HelpTopic } from './args';
 import { SYNC_HELP } from './syncHelp';
+import { DOWNLOAD_HELP } from './downloadArgs';
 
 const MAIN = `cos-upload: resumable, verified, parallel multipart uploads to Tencent Cloud COS
 
@@ -9,6 +10,7 @@ Usage:
   cos-upload upload <file> --bucket <name-appid> --region <region> [options]
   cos-upload upload <dir> --bucket <name-appid> --region <region> [--prefix P] [options]
   cos-upload sync <dir> --bucket <name-appid> --region <region> [--prefix P] [--delete] [--dry-run] [--exclude GLOB]...
+  cos-upload download <key> [dest] --bucket <name-appid> --region <region> [options]
   cos-upload resume [<file> | --all | --list] [--restart] [--state-dir D]
   cos-upload incomplete --bucket <name-appid> --region <region> [--abort <upload id> | --abort-older-than <days>]
   cos-upload emulator [--port P] [--dir D] [--latency-ms N] [--conn-mbps N] [--json] ...
@@ -21,6 +23,7 @@ Commands:
              Given a folder, uploads every file in it.
   sync       Upload only what is new or changed in a folder (by size and CRC64); --delete removes
              remote-only objects; --dry-run shows the plan.
+  download   Download one object, verified (CRC64) and resumable; run it again to resume.
   resume     Finish interrupted uploads from their checkpoints (after Ctrl-C, a crash, a long outage).
   incomplete List a bucket's unfinished multipart uploads (billed until aborted); abort them.
   emulator   Run the local COS emulator and print its URL and credentials.
@@ -144,6 +147,8 @@ export function helpText(topic?: HelpTopic | 'sync'): string {
   switch (topic) {
     case 'sync':
       return SYNC_HELP;
+    case 'download':
+      return DOWNLOAD_HELP;
     case 'upload':
       return UPLOAD;
     case 'resume':

@@ -13,9 +13,9 @@ import { markPhase, startDebugTiming } from './debugTiming';
 import { helpText } from './help';
 import { EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, exitCodeFor, formatErrorLines, isUsageError, type CliStreams } from './output';
 
-const COMMANDS: readonly string[] = ['upload', 'sync', 'resume', 'incomplete', 'emulator', 'demo'];
+const COMMANDS: readonly string[] = ['upload', 'sync', 'download', 'resume', 'incomplete', 'emulator', 'demo'];
 /** Commands that send parts, where a graceful stop keeps a checkpoint worth mentioning. */
-const UPLOADING_COMMANDS: readonly string[] = ['upload', 'sync', 'resume', 'demo'];
+const UPLOADING_COMMANDS: readonly string[] = ['upload', 'sync', 'resume', 'demo', 'download'];
 
 export interface MainContext {
   streams: CliStreams;
@@ -51,6 +51,8 @@ export async function main(argv: readonly string[], context: MainContext): Promi
         return await commands().runUpload(command, context);
       case 'sync':
         return await commands().runSync(command, context);
+      case 'download':
+        return await commands().runDownload(command, context);
       case 'resume':
         return await commands().runResume(command, context);
       case 'incomplete':

@@ -26,6 +26,28 @@ function isCheckpoint(value: unknown): value is Checkpoint {
 }
 
 /**
+ * Writes `value` as JSON to `target` in `dir` through a fsynced temporary file and a rename, so a
+ * crash leaves the previous or the new content, never half of it. Owner-only permissions.
+ */
+export async function saveJsonAtomically(dir: string, target: string, value: unknown): Promise<void> {
+  const temp = `${target}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    await fs.mkdir(dir, { recursive: true });
+    const handle = await fs.open(temp, 'w', 0o600);
+    try {
+      await handle.writeFile(JSON.stringify(value));
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await fs.rename(temp, target);
+  } catch (error) {
+    await fs.rm(temp, { force: true }).catch(() => undefined);
+    throw new CosError('CHECKPOINT', `Could not save the checkpoint in ${dir}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/**
  * One JSON file per upload. Writes go to a temporary file that is fsynced and renamed over the old
  * one, so a crash leaves either the previous or the new checkpoint, never half of one.
  */
@@ -59,22 +81,7 @@ export class FileCheckpointStore implements CheckpointStore {
   }
 
   async save(id: string, checkpoint: Checkpoint): Promise<void> {
-    const target = this.file(id);
-    const temp = `${target}.${randomBytes(4).toString('hex')}.tmp`;
-    try {
-      await fs.mkdir(this.dir, { recursive: true });
-      const handle = await fs.open(temp, 'w', 0o600);
-      try {
-        await handle.writeFile(JSON.stringify(checkpoint));
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await fs.rename(temp, target);
-    } catch (error) {
-      await fs.rm(temp, { force: true }).catch(() => undefined);
-      throw new CosError('CHECKPOINT', `Could not save the checkpoint in ${this.dir}: ${(error as Error).message}`, { cause: error });
-    }
+    await saveJsonAtomically(this.dir, this.file(id), checkpoint);
   }
 
   async remove(id: string): Promise<void> {
@@ -108,18 +115,18 @@ export class FileCheckpointStore implements CheckpointStore {
  * Serialises writes of one checkpoint and coalesces bursts: while a write runs, later updates
  * wait and the newest state is written once, so a fast upload does not queue hundreds of writes.
  */
-export class CheckpointWriter {
-  private pending: Checkpoint | undefined;
+export class CheckpointWriter<T = Checkpoint> {
+  private pending: T | undefined;
   private running: Promise<void> | undefined;
   private failure: unknown;
 
   constructor(
-    private readonly store: CheckpointStore,
+    private readonly store: { save(id: string, checkpoint: T): Promise<void> },
     private readonly id: string,
   ) {}
 
   /** Resolves once a write containing `checkpoint` (or a newer state) is on disk. */
-  write(checkpoint: Checkpoint): Promise<void> {
+  write(checkpoint: T): Promise<void> {
     this.pending = checkpoint;
     if (!this.running) this.running = this.drain();
     return this.running;

@@ -13,9 +13,9 @@ import {
 import { cosServiceError } from './cosErrorMap';
 import { objectPath, resolveEndpoint, type ResolvedEndpoint } from './endpoint';
 import { CompleteLostError, CosError, type CosServiceError } from './errors';
-import { RequestSender, type ClientEvents, type CosResponse, type Operation } from './requestSender';
+import { RequestSender, type ClientEvents, type CosResponse, type Operation, type RangeAnswer } from './requestSender';
 
-export type { ClientEvents } from './requestSender';
+export type { ClientEvents, RangeAnswer } from './requestSender';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry';
 import { presignQuery } from './signer';
 import { assertEndpointTransport, createDispatcher, type TransportOptions } from './transport';
@@ -309,5 +309,25 @@ export class CosClient {
     const headers = { 'content-type': 'application/xml', 'content-md5': contentMd5 };
     const res = await this.sender.send({ operation: 'Delete Multiple Objects', method: 'POST', key: '', query: { delete: '' }, headers, body, signal });
     return this.parse(res, (text) => parseDeleteResult(text, keys));
+  }
+
+  /**
+   * One ranged Get Object whose body is streamed to the caller, for downloads. Sent once: the caller
+   * retries the whole range (a body can fail mid-way, past where send() could retry). Any answer
+   * but 206 is a CosError; 412 on If-Match is OBJECT_CHANGED. Read the body to its end or cancel it.
+   */
+  async getObjectRange(
+    args: { key: string; start: number; end: number; ifMatch?: string; headers?: Record<string, string> },
+    signal?: AbortSignal,
+  ): Promise<RangeAnswer> {
+    const headers: Record<string, string> = { ...args.headers, range: `bytes=${args.start}-${args.end}` };
+    if (args.ifMatch) headers['if-match'] = args.ifMatch;
+    return this.sender.stream({ operation: 'Get Object', method: 'GET', key: args.key, headers, signal }, 206, (status, answerHeaders) =>
+      status === 412
+        ? new CosError('OBJECT_CHANGED', `${args.key} changed on COS while it was being downloaded (its ETag is no longer ${args.ifMatch ?? 'the one first seen'}); download it again.`, {
+            requestId: answerHeaders['x-cos-request-id'],
+          })
+        : undefined,
+    );
   }
 }

@@ -12,6 +12,8 @@ export type CosErrorCode =
   | 'FILE_NOT_FOUND'
   | 'FILE_NOT_A_FILE'
   | 'FILE_UNREADABLE'
+  /** A downloaded file could not be written or put in place (space, permissions). */
+  | 'FILE_UNWRITABLE'
   /** The file's size or mtime changed during or since the upload began. */
   | 'FILE_CHANGED'
   /** COS answered with an error document or status (see `cosCode`, `status`). */
@@ -30,6 +32,10 @@ export type CosErrorCode =
   /** The server no longer knows this uploadId. */
   | 'NO_SUCH_UPLOAD'
   | 'OBJECT_EXISTS'
+  /** The object to download does not exist (404 NoSuchKey). */
+  | 'NO_SUCH_KEY'
+  /** The object changed while it was being downloaded (its ETag differs: 412 on If-Match). */
+  | 'OBJECT_CHANGED'
   /** Connection refused, reset, DNS failure, TLS failure. */
   | 'NETWORK'
   | 'TIMEOUT'

@@ -22,6 +22,7 @@ export type Operation =
   | 'List Multipart Uploads'
   | 'Put Object'
   | 'Head Object'
+  | 'Get Object'
   | 'List Objects'
   | 'Delete Multiple Objects';
 
@@ -55,6 +56,14 @@ export interface CosResponse {
   headers: Record<string, string>;
   body: string;
   requestId?: string;
+}
+
+/** A streamed answer: its headers, and its body as chunks. */
+export interface RangeAnswer {
+  headers: Record<string, string>;
+  requestId?: string;
+  chunks(): AsyncGenerator<Buffer>;
+  cancel(): void;
 }
 
 export interface RequestSenderOptions {
@@ -179,6 +188,64 @@ export class RequestSender {
       this.events.onRetry?.({ operation: spec.operation, attempt, delayMs, error, partNumber: spec.partNumber });
       await sleep(delayMs, spec.signal);
     }
+  }
+
+  /**
+   * One signed request whose answer body is streamed to the caller; sent once, the caller retries.
+   * An answer other than `expect` is a CosError (`refuse` may name it first, e.g. 412 on If-Match).
+   */
+  async stream(spec: RequestSpec, expect: number, refuse?: (status: number, headers: Record<string, string>) => CosError | undefined): Promise<RangeAnswer> {
+    const credentials = await this.options.credentials.get(spec.signal);
+    const watchdog = new Watchdog(this.requestTimeoutMs);
+    const signal = spec.signal;
+    const stalled = (caught: unknown) =>
+      new CosError('TIMEOUT', `${spec.operation} made no progress for ${Math.round(this.requestTimeoutMs / 1000)} s: the connection stalled.`, { retryable: true, cause: caught });
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await this.dispatcher.request({
+        origin: this.endpoint.origin,
+        path: objectPath(spec.key) + queryString(spec.query),
+        method: spec.method,
+        headers: this.signedHeaders(spec, credentials),
+        signal: signal ? AbortSignal.any([signal, watchdog.signal]) : watchdog.signal,
+      });
+    } catch (caught) {
+      watchdog.stop();
+      if (signal?.aborted) throw abortError(signal);
+      throw watchdog.fired ? stalled(caught) : this.toCosError(caught, spec);
+    }
+    const flat = flattenHeaders(res.headers);
+    if (res.statusCode !== expect) {
+      watchdog.stop();
+      const text = await readCapped(res.body, MAX_RESPONSE_BYTES).catch(() => '');
+      throw (
+        refuse?.(res.statusCode, flat) ??
+        cosServiceError({ operation: spec.operation, status: res.statusCode, headers: flat, doc: parseErrorDocument(text), body: text, temporaryCredentials: Boolean(credentials.sessionToken) })
+      );
+    }
+    const body = res.body;
+    return {
+      headers: flat,
+      requestId: flat['x-cos-request-id'],
+      async *chunks(): AsyncGenerator<Buffer> {
+        try {
+          for await (const chunk of body) {
+            watchdog.touch();
+            yield chunk as Buffer;
+          }
+        } catch (caught) {
+          if (signal?.aborted) throw abortError(signal);
+          throw watchdog.fired ? stalled(caught) : caught;
+        } finally {
+          watchdog.stop();
+          if (!body.readableEnded) body.destroy();
+        }
+      },
+      cancel: () => {
+        watchdog.stop();
+        body.destroy();
+      },
+    };
   }
 
   private learnClock(dateHeader: string | undefined): boolean {

@@ -39,6 +39,8 @@ export interface RequestLogEntry {
   faultApplied?: string;
   /** True when the answer did not finish (reset, client gone). */
   interrupted?: boolean;
+  /** The Range header of a Get Object, as sent. */
+  range?: string;
   durationMs: number;
 }
 

@@ -42,10 +42,13 @@ export const OPERATIONS: readonly EmulatedOperation[] = [
  *   a Retry-After header when `retryAfter` is set. The request is not processed.
  * - `reset`: destroy the socket. `at: 'request'` (default for operations with a body) after about
  *   half the body arrived, nothing processed; `at: 'response'` after processing (the part IS stored,
- *   the upload IS completed) while the answer is being written.
+ *   the upload IS completed) while the answer is being written; on Get Object after about half the
+ *   body was sent.
  * - `stall`: hold the request unanswered (body unread) for `ms`, then process it normally;
  *   without `ms`, until the client gives up.
  * - `wrongCrc` / `wrongEtag`: process normally, then answer with a wrong x-cos-hash-crc64ecma / ETag.
+ * - `wrongBody`: Get Object answers as usual but with one byte of the body flipped (same length and
+ *   headers), as a corrupting middlebox would.
  * - `noCrc`: process normally, then answer without x-cos-hash-crc64ecma (a COS-compatible server
  *   that does not compute it).
  * - `completeErrorIn200`: 200, then (after whitespace on Complete) an <Error> InternalError body;
@@ -60,6 +63,7 @@ export type FaultKind =
   | 'stall'
   | 'wrongCrc'
   | 'wrongEtag'
+  | 'wrongBody'
   | 'noCrc'
   | 'completeErrorIn200'
   | 'garbage'
@@ -72,6 +76,7 @@ export const FAULT_KINDS: readonly FaultKind[] = [
   'stall',
   'wrongCrc',
   'wrongEtag',
+  'wrongBody',
   'noCrc',
   'completeErrorIn200',
   'garbage',

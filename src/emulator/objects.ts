@@ -3,11 +3,9 @@
  * anything the emulator does not serve. Bucket-level operations are in bucket.ts.
  */
 
-import { createReadStream } from 'node:fs';
-import { pipeline } from 'node:stream/promises';
-import { ClientGoneError } from './body';
 import type { RequestContext } from './context';
 import { CosFailure } from './cosErrors';
+import { answerGet, checkPreconditions } from './rangedGet';
 import {
   MAX_BODY_SIZE,
   checkForbidOverwrite,
@@ -93,24 +91,12 @@ function findObject(ctx: RequestContext): ObjectRecord {
 export async function head(ctx: RequestContext): Promise<void> {
   await ctx.drain();
   const o = findObject(ctx);
-  await ctx.send(200, { ...objectHeaders(ctx, o), 'Content-Length': String(o.size) });
-}
-
-/** Parses a single "bytes=a-b" range; undefined for none, 'invalid' when unsatisfiable. */
-function parseRange(raw: string | undefined, size: number): [number, number] | undefined | 'invalid' {
-  if (raw === undefined) return undefined;
-  const m = /^bytes=(\d*)-(\d*)$/.exec(raw.trim());
-  if (!m || (m[1] === '' && m[2] === '')) return undefined;
-  let start: number;
-  let end: number;
-  if (m[1] === '') {
-    start = Math.max(0, size - Number(m[2]));
-    end = size - 1;
-  } else {
-    start = Number(m[1]);
-    end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
+  const headers = objectHeaders(ctx, o);
+  if (checkPreconditions(ctx, o) === 'not-modified') {
+    await ctx.send(304, { ETag: headers.ETag, 'Last-Modified': headers['Last-Modified'] });
+    return;
   }
-  return start > end || start >= size ? 'invalid' : [start, end];
+  await ctx.send(200, { ...headers, 'Content-Length': String(o.size) });
 }
 
 export async function getObject(ctx: RequestContext): Promise<void> {
@@ -123,28 +109,7 @@ export async function getObject(ctx: RequestContext): Promise<void> {
       `The emulator runs in discard mode (--discard) and keeps no object bytes, so Get Object is not available; Head Object still is: ${ctx.key}`,
     );
   }
-  const range = parseRange(ctx.header('range'), o.size);
-  if (range === 'invalid') throw new CosFailure(416, 'InvalidRange', `The requested range is not satisfiable: ${ctx.header('range')}`);
-  const headers = objectHeaders(ctx, o);
-  await ctx.env.sleep(ctx.env.latencyMs());
-  if (ctx.gone) throw new ClientGoneError();
-  if (ctx.resetOnResponse) {
-    ctx.resetNow();
-    return;
-  }
-  const [start, end] = range ?? [0, o.size - 1];
-  const status = range ? 206 : 200;
-  ctx.res.writeHead(status, {
-    ...ctx.commonHeaders(),
-    ...headers,
-    'Content-Length': String(o.size === 0 ? 0 : end - start + 1),
-    ...(range ? { 'Content-Range': `bytes ${start}-${end}/${o.size}` } : {}),
-  });
-  if (o.size === 0 || !o.file) {
-    ctx.res.end();
-    return;
-  }
-  await pipeline(createReadStream(o.file, { start, end, highWaterMark: 1024 * 1024 }), ctx.res).catch(() => ctx.res.destroy());
+  await answerGet(ctx, o, objectHeaders(ctx, o));
 }
 
 export async function deleteObject(ctx: RequestContext): Promise<void> {

@@ -37,6 +37,20 @@ const noHttp2Plugin = {
   },
 };
 
+/**
+ * The extension is two bundles: extension.js (activation: status bar, profiles, settings, the
+ * command table) requires extensionCommands.js (commands, core, HTTP, XML, CRC64) at run time,
+ * through src/extension/commands/onDemand.ts, on the first command that needs it.
+ */
+const onDemandPlugin = {
+  name: 'extension-on-demand',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/handlers$/ }, (args) =>
+      /[\\/]commands[\\/]onDemand\.ts$/.test(args.importer) ? { path: './extensionCommands.js', external: true } : undefined,
+    );
+  },
+};
+
 const shared = {
   bundle: true,
   format: 'cjs',
@@ -54,7 +68,8 @@ const shared = {
 };
 
 const entries = [
-  { entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js' },
+  { entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', plugins: [...shared.plugins, onDemandPlugin] },
+  { entryPoints: ['src/extension/commands/handlers.ts'], outfile: 'dist/extensionCommands.js', plugins: [...shared.plugins, noHttp2Plugin] },
   // The CLI is two bundles: cli.js parses arguments and prints help; it requires cliCommands.js (the
   // uploader, HTTP client, emulator) only to run a command, so `--help` and usage errors load little.
   // Both are minified in every build: each run of the command reads and compiles them (source maps keep traces readable).

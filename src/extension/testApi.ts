@@ -1,13 +1,14 @@
 import type * as vscode from 'vscode';
-import type { CheckpointStore, TransportOptions } from '../core';
+import type { CheckpointStore } from '../core/types';
+import type { TransportOptions } from '../core/transport';
+import { onDemand } from './commands/onDemand';
 import type { UploadLog } from './ui/log';
 import type { BucketProfile, ProfileSecrets, ProfileStore } from './profiles/profileStore';
-import { setPromptHooks, type PromptHooks } from './ui/prompts';
+import type { PromptHooks } from './ui/prompts';
 import { readTransport } from './settings/proxySettings';
-import { restoreAndOfferResume, type StartupReport } from './uploads/resumeOnStartup';
+import type { StartupReport } from './uploads/resumeOnStartup';
 import { readSettings } from './settings/settings';
 import type { StatusBarSnapshot, UploadStatusBar } from './ui/statusBar';
-import { CoreUploadBackend } from './uploads/uploadBackend';
 import { UploadManager, type UploadChange, type UploadSnapshot } from './uploads/uploadManager';
 
 /**
@@ -53,7 +54,18 @@ export interface CosUploadTestApi {
   transport: {
     current(): TransportOptions;
   };
+  activation: {
+    /**
+     * Whether activate() had loaded the command bundle (the core, HTTP, XML and CRC64 code) by the
+     * time it returned, and which of those modules were in Node's require cache then.
+     */
+    loadedOnDemand: boolean;
+    heavyModules: readonly string[];
+  };
 }
+
+/** Modules activation must not load: the command bundle and what only it needs. */
+const HEAVY_MODULE = /extensionCommands\.js$|[\\/](undici|fast-xml-parser|crc64-ecma182)[\\/]|[\\/]core[\\/](cosClient|xml|crc64|hashPool|multipartUpload)\.js$/;
 
 export function createTestApi(parts: {
   context: vscode.ExtensionContext;
@@ -63,9 +75,12 @@ export function createTestApi(parts: {
   statusBar: UploadStatusBar;
   checkpointDir: string;
   checkpoints: CheckpointStore;
+  loadedAtActivation: boolean;
 }): CosUploadTestApi {
   const { context, manager, profiles, log, statusBar, checkpointDir, checkpoints } = parts;
+  const heavyModules = Object.keys(require.cache).filter((file) => HEAVY_MODULE.test(file));
   const simulateStartup = async (): Promise<StartupReport> => {
+    const { CoreUploadBackend, restoreAndOfferResume } = onDemand();
     const backend = new CoreUploadBackend({ profiles, checkpoints, log, settings: readSettings });
     const fresh = new UploadManager(backend, {
       maxConcurrentUploads: () => readSettings().maxConcurrentUploads,
@@ -90,8 +105,9 @@ export function createTestApi(parts: {
       globalStorageDir: context.globalStorageUri.fsPath,
       checkpointDir,
     },
-    prompts: { set: (hooks) => setPromptHooks(hooks) },
+    prompts: { set: (hooks) => onDemand().setPromptHooks(hooks) },
     startup: { simulate: simulateStartup },
     transport: { current: () => readTransport() },
+    activation: { loadedOnDemand: parts.loadedAtActivation, heavyModules },
   };
 }

@@ -3,11 +3,7 @@ import type { CheckpointStore } from '../../core';
 import type { LocalEmulator } from '../emulator/emulatorEndpoint';
 import type { UploadUiDeps } from '../uploads/uploadUi';
 import { COMMAND_IDS, type CommandId } from './ids';
-import { manageIncompleteUploadsCommand } from './incomplete';
-import { addProfileCommand, editProfileCommand, removeProfileCommand } from './profiles';
-import { testConnectionCommand } from './testConnection';
-import { uploadCommand } from './upload';
-import { showUploadsCommand } from './uploads';
+import { onDemand } from './onDemand';
 
 /** What every command handler may use; built once in activate(). */
 export interface CommandContext extends UploadUiDeps {
@@ -21,16 +17,19 @@ export interface CommandContext extends UploadUiDeps {
  */
 export type CommandHandler = (ctx: CommandContext, ...args: unknown[]) => unknown;
 
-/** Every command, id → handler. A Record over CommandId: a missing or unknown id does not compile. */
+/**
+ * Every command, id → handler. A Record over CommandId: a missing or unknown id does not compile.
+ * The implementations load on the first command that needs them (onDemand), not at activation.
+ */
 export const COMMANDS: Record<CommandId, CommandHandler> = {
-  'cosUpload.uploadFile': (ctx, first, second) => uploadCommand(ctx, first, second),
-  'cosUpload.uploadFromExplorer': (ctx, first, second) => uploadCommand(ctx, first, second),
-  'cosUpload.showUploads': (ctx, args) => showUploadsCommand(ctx, args),
-  'cosUpload.manageIncompleteUploads': (ctx, args) => manageIncompleteUploadsCommand(ctx, args),
-  'cosUpload.addProfile': (ctx, args) => addProfileCommand(ctx.profiles, args, ctx.localEmulator),
-  'cosUpload.editProfile': (ctx, args) => editProfileCommand(ctx.profiles, args),
-  'cosUpload.removeProfile': (ctx, args) => removeProfileCommand(ctx.profiles, args),
-  'cosUpload.testConnection': (ctx, args) => testConnectionCommand(ctx.profiles, ctx.log, args),
+  'cosUpload.uploadFile': (ctx, first, second) => onDemand().uploadCommand(ctx, first, second),
+  'cosUpload.uploadFromExplorer': (ctx, first, second) => onDemand().uploadCommand(ctx, first, second),
+  'cosUpload.showUploads': (ctx, args) => onDemand().showUploadsCommand(ctx, args),
+  'cosUpload.manageIncompleteUploads': (ctx, args) => onDemand().manageIncompleteUploadsCommand(ctx, args),
+  'cosUpload.addProfile': (ctx, args) => onDemand().addProfileCommand(ctx.profiles, args, ctx.localEmulator),
+  'cosUpload.editProfile': (ctx, args) => onDemand().editProfileCommand(ctx.profiles, args),
+  'cosUpload.removeProfile': (ctx, args) => onDemand().removeProfileCommand(ctx.profiles, args),
+  'cosUpload.testConnection': (ctx, args) => onDemand().testConnectionCommand(ctx.profiles, ctx.log, args),
   'cosUpload.showLog': (ctx) => ctx.log.show(),
 };
 

@@ -67,7 +67,6 @@ export async function run(ctx: UiTestContext): Promise<void> {
   const { page } = ctx;
   const url = await addLocalEmulatorProfile(ctx);
   const info = (await control(url, 'GET', 'info')) as { bucket: string; region: string; credentials: { secretId: string; secretKey: string } };
-  await checkCrcEngineLine(ctx);
 
   const file = path.join(ctx.workspaceDir, FILE);
   fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -88,6 +87,8 @@ export async function run(ctx: UiTestContext): Promise<void> {
 
     await control(url, 'POST', 'network', { connMbps: 0 });
     await waitUntil('the success notification', async () => (await notificationTexts(page)).find((t) => t.includes('Uploaded') && t.includes(key)), 60_000);
+    // The engine is named when hashing is first needed, not at activation.
+    await checkCrcEngineLine(ctx);
   } finally {
     await control(url, 'POST', 'network', { connMbps: 0, latencyMs: 0 }).catch(() => undefined);
   }

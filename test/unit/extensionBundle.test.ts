@@ -1,0 +1,45 @@
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import type { BuildOptions, Metafile } from 'esbuild';
+import { findRepoRoot } from '../repoRoot';
+
+const ROOT = findRepoRoot();
+
+/** Builds one entry of esbuild.js in memory and returns what went into it. */
+async function inputsOf(outfile: string): Promise<{ inputs: string[]; imports: string[] }> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- esbuild.js is the build script itself (CommonJS).
+  const config = require(path.join(ROOT, 'esbuild.js')) as { shared: BuildOptions; entries: BuildOptions[] };
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const esbuild = require('esbuild') as typeof import('esbuild');
+  const entry = config.entries.find((e) => e.outfile === outfile);
+  assert.ok(entry, `esbuild.js has no entry for ${outfile}`);
+  const result = await esbuild.build({ ...config.shared, ...entry, absWorkingDir: ROOT, write: false, metafile: true, sourcemap: false });
+  const metafile = result.metafile as Metafile;
+  const output = Object.values(metafile.outputs)[0];
+  return { inputs: Object.keys(metafile.inputs), imports: output.imports.map((i) => i.path) };
+}
+
+describe('the extension bundles: activation loads no HTTP, XML or CRC64 code', function () {
+  this.timeout(60_000);
+
+  it('leaves the core client, XML, CRC64, hashing, undici and the command implementations out of dist/extension.js', async () => {
+    const { inputs, imports } = await inputsOf('dist/extension.js');
+    const forbidden = [
+      /^src\/core\/(index|cosClient|xml|crc64|hashPool|hashWorker|multipartUpload|transport|undiciParts|signer|integrity)\.ts$/,
+      /node_modules\/(undici|fast-xml-parser|crc64-ecma182|mime-types)\//,
+      /^src\/extension\/commands\/(handlers|upload|profiles|incomplete|testConnection|uploads)\.ts$/,
+      // State that must live in one bundle only: the test API's prompt hooks, the per-profile clock offsets.
+      /^src\/extension\/(ui\/prompts|profiles\/sessionClock)\.ts$/,
+    ];
+    const loaded = inputs.filter((input) => forbidden.some((re) => re.test(input)));
+    assert.deepEqual(loaded, [], `dist/extension.js bundles code only commands need:\n${loaded.join('\n')}`);
+    assert.ok(imports.includes('./extensionCommands.js'), `dist/extension.js does not require the command bundle: ${imports.join(', ')}`);
+  });
+
+  it('puts the command implementations and the core in dist/extensionCommands.js', async () => {
+    const { inputs } = await inputsOf('dist/extensionCommands.js');
+    for (const wanted of ['src/extension/commands/upload.ts', 'src/core/cosClient.ts', 'src/core/multipartUpload.ts', 'src/extension/ui/prompts.ts']) {
+      assert.ok(inputs.includes(wanted), `dist/extensionCommands.js lacks ${wanted}`);
+    }
+  });
+});

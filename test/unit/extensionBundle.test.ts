@@ -43,3 +43,27 @@ describe('the extension bundles: activation loads no HTTP, XML or CRC64 code', f
     }
   });
 });
+
+describe('the trimmed mime-db table in the bundles', () => {
+  it('keeps every type with an extension or a charset, with the fields mime-types reads', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { trimMimeDb } = require(path.join(ROOT, 'esbuild.js')) as { trimMimeDb(db: object): Record<string, MimeEntry> };
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const full = require('mime-db') as Record<string, MimeEntry & { compressible?: boolean }>;
+    const trimmed = trimMimeDb(full);
+    for (const [type, entry] of Object.entries(full)) {
+      if (!entry.extensions && !entry.charset) {
+        assert.equal(trimmed[type], undefined, `${type} has neither extensions nor a charset and should be left out`);
+        continue;
+      }
+      assert.deepEqual(trimmed[type], { ...(entry.source ? { source: entry.source } : {}), ...(entry.charset ? { charset: entry.charset } : {}), ...(entry.extensions ? { extensions: entry.extensions } : {}) }, type);
+    }
+    assert.ok(Object.keys(trimmed).length < Object.keys(full).length / 2, 'the table was hardly trimmed');
+  });
+});
+
+interface MimeEntry {
+  source?: string;
+  charset?: string;
+  extensions?: string[];
+}

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { CheckpointStore } from '../../core';
 import type { LocalEmulator } from '../emulator/emulatorEndpoint';
 import type { UploadUiDeps } from '../uploads/uploadUi';
+import { timeCommand } from '../debugTiming';
 import { COMMAND_IDS, type CommandId } from './ids';
 import { onDemand } from './onDemand';
 
@@ -34,5 +35,10 @@ export const COMMANDS: Record<CommandId, CommandHandler> = {
 };
 
 export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
-  return COMMAND_IDS.map((id) => vscode.commands.registerCommand(id, (...args: unknown[]) => COMMANDS[id](ctx, ...args)));
+  return COMMAND_IDS.map((id) =>
+    vscode.commands.registerCommand(id, (...args: unknown[]) => {
+      timeCommand(id, ctx.log);
+      return COMMANDS[id](ctx, ...args);
+    }),
+  );
 }

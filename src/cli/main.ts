@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { UploadAbortedError } from '../core/errors';
 import { parseCliArgs, type CliCommand } from './args';
 import { parseSyncCliArgs, type SyncCommand } from './syncArgs';
+import { lastCodeCacheOutcome, requireWithCodeCache } from './codeCache';
 import { markPhase, startDebugTiming } from './debugTiming';
 import { helpText } from './help';
 import { EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, exitCodeFor, formatErrorLines, isUsageError, type CliStreams } from './output';
@@ -78,9 +79,12 @@ function commands(): typeof import('./cliCommands') {
   // before the HTTP client compiles its WebAssembly parser.
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded lazily on purpose: see the file comment.
   if (dedicatedProcess) (require('../core/processTuning') as typeof import('../core/processTuning')).tuneDedicatedUploadProcess();
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded lazily on purpose: see the file comment.
-  const loaded = require('./cliCommands') as typeof import('./cliCommands');
-  markPhase('commands loaded');
+  // Loaded lazily on purpose (see the file comment); as the process's own bundle, through the code cache.
+  const loaded = dedicatedProcess
+    ? requireWithCodeCache<typeof import('./cliCommands')>(require.resolve('./cliCommands'), process.env)
+    : // eslint-disable-next-line @typescript-eslint/no-require-imports
+      (require('./cliCommands') as typeof import('./cliCommands'));
+  markPhase(`commands loaded${dedicatedProcess ? ` (code cache: ${lastCodeCacheOutcome()})` : ''}`);
   return loaded;
 }
 

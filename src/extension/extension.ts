@@ -1,26 +1,32 @@
 import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
-import { FileCheckpointStore, hashingStatus } from '../core';
+import { FileCheckpointStore } from '../core/checkpoint';
+import type { CheckpointStore } from '../core/types';
 import { registerCommands } from './commands';
+import { onDemand, onDemandLoaded } from './commands/onDemand';
+import { markPhase } from './debugTiming';
 import { LocalEmulator } from './emulator/emulatorEndpoint';
 import { UploadLog } from './ui/log';
 import { ProfileStore } from './profiles/profileStore';
 import { describeTransport, readTransport } from './settings/proxySettings';
-import { restoreAndOfferResume } from './uploads/resumeOnStartup';
 import { readSettings, SECTION } from './settings/settings';
 import { UploadStatusBar } from './ui/statusBar';
 import { createTestApi, type CosUploadTestApi } from './testApi';
-import { CoreUploadBackend } from './uploads/uploadBackend';
-import { UploadManager } from './uploads/uploadManager';
+import { type UploadBackend, UploadManager } from './uploads/uploadManager';
 import type { UploadUiDeps } from './uploads/uploadUi';
 
-/** Wiring only: each piece lives in its own module. */
+/**
+ * Wiring only: each piece lives in its own module. Activation loads no HTTP, XML or hashing code:
+ * the commands, the upload backend and the startup resume reach it through onDemand() when first used.
+ */
 export function activate(context: vscode.ExtensionContext): CosUploadTestApi | undefined {
+  const started = performance.now();
   const log = new UploadLog();
   const profiles = new ProfileStore(context.globalState, context.secrets);
   const checkpointDir = path.join(context.globalStorageUri.fsPath, 'checkpoints');
   const checkpoints = new FileCheckpointStore(checkpointDir);
-  const backend = new CoreUploadBackend({ profiles, checkpoints, log, settings: readSettings });
+  const backend = lazyBackend(() => new (onDemand().CoreUploadBackend)({ profiles, checkpoints, log, settings: readSettings }));
   const manager = new UploadManager(backend, {
     maxConcurrentUploads: () => readSettings().maxConcurrentUploads,
     onCancel: () => readSettings().onCancel,
@@ -55,16 +61,35 @@ export function activate(context: vscode.ExtensionContext): CosUploadTestApi | u
     ...registerCommands({ ...deps, checkpoints, localEmulator }),
   );
 
-  // Asked of the hash worker: loading the native CRC64 addon on this thread would keep it from the worker.
-  void hashingStatus().then((crc) =>
-    log.info(`activated: crc64Engine=${crc.name}${crc.reason ? ` (${crc.reason})` : ''} hashing=${crc.threaded ? `worker thread${crc.nice !== undefined ? ` (nice ${crc.nice})` : ''}` : 'extension host thread'} checkpoints=${checkpointDir}`),
-  );
   log.info(`transport: ${describeTransport(readTransport())}`);
   // Uploads an earlier session left unfinished: listed in Show Uploads, and offered for resuming.
-  void restoreAndOfferResume({ ...deps, checkpoints });
+  void resumeEarlierUploads({ ...deps, checkpoints });
 
-  if (!testing) return undefined;
-  return createTestApi({ context, manager, profiles, log, statusBar, checkpointDir, checkpoints });
+  const api = testing ? createTestApi({ context, manager, profiles, log, statusBar, checkpointDir, checkpoints, loadedAtActivation: onDemandLoaded() }) : undefined;
+  log.info(`activated in ${Math.round(performance.now() - started)} ms checkpoints=${checkpointDir}`);
+  return api;
+}
+
+/** An upload backend that loads the real one (and with it the core) when the first upload runs. */
+function lazyBackend(create: () => UploadBackend): UploadBackend {
+  let backend: UploadBackend | undefined;
+  return {
+    run: (job, signal, onEvent) => {
+      markPhase(`upload queued and started: ${job.displayPath}`);
+      return (backend ??= create()).run(job, signal, onEvent);
+    },
+    discard: (job, uploadId, signal) => (backend ??= create()).discard(job, uploadId, signal),
+  };
+}
+
+/** Loads the resume flow only when an earlier session left checkpoints; listing them needs no core. */
+async function resumeEarlierUploads(deps: UploadUiDeps & { checkpoints: CheckpointStore }): Promise<void> {
+  try {
+    if ((await deps.checkpoints.list()).length === 0) return;
+  } catch {
+    // The resume flow lists them again and reports what fails.
+  }
+  await onDemand().restoreAndOfferResume(deps);
 }
 
 let activeManager: UploadManager | undefined;

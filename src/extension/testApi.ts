@@ -1,13 +1,15 @@
+import * as path from 'node:path';
 import type * as vscode from 'vscode';
-import type { CheckpointStore, TransportOptions } from '../core';
+import type { CheckpointStore } from '../core/types';
+import type { TransportOptions } from '../core/transport';
+import { onDemand } from './commands/onDemand';
 import type { UploadLog } from './ui/log';
 import type { BucketProfile, ProfileSecrets, ProfileStore } from './profiles/profileStore';
-import { setPromptHooks, type PromptHooks } from './ui/prompts';
+import type { PromptHooks } from './ui/prompts';
 import { readTransport } from './settings/proxySettings';
-import { restoreAndOfferResume, type StartupReport } from './uploads/resumeOnStartup';
+import type { StartupReport } from './uploads/resumeOnStartup';
 import { readSettings } from './settings/settings';
 import type { StatusBarSnapshot, UploadStatusBar } from './ui/statusBar';
-import { CoreUploadBackend } from './uploads/uploadBackend';
 import { UploadManager, type UploadChange, type UploadSnapshot } from './uploads/uploadManager';
 
 /**
@@ -53,7 +55,18 @@ export interface CosUploadTestApi {
   transport: {
     current(): TransportOptions;
   };
+  activation: {
+    /**
+     * Whether activate() had loaded the command bundle (the core, HTTP, XML and CRC64 code) by the
+     * time it returned, and which of those modules were in Node's require cache then.
+     */
+    loadedOnDemand: boolean;
+    heavyModules: readonly string[];
+  };
 }
+
+/** Modules of this extension that activation must not load: the command bundle and what only it needs. */
+const HEAVY_MODULE = /[\\/]dist[\\/]extensionCommands\.js$/;
 
 export function createTestApi(parts: {
   context: vscode.ExtensionContext;
@@ -63,9 +76,15 @@ export function createTestApi(parts: {
   statusBar: UploadStatusBar;
   checkpointDir: string;
   checkpoints: CheckpointStore;
+  loadedAtActivation: boolean;
 }): CosUploadTestApi {
   const { context, manager, profiles, log, statusBar, checkpointDir, checkpoints } = parts;
+  // Ours only: VS Code loads its own undici into the extension host. The core's HTTP, XML and CRC64
+  // code is bundled into extensionCommands.js alone (a unit test checks), so that file tells.
+  const ours = context.extensionUri.fsPath + path.sep;
+  const heavyModules = Object.keys(require.cache).filter((file) => file.startsWith(ours) && HEAVY_MODULE.test(file));
   const simulateStartup = async (): Promise<StartupReport> => {
+    const { CoreUploadBackend, restoreAndOfferResume } = onDemand();
     const backend = new CoreUploadBackend({ profiles, checkpoints, log, settings: readSettings });
     const fresh = new UploadManager(backend, {
       maxConcurrentUploads: () => readSettings().maxConcurrentUploads,
@@ -90,8 +109,9 @@ export function createTestApi(parts: {
       globalStorageDir: context.globalStorageUri.fsPath,
       checkpointDir,
     },
-    prompts: { set: (hooks) => setPromptHooks(hooks) },
+    prompts: { set: (hooks) => onDemand().setPromptHooks(hooks) },
     startup: { simulate: simulateStartup },
     transport: { current: () => readTransport() },
+    activation: { loadedOnDemand: parts.loadedAtActivation, heavyModules },
   };
 }

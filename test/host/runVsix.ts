@@ -92,6 +92,7 @@ function packageChecks(repo: string, vsix: string): Array<{ title: string; run: 
           'extension/readme.md',
           'extension/dist/hashWorker.js',
           'extension/dist/emulator.js',
+          'extension/dist/extensionCommands.js',
           inExtension(manifest.main),
           inExtension(manifest.icon),
           `${inExtension(manifest.l10n)}/bundle.l10n.json`,

@@ -11,6 +11,7 @@ import { runUploadQueue, showQueueSummary } from '../uploads/uploadQueue';
 import { trackUpload, type UploadUiDeps } from '../uploads/uploadUi';
 import { pickProfile } from '../profiles/profilePicker';
 import { ask } from '../ui/prompts';
+import { markPhase } from '../debugTiming';
 
 /**
  * Arguments for running the upload without prompts (tasks, keybindings, tests):
@@ -63,6 +64,7 @@ export async function uploadCommand(deps: UploadUiDeps, first?: unknown, second?
   if (!uris || uris.length === 0) return [];
   const selection = await expandSelection(uris, deps.log);
   if (!selection || selection.files.length === 0) return [];
+  markPhase('files listed');
   const files = selection.files;
 
   const profile = args?.profile !== undefined ? findProfile(deps, args.profile) : await pickProfile(deps.profiles, vscode.l10n.t('Upload to which bucket?'));
@@ -76,7 +78,9 @@ export async function uploadCommand(deps: UploadUiDeps, first?: unknown, second?
   if (free.length === 0 && planned.length === 1) return lockedSkips;
   const checked = free.length > 0 ? await checkExisting(deps, profile, free, args?.overwrite) : { upload: [], skipped: [] };
   if (!checked) return [];
-  await deps.profiles.markUsed(profile.id);
+  markPhase('keys planned and checked');
+  // Remembered for the next pick, not awaited: a round trip to VS Code's storage must not delay the first byte.
+  deps.profiles.markUsed(profile.id).catch((error: unknown) => deps.log.warn(`could not remember the last-used profile: ${describeError(error)}`));
 
   const skipped = [...lockedSkips, ...checked.skipped.map((p) => ({ status: 'skipped' as const, job: p.job, reason: 'object exists' }))];
   const skippedCounts = { ...selection.leftOut, existing: checked.skipped.length, locked: locked.length };

@@ -2,7 +2,8 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { runCommand } from '../commands/run';
-import { CosClient, describeError, staticCredentials } from '../../core';
+import { describeError } from '../../core/errors';
+import { onDemand } from '../commands/onDemand';
 import type * as emulatorModule from '../../emulator';
 import type { EmulatorCredentials, RunningEmulator } from '../../emulator';
 import type { UploadLog } from '../ui/log';
@@ -206,6 +207,8 @@ export class LocalEmulator implements vscode.Disposable {
  * keys, gets COS's answer to a signature it accepts (404 NoSuchKey), where a stranger answers 403.
  */
 async function answersAsOurs(port: number, profile: BucketProfile, credentials: EmulatorCredentials): Promise<boolean> {
+  // The signer comes with the command bundle; this runs only when a local emulator profile exists.
+  const { CosClient, staticCredentials } = onDemand();
   const client = new CosClient({ target: { bucket: profile.bucket, region: profile.region, endpoint: `http://${HOST}:${port}` }, credentials: staticCredentials(credentials) });
   try {
     const res = await fetch(await client.presignUrl(PROBE_KEY, 60), { signal: AbortSignal.timeout(1000) });

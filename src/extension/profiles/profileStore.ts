@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { BucketTarget, CredentialSource, Credentials, ServerSideEncryption } from '../../core';
-import { ConfigError } from '../../core';
+import { ConfigError } from '../../core/errors';
 
 /** Encryption as a profile stores it: the SSE-C key itself lives in SecretStorage. */
 export type ProfileEncryption = { type: 'none' } | { type: 'SSE-COS' } | { type: 'SSE-KMS'; kmsKeyId?: string } | { type: 'SSE-C' };

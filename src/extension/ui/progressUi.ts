@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { formatRate } from '../../core';
+import { formatRate } from '../../core/sizes';
 import type { UploadHandle, UploadManager, UploadOutcome, UploadSnapshot } from '../uploads/uploadManager';
 
 /** Notification updates per second are capped: more is noise, and each one crosses to the UI process. */

@@ -1,6 +1,8 @@
 import * as vscode from 'vscode';
 import type { CheckpointStore, UploadEvent, UploadOptions, UploadResult } from '../../core';
-import { checkpointId, ConfigError, CosClient, CosError, resolveUploadOptions, uploadFile } from '../../core';
+import { checkpointId, ConfigError, CosClient, CosError, hashingStatus, resolveUploadOptions, uploadFile } from '../../core';
+import { CALLING_THREAD_HASH_MAX } from '../../core/hashPool';
+import { markPhase } from '../debugTiming';
 import { CredentialRenewer } from '../profiles/credentialPrompt';
 import type { UploadLog } from '../ui/log';
 import type { BucketProfile, ProfileSecrets, ProfileStore } from '../profiles/profileStore';
@@ -22,6 +24,9 @@ export interface BackendDeps {
   renewer?: CredentialRenewer;
 }
 
+/** Set once the CRC64 engine line is written: once per session, not per file. */
+let hashingLogged = false;
+
 /** Bounds an Abort Multipart Upload so discarding never hangs the UI. */
 const DISCARD_TIMEOUT_MS = 15_000;
 
@@ -35,6 +40,7 @@ export class CoreUploadBackend implements UploadBackend {
 
   async run(job: UploadJob, signal: AbortSignal, onEvent: (event: UploadEvent) => void): Promise<UploadResult> {
     const { profile, secrets } = await this.profileFor(job);
+    markPhase('profile and secrets read');
     const settings = this.deps.settings(vscode.Uri.file(job.filePath));
     const options: Partial<UploadOptions> = {
       ...settings.uploadOptions,
@@ -124,7 +130,18 @@ export class CoreUploadBackend implements UploadBackend {
     const log = this.deps.log;
     switch (event.type) {
       case 'start':
+        markPhase('start event');
         log.info(startLine(ctx, event));
+        // Small files are hashed by the TypeScript engine on this thread; the first larger one
+        // starts the hash worker, which reports the engine it loaded (and why not the native one).
+        if (!hashingLogged && event.fileSize > CALLING_THREAD_HASH_MAX) {
+          hashingLogged = true;
+          void hashingStatus().then((crc) =>
+            log.info(
+              `hashing: crc64Engine=${crc.name}${crc.reason ? ` (${crc.reason})` : ''} on ${crc.threaded ? `a worker thread${crc.nice !== undefined ? ` (nice ${crc.nice})` : ''}` : 'the extension host thread'}`,
+            ),
+          );
+        }
         break;
       case 'part':
         log.info(partLine(ctx, event));

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { Logger, UploadEvent, UploadResult } from '../../core';
-import { CosError, describeError, silentLogger, UploadAbortedError } from '../../core';
+import { CosError, describeError, UploadAbortedError } from '../../core/errors';
+import { silentLogger } from '../../core/types';
 import { SpeedEstimator } from './speedEstimator';
 
 /** One file to upload: where from, where to. Holds no secret. */

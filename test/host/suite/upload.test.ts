@@ -145,6 +145,10 @@ describe('uploading through the commands', function () {
     );
     assert.equal(await objectSha256(`${PREFIX}multi/a.bin`), a.sha256);
     assert.equal(await objectSha256(`${PREFIX}multi/nested/b.bin`), b.sha256);
+    // Both files are hashed by the CRC64 engine; it is named (with why, when not native) once a session, not per file.
+    const engineLines = () => host.api.log.lines().filter((line: string) => line.includes('hashing: crc64Engine='));
+    await waitFor('the CRC64 engine line', () => (engineLines().length > 0 ? true : undefined));
+    assert.equal(engineLines().length, 1, engineLines().join('\n'));
   });
 
   it('skips an existing object when told not to overwrite', async () => {

@@ -67,7 +67,6 @@ export async function run(ctx: UiTestContext): Promise<void> {
   const { page } = ctx;
   const url = await addLocalEmulatorProfile(ctx);
   const info = (await control(url, 'GET', 'info')) as { bucket: string; region: string; credentials: { secretId: string; secretKey: string } };
-  await checkCrcEngineLine(ctx);
 
   const file = path.join(ctx.workspaceDir, FILE);
   fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -85,6 +84,9 @@ export async function run(ctx: UiTestContext): Promise<void> {
     await page.screenshot({ path: shot });
     assert.ok(fs.statSync(shot).size > 10 * 1024, 'the screenshot is suspiciously small');
     ctx.log(`screenshot: ${shot}`);
+    // The engine is named when hashing is first needed, not at activation; checked while the
+    // upload is slowed, so the line is still among the last ones the Output panel shows.
+    await checkCrcEngineLine(ctx);
 
     await control(url, 'POST', 'network', { connMbps: 0 });
     await waitUntil('the success notification', async () => (await notificationTexts(page)).find((t) => t.includes('Uploaded') && t.includes(key)), 60_000);

@@ -1,0 +1,15 @@
+/**
+ * What the commands, uploads and the startup resume run on: the uploader core, its HTTP client,
+ * XML and CRC64 code. Bundled apart (dist/extensionCommands.js) and reached only through
+ * onDemand(), so activation loads none of it.
+ */
+export { manageIncompleteUploadsCommand } from './incomplete';
+export { addProfileCommand, editProfileCommand, removeProfileCommand } from './profiles';
+export { testConnectionCommand } from './testConnection';
+export { uploadCommand } from './upload';
+export { syncFolderCommand } from './syncFolder';
+export { showUploadsCommand } from './uploads';
+export { CoreUploadBackend } from '../uploads/uploadBackend';
+export { restoreAndOfferResume } from '../uploads/resumeOnStartup';
+export { setPromptHooks } from '../ui/prompts';
+export { CosClient, staticCredentials } from '../../core';

@@ -1,0 +1,69 @@
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import type { BuildOptions, Metafile } from 'esbuild';
+import { findRepoRoot } from '../repoRoot';
+
+const ROOT = findRepoRoot();
+
+/** Builds one entry of esbuild.js in memory and returns what went into it. */
+async function inputsOf(outfile: string): Promise<{ inputs: string[]; imports: string[] }> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- esbuild.js is the build script itself (CommonJS).
+  const config = require(path.join(ROOT, 'esbuild.js')) as { shared: BuildOptions; entries: BuildOptions[] };
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const esbuild = require('esbuild') as typeof import('esbuild');
+  const entry = config.entries.find((e) => e.outfile === outfile);
+  assert.ok(entry, `esbuild.js has no entry for ${outfile}`);
+  const result = await esbuild.build({ ...config.shared, ...entry, absWorkingDir: ROOT, write: false, metafile: true, sourcemap: false });
+  const metafile = result.metafile as Metafile;
+  const output = Object.values(metafile.outputs)[0];
+  return { inputs: Object.keys(metafile.inputs), imports: output.imports.map((i) => i.path) };
+}
+
+describe('the extension bundles: activation loads no HTTP, XML or CRC64 code', function () {
+  this.timeout(60_000);
+
+  it('leaves the core client, XML, CRC64, hashing, undici and the command implementations out of dist/extension.js', async () => {
+    const { inputs, imports } = await inputsOf('dist/extension.js');
+    const forbidden = [
+      /^src\/core\/(index|cosClient|xml|crc64|hashPool|hashWorker|multipartUpload|transport|undiciParts|signer|integrity)\.ts$/,
+      /node_modules\/(undici|fast-xml-parser|crc64-ecma182|mime-types)\//,
+      /^src\/extension\/commands\/(handlers|upload|profiles|incomplete|testConnection|uploads)\.ts$/,
+      // State that must live in one bundle only: the test API's prompt hooks, the per-profile clock offsets.
+      /^src\/extension\/(ui\/prompts|profiles\/sessionClock)\.ts$/,
+    ];
+    const loaded = inputs.filter((input) => forbidden.some((re) => re.test(input)));
+    assert.deepEqual(loaded, [], `dist/extension.js bundles code only commands need:\n${loaded.join('\n')}`);
+    assert.ok(imports.includes('./extensionCommands.js'), `dist/extension.js does not require the command bundle: ${imports.join(', ')}`);
+  });
+
+  it('puts the command implementations and the core in dist/extensionCommands.js', async () => {
+    const { inputs } = await inputsOf('dist/extensionCommands.js');
+    for (const wanted of ['src/extension/commands/upload.ts', 'src/core/cosClient.ts', 'src/core/multipartUpload.ts', 'src/extension/ui/prompts.ts']) {
+      assert.ok(inputs.includes(wanted), `dist/extensionCommands.js lacks ${wanted}`);
+    }
+  });
+});
+
+describe('the trimmed mime-db table in the bundles', () => {
+  it('keeps every type with an extension or a charset, with the fields mime-types reads', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { trimMimeDb } = require(path.join(ROOT, 'esbuild.js')) as { trimMimeDb(db: object): Record<string, MimeEntry> };
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const full = require('mime-db') as Record<string, MimeEntry & { compressible?: boolean }>;
+    const trimmed = trimMimeDb(full);
+    for (const [type, entry] of Object.entries(full)) {
+      if (!entry.extensions && !entry.charset) {
+        assert.equal(trimmed[type], undefined, `${type} has neither extensions nor a charset and should be left out`);
+        continue;
+      }
+      assert.deepEqual(trimmed[type], { ...(entry.source ? { source: entry.source } : {}), ...(entry.charset ? { charset: entry.charset } : {}), ...(entry.extensions ? { extensions: entry.extensions } : {}) }, type);
+    }
+    assert.ok(Object.keys(trimmed).length < Object.keys(full).length / 2, 'the table was hardly trimmed');
+  });
+});
+
+interface MimeEntry {
+  source?: string;
+  charset?: string;
+  extensions?: string[];
+}

@@ -1,3 +1,4 @@
+import { runAdaptivePool } from './adaptivePool';
 import { AdaptiveConcurrency } from './adaptiveConcurrency';
 import { BufferPool } from './bufferPool';
 import type { CheckpointWriter } from './checkpoint';
@@ -49,52 +50,26 @@ export async function sendMissingParts(ctx: UploadContext, session: Session, wri
     const parts = [...done.values()].sort((a, b) => a.partNumber - b.partNumber);
     await writer.write({ ...checkpoint, parts, updatedAt: new Date().toISOString() });
   };
-  let failure: unknown;
-  let active = 0;
-  const running: Array<Promise<void>> = [];
-
-  const worker = async (): Promise<void> => {
-    try {
-      // A worker leaves when the target shrank below the number running (server pushback).
-      while (failure === undefined && pending.length > 0 && active <= adaptive.current) {
-        const partNumber = pending.shift() as number;
-        try {
-          const part = await uploadOnePart(ctx, session, partNumber, pool, signal);
-          done.set(partNumber, part.completed);
-          progress.partDone(partNumber, part.completed.size);
-          ctx.emit({ type: 'part', partCount: plan.partCount, ...part.event });
-          if (adaptive.record(part.completed.size, Date.now(), part.event.durationMs) !== undefined) grow();
-          await save();
-        } catch (error) {
-          if (failure === undefined) {
-            failure = error;
-            internal.abort(error);
-          }
-          return;
-        }
-      }
-    } finally {
-      active--;
-    }
-  };
-  const grow = (): void => {
-    // Each new worker takes a part at once, so start one per pending part up to the target.
-    while (active < adaptive.current && pending.length > 0) {
-      active++;
-      running.push(worker());
-    }
-    progress.concurrency = active;
-  };
-  // The check goes out before the first part is even read, so COS answers it before part bodies queue up.
-  if (adaptive.guessedFar) recheckRoundTrip(ctx, session, adaptive, signal, grow);
-  grow();
-  // Workers may be added while we wait, so wait until the list stops growing.
-  for (let waited = 0; waited < running.length; ) {
-    const batch = running.slice(waited);
-    waited = running.length;
-    await Promise.all(batch);
-  }
-  if (failure !== undefined) {
+  try {
+    await runAdaptivePool({
+      pending,
+      target: () => adaptive.current,
+      run: async (partNumber, grow) => {
+        const part = await uploadOnePart(ctx, session, partNumber, pool, signal);
+        done.set(partNumber, part.completed);
+        progress.partDone(partNumber, part.completed.size);
+        ctx.emit({ type: 'part', partCount: plan.partCount, ...part.event });
+        if (adaptive.record(part.completed.size, Date.now(), part.event.durationMs) !== undefined) grow();
+        await save();
+      },
+      onFailure: (error) => internal.abort(error),
+      onConcurrency: (active) => (progress.concurrency = active),
+      // The check goes out before the first part is even read, so COS answers it before part bodies queue up.
+      beforeStart: (grow) => {
+        if (adaptive.guessedFar) recheckRoundTrip(ctx, session, adaptive, signal, grow);
+      },
+    });
+  } catch (failure) {
     if (ctx.request.signal?.aborted) throw abortError(ctx.request.signal);
     throw failure;
   }

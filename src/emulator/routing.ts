@@ -7,7 +7,7 @@ import type { EmulatedOperation } from './faults';
 import * as multipart from './multipart';
 import * as objects from './objects';
 
-export interface Target {
+export interface RequestTarget {
   pathname: string;
   key: string;
   query: Array<[string, string]>;
@@ -18,7 +18,7 @@ function decode(s: string): string {
 }
 
 /** Splits a request target into decoded path and query pairs; throws on bad percent-encoding. */
-export function parseTarget(rawUrl: string): Target {
+export function parseRequestTarget(rawUrl: string): RequestTarget {
   let url = rawUrl;
   if (/^https?:\/\//i.test(url)) {
     const u = new URL(url);

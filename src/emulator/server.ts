@@ -22,7 +22,7 @@ import { CosFailure } from './cosErrors';
 import { handleControlRequest } from './control';
 import { applyEarlyFault } from './earlyFaults';
 import { FaultController } from './faults';
-import { classify, HANDLERS, parseTarget, type Target } from './routing';
+import { classify, HANDLERS, parseRequestTarget, type RequestTarget } from './routing';
 import { Store } from './store';
 
 const DEFAULT_BUCKET = 'examplebucket-1250000000';
@@ -289,9 +289,9 @@ class EmulatorServer implements RunningEmulator, ServerEnv {
       void handleControlRequest(this, req, res, rawUrl);
       return;
     }
-    let target: Target | undefined;
+    let target: RequestTarget | undefined;
     try {
-      target = parseTarget(rawUrl);
+      target = parseRequestTarget(rawUrl);
     } catch {
       target = undefined;
     }

@@ -8,13 +8,13 @@ export const XML_DECLARATION = "<?xml version='1.0' encoding='utf-8' ?>";
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
 
-export function escapeXml(value: string | number | boolean): string {
+export function escapeXmlText(value: string | number | boolean): string {
   return String(value).replace(/[&<>"']/g, (c) => ESCAPES[c]);
 }
 
 /** `<Name>escaped</Name>`, or '' when the value is undefined. */
 export function el(name: string, value: string | number | boolean | undefined): string {
-  return value === undefined ? '' : `<${name}>${escapeXml(value)}</${name}>`;
+  return value === undefined ? '' : `<${name}>${escapeXmlText(value)}</${name}>`;
 }
 
 export function xmlDocument(body: string): string {

@@ -16,7 +16,7 @@ interface Clock {
 const clock: Clock = ((globalThis as Record<symbol, Clock | undefined>)[Symbol.for('cosUpload.debugTiming')] ??= {});
 
 /** Records a phase of the running command; costs a comparison when timing is off. */
-export function markPhase(label: string): void {
+export function markCommandPhase(label: string): void {
   if (clock.started !== undefined) clock.log?.info(`timing: +${(performance.now() - clock.started).toFixed(1)} ms ${label}`);
 }
 
@@ -26,7 +26,7 @@ export function timeCommand(id: string, to: UploadLog): void {
   if (!clock.log) listen();
   clock.log = to;
   clock.started = performance.now();
-  markPhase(`command ${id}`);
+  markCommandPhase(`command ${id}`);
 }
 
 function listen(): void {
@@ -34,12 +34,12 @@ function listen(): void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { subscribe } = require('node:diagnostics_channel') as typeof import('node:diagnostics_channel');
   const request = (message: unknown) => (message as { request?: { method?: string; path?: string } }).request ?? {};
-  subscribe('undici:client:beforeConnect', () => markPhase('connection: connecting'));
-  subscribe('undici:client:connected', () => markPhase('connection: connected'));
+  subscribe('undici:client:beforeConnect', () => markCommandPhase('connection: connecting'));
+  subscribe('undici:client:connected', () => markCommandPhase('connection: connected'));
   subscribe('undici:client:sendHeaders', (message) => {
     const { method, path } = request(message);
     // A PUT carries the file's bytes (Put Object or Upload Part): its headers go out right before the first byte.
-    markPhase(method === 'PUT' ? `first byte: PUT ${path} headers sent` : `request: ${method} ${path} headers sent`);
+    markCommandPhase(method === 'PUT' ? `first byte: PUT ${path} headers sent` : `request: ${method} ${path} headers sent`);
     if (method === 'PUT') clock.started = undefined;
   });
 }

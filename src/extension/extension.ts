@@ -5,7 +5,7 @@ import { FileCheckpointStore } from '../core/checkpoint';
 import type { CheckpointStore } from '../core/types';
 import { registerCommands } from './commands';
 import { onDemand, onDemandLoaded } from './commands/onDemand';
-import { markPhase } from './debugTiming';
+import { markCommandPhase } from './debugTiming';
 import { LocalEmulator } from './emulator/emulatorEndpoint';
 import { UploadLog } from './ui/log';
 import { ProfileStore } from './profiles/profileStore';
@@ -75,7 +75,7 @@ function lazyBackend(create: () => UploadBackend): UploadBackend {
   let backend: UploadBackend | undefined;
   return {
     run: (job, signal, onEvent) => {
-      markPhase(`upload queued and started: ${job.displayPath}`);
+      markCommandPhase(`upload queued and started: ${job.displayPath}`);
       return (backend ??= create()).run(job, signal, onEvent);
     },
     discard: (job, uploadId, signal) => (backend ??= create()).discard(job, uploadId, signal),

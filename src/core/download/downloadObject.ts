@@ -6,6 +6,7 @@
  * or crash fetches only the missing ones.
  */
 
+import { runAdaptivePool } from '../adaptivePool';
 import { promises as fs } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
@@ -240,10 +241,7 @@ class Download {
         if (error.code === 'SERVICE_ERROR') adaptive.backOff();
       },
     };
-    let failure: unknown;
-    let active = 0;
-    const running: Array<Promise<void>> = [];
-    const fetchOne = async (range: ByteRange): Promise<void> => {
+    const fetchOne = async (range: ByteRange, grow: () => void): Promise<void> => {
       const began = Date.now();
       const crc = await fetchRange(context, range);
       done.set(range.index, crc);
@@ -251,38 +249,15 @@ class Download {
       if (adaptive.record(rangeLength(range), Date.now(), Date.now() - began) !== undefined) grow();
       await save();
     };
-    const worker = async (): Promise<void> => {
-      try {
-        // A worker leaves when the target shrank below the number running (server pushback).
-        while (failure === undefined && pending.length > 0 && active <= adaptive.current) {
-          try {
-            await fetchOne(pending.shift() as ByteRange);
-          } catch (error) {
-            if (failure === undefined) {
-              failure = error;
-              internal.abort(error);
-            }
-            return;
-          }
-        }
-      } finally {
-        active--;
-      }
-    };
-    const grow = (): void => {
-      while (active < adaptive.current && pending.length > 0) {
-        active++;
-        running.push(worker());
-      }
-      progress.concurrency = active;
-    };
-    grow();
-    for (let waited = 0; waited < running.length; ) {
-      const batch = running.slice(waited);
-      waited = running.length;
-      await Promise.all(batch);
-    }
-    if (failure !== undefined) {
+    try {
+      await runAdaptivePool({
+        pending,
+        target: () => adaptive.current,
+        run: fetchOne,
+        onFailure: (error) => internal.abort(error),
+        onConcurrency: (active) => (progress.concurrency = active),
+      });
+    } catch (failure) {
       if (this.request.signal?.aborted) throw abortError(this.request.signal);
       throw failure;
     }

@@ -1,4 +1,4 @@
-import { markPhase } from '../debugTiming';
+import { markCommandPhase } from '../debugTiming';
 
 /** The second bundle; see handlers.ts. */
 export type OnDemand = typeof import('./handlers');
@@ -11,7 +11,7 @@ export function onDemand(): OnDemand {
   if (loaded) return loaded;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   loaded = require('./handlers') as OnDemand;
-  markPhase('command bundle loaded');
+  markCommandPhase('command bundle loaded');
   return loaded;
 }
 

@@ -11,7 +11,7 @@ import { runUploadQueue, showQueueSummary } from '../uploads/uploadQueue';
 import { trackUpload, type UploadUiDeps } from '../uploads/uploadUi';
 import { pickProfile } from '../profiles/profilePicker';
 import { ask } from '../ui/prompts';
-import { markPhase } from '../debugTiming';
+import { markCommandPhase } from '../debugTiming';
 
 /**
  * Arguments for running the upload without prompts (tasks, keybindings, tests):
@@ -64,7 +64,7 @@ export async function uploadCommand(deps: UploadUiDeps, first?: unknown, second?
   if (!uris || uris.length === 0) return [];
   const selection = await expandSelection(uris, deps.log);
   if (!selection || selection.files.length === 0) return [];
-  markPhase('files listed');
+  markCommandPhase('files listed');
   const files = selection.files;
 
   const profile = args?.profile !== undefined ? findProfile(deps, args.profile) : await pickProfile(deps.profiles, vscode.l10n.t('Upload to which bucket?'));
@@ -78,7 +78,7 @@ export async function uploadCommand(deps: UploadUiDeps, first?: unknown, second?
   if (free.length === 0 && planned.length === 1) return lockedSkips;
   const checked = free.length > 0 ? await checkExisting(deps, profile, free, args?.overwrite) : { upload: [], skipped: [] };
   if (!checked) return [];
-  markPhase('keys planned and checked');
+  markCommandPhase('keys planned and checked');
   // Remembered for the next pick, not awaited: a round trip to VS Code's storage must not delay the first byte.
   deps.profiles.markUsed(profile.id).catch((error: unknown) => deps.log.warn(`could not remember the last-used profile: ${describeError(error)}`));
 

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { CheckpointStore, UploadEvent, UploadOptions, UploadResult } from '../../core';
 import { checkpointId, ConfigError, CosClient, CosError, hashingStatus, resolveUploadOptions, uploadFile } from '../../core';
 import { CALLING_THREAD_HASH_MAX } from '../../core/hashPool';
-import { markPhase } from '../debugTiming';
+import { markCommandPhase } from '../debugTiming';
 import { CredentialRenewer } from '../profiles/credentialPrompt';
 import type { UploadLog } from '../ui/log';
 import type { BucketProfile, ProfileSecrets, ProfileStore } from '../profiles/profileStore';
@@ -40,7 +40,7 @@ export class CoreUploadBackend implements UploadBackend {
 
   async run(job: UploadJob, signal: AbortSignal, onEvent: (event: UploadEvent) => void): Promise<UploadResult> {
     const { profile, secrets } = await this.profileFor(job);
-    markPhase('profile and secrets read');
+    markCommandPhase('profile and secrets read');
     const settings = this.deps.settings(vscode.Uri.file(job.filePath));
     const options: Partial<UploadOptions> = {
       ...settings.uploadOptions,
@@ -130,7 +130,7 @@ export class CoreUploadBackend implements UploadBackend {
     const log = this.deps.log;
     switch (event.type) {
       case 'start':
-        markPhase('start event');
+        markCommandPhase('start event');
         log.info(startLine(ctx, event));
         // Small files are hashed by the TypeScript engine on this thread; the first larger one
         // starts the hash worker, which reports the engine it loaded (and why not the native one).

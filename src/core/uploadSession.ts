@@ -123,7 +123,7 @@ async function initiate(ctx: UploadContext, id: string | undefined): Promise<Ses
     bucket: target.bucket,
     region: target.region,
     ...(target.endpoint ? { endpoint: target.endpoint } : {}),
-    ...(target.accelerate ? { accelerate: true } : {}),
+    accelerate: target.accelerate === true,
     key,
     filePath: ctx.file.path,
     fileSize: ctx.file.size,

@@ -46,12 +46,16 @@ async function addLocalEmulatorProfile(ctx: UiTestContext): Promise<string> {
 
 /**
  * The COS Upload log, as the Output panel shows its first lines (the panel stays open for the
- * screenshot). The panel wraps long lines anywhere, so the text is compared without whitespace.
+ * screenshot; Ctrl+Home, since the upload's part lines push the engine line out of view). The panel wraps long lines anywhere, so the text is compared without whitespace.
  */
 async function checkCrcEngineLine(ctx: UiTestContext): Promise<void> {
   const { page } = ctx;
   await runCommand(page, 'COS: Show Log');
+  const editor = page.locator('.part.panel .monaco-editor').first();
   const engine = await waitUntil('the CRC64 engine in the COS Upload log', async () => {
+    // The panel follows new lines; go to the top each time, where the once-a-session line is.
+    await editor.click({ timeout: 5_000 }).catch(() => undefined);
+    await page.keyboard.press('Control+Home');
     const text = (await page.locator('.part.panel .monaco-editor .view-lines').allInnerTexts()).join('').replace(/\s+/g, '');
     return /(?:crc64Engine=|CRC64engine:)(native|typescript\([^)]*\))/.exec(text)?.[1];
   });

@@ -164,6 +164,7 @@ describe('upload on save: the save scheduler', () => {
     assert.deepEqual(uploads.started, ['v1'], 'retried before the lock interval');
     await clock.advance(1);
     assert.deepEqual(uploads.started, ['v1', 'v2']);
+    assert.equal(scheduler.state().waitingForLock.size, 1, 'a retry in progress stopped counting as a wait');
     await uploads.finish({ status: 'locked', reason: 'held by pid 42' });
     await clock.advance(LOCK_RETRY_MS);
     assert.deepEqual(uploads.started, ['v1', 'v2', 'v2']);

@@ -114,7 +114,8 @@ export class SaveScheduler<J> {
       paused: this.paused,
       pending: entries.filter(([, e]) => !e.running && e.lockReason === undefined).length,
       uploading: entries.filter(([, e]) => e.running).map(([key]) => key),
-      waitingForLock: new Map(entries.filter(([, e]) => e.lockReason !== undefined && !e.running).map(([key, e]) => [key, e.lockReason as string])),
+      // A retry in progress still counts as waiting, so the wait reads (and is logged) as one.
+      waitingForLock: new Map(entries.filter(([, e]) => e.lockReason !== undefined).map(([key, e]) => [key, e.lockReason as string])),
       failed: new Map(this.failed),
     };
   }

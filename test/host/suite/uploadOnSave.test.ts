@@ -134,8 +134,10 @@ describe('upload on save', function () {
     assert.match(failed.tooltip, /Upload on save failed: Could not upload onsave\/fail\.txt\./);
     await saveText(uri, 'two\n');
     await waitFor('the second attempt', async () => ((await putsSince(key, since)) >= 2 ? true : undefined));
-    await waitFor('the second attempt to end', () => (host.api.uploads.list().some((s) => s.job.key === key) ? undefined : true));
+    // A failed save is not left in Show Uploads beside the next one.
+    await waitFor('the second attempt to end and leave the list', () => (host.api.uploads.list().some((s) => s.job.key === key) ? undefined : true));
     assert.equal(host.api.uploadOnSave.snapshot().failuresShown, failuresBefore + 1, 'the failure was shown more than once');
+    assert.equal(host.api.statusBar.snapshot().text.includes('Upload failed'), false, 'the main status bar reported the save');
     assert.deepEqual(
       asked.filter((r) => r.severity !== 'info'),
       [],

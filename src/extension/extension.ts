@@ -12,6 +12,7 @@ import { ProfileStore } from './profiles/profileStore';
 import { describeTransport, readTransport } from './settings/proxySettings';
 import { readSettings, SECTION } from './settings/settings';
 import { UploadStatusBar } from './ui/statusBar';
+import { UploadOnSave } from './uploadOnSave/uploadOnSave';
 import { createTestApi, type CosUploadTestApi } from './testApi';
 import { type UploadBackend, UploadManager } from './uploads/uploadManager';
 import type { UploadUiDeps } from './uploads/uploadUi';
@@ -35,6 +36,7 @@ export function activate(context: vscode.ExtensionContext): CosUploadTestApi | u
   activeManager = manager;
   const statusBar = new UploadStatusBar(manager);
   const deps: UploadUiDeps = { manager, profiles, log, settings: readSettings };
+  const uploadOnSave = new UploadOnSave({ profiles, log, upload: (file) => onDemand().uploadSavedFile({ manager }, file) });
   // The test API exposes state for the extension-host tests; never in production, never a secret.
   // COS_UPLOADER_TEST_API=1 in the extension host's environment lets the packaged (.vsix) extension
   // be tested too; a user install has neither development mode nor that variable.
@@ -53,19 +55,20 @@ export function activate(context: vscode.ExtensionContext): CosUploadTestApi | u
     profiles,
     manager,
     statusBar,
+    uploadOnSave,
     localEmulator,
     profiles.onDidChange(updateContext),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration(`${SECTION}.maxConcurrentUploads`)) manager.pump();
     }),
-    ...registerCommands({ ...deps, checkpoints, localEmulator }),
+    ...registerCommands({ ...deps, checkpoints, localEmulator, uploadOnSave }),
   );
 
   log.info(`transport: ${describeTransport(readTransport())}`);
   // Uploads an earlier session left unfinished: listed in Show Uploads, and offered for resuming.
   void resumeEarlierUploads({ ...deps, checkpoints });
 
-  const api = testing ? createTestApi({ context, manager, profiles, log, statusBar, checkpointDir, checkpoints, loadedAtActivation: onDemandLoaded() }) : undefined;
+  const api = testing ? createTestApi({ context, manager, profiles, log, statusBar, uploadOnSave, checkpointDir, checkpoints, loadedAtActivation: onDemandLoaded() }) : undefined;
   log.info(`activated in ${Math.round(performance.now() - started)} ms checkpoints=${checkpointDir}`);
   return api;
 }

@@ -10,6 +10,8 @@ import { readTransport } from './settings/proxySettings';
 import type { StartupReport } from './uploads/resumeOnStartup';
 import { readSettings } from './settings/settings';
 import type { StatusBarSnapshot, UploadStatusBar } from './ui/statusBar';
+import type { SaveStatusSnapshot } from './uploadOnSave/saveStatusBar';
+import type { UploadOnSave } from './uploadOnSave/uploadOnSave';
 import { UploadManager, type UploadChange, type UploadSnapshot } from './uploads/uploadManager';
 
 /**
@@ -32,6 +34,10 @@ export interface CosUploadTestApi {
   };
   statusBar: {
     snapshot(): StatusBarSnapshot;
+  };
+  /** The upload-on-save status bar item and whether it is paused. */
+  uploadOnSave: {
+    snapshot(): SaveStatusSnapshot & { paused: boolean };
   };
   storage: {
     globalStateKeys(): readonly string[];
@@ -74,11 +80,12 @@ export function createTestApi(parts: {
   profiles: ProfileStore;
   log: UploadLog;
   statusBar: UploadStatusBar;
+  uploadOnSave: UploadOnSave;
   checkpointDir: string;
   checkpoints: CheckpointStore;
   loadedAtActivation: boolean;
 }): CosUploadTestApi {
-  const { context, manager, profiles, log, statusBar, checkpointDir, checkpoints } = parts;
+  const { context, manager, profiles, log, statusBar, uploadOnSave, checkpointDir, checkpoints } = parts;
   // Ours only: VS Code loads its own undici into the extension host. The core's HTTP, XML and CRC64
   // code is bundled into extensionCommands.js alone (a unit test checks), so that file tells.
   const ours = context.extensionUri.fsPath + path.sep;
@@ -103,6 +110,7 @@ export function createTestApi(parts: {
     profiles: { list: () => profiles.list(), hasSecret: (id, field) => profiles.hasSecret(id, field) },
     log: { lines: () => log.recentLines() },
     statusBar: { snapshot: () => statusBar.snapshot() },
+    uploadOnSave: { snapshot: () => uploadOnSave.snapshot() },
     storage: {
       globalStateKeys: () => context.globalState.keys(),
       globalStateValue: (key) => context.globalState.get(key),

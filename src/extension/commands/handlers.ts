@@ -11,5 +11,6 @@ export { syncFolderCommand } from './syncFolder';
 export { showUploadsCommand } from './uploads';
 export { CoreUploadBackend } from '../uploads/uploadBackend';
 export { restoreAndOfferResume } from '../uploads/resumeOnStartup';
+export { uploadSavedFile } from '../uploadOnSave/saveUpload';
 export { setPromptHooks } from '../ui/prompts';
 export { CosClient, staticCredentials } from '../../core';

@@ -13,6 +13,8 @@ export const COMMAND_IDS = [
   'cosUpload.removeProfile',
   'cosUpload.testConnection',
   'cosUpload.showLog',
+  'cosUpload.pauseUploadOnSave',
+  'cosUpload.resumeUploadOnSave',
 ] as const;
 
 export type CommandId = (typeof COMMAND_IDS)[number];

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { CheckpointStore } from '../../core';
 import type { LocalEmulator } from '../emulator/emulatorEndpoint';
+import type { UploadOnSave } from '../uploadOnSave/uploadOnSave';
 import type { UploadUiDeps } from '../uploads/uploadUi';
 import { timeCommand } from '../debugTiming';
 import { COMMAND_IDS, type CommandId } from './ids';
@@ -10,6 +11,7 @@ import { onDemand } from './onDemand';
 export interface ExtensionCommandContext extends UploadUiDeps {
   checkpoints: CheckpointStore;
   localEmulator: LocalEmulator;
+  uploadOnSave: UploadOnSave;
 }
 
 /**
@@ -33,6 +35,8 @@ export const COMMANDS: Record<CommandId, CommandHandler> = {
   'cosUpload.removeProfile': (ctx, args) => onDemand().removeProfileCommand(ctx.profiles, args),
   'cosUpload.testConnection': (ctx, args) => onDemand().testConnectionCommand(ctx.profiles, ctx.log, args),
   'cosUpload.showLog': (ctx) => ctx.log.show(),
+  'cosUpload.pauseUploadOnSave': (ctx) => ctx.uploadOnSave.pause(),
+  'cosUpload.resumeUploadOnSave': (ctx) => ctx.uploadOnSave.resume(),
 };
 
 export function registerCommands(ctx: ExtensionCommandContext): vscode.Disposable[] {

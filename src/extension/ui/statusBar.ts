@@ -38,6 +38,7 @@ export class UploadStatusBar implements vscode.Disposable {
     this.item.name = vscode.l10n.t('COS Uploads');
     this.item.command = 'cosUpload.showUploads';
     this.subscription = manager.onDidChange(({ snapshot, stateChanged }) => {
+      if (snapshot.job.origin === 'onSave') return;
       if (snapshot.state === 'running' || snapshot.state === 'queued') this.active.add(snapshot.id);
       else if (stateChanged && this.active.delete(snapshot.id)) this.ended.push(snapshot.state);
       if (this.active.has(snapshot.id) || snapshot.state === 'completed') {
@@ -74,7 +75,7 @@ export class UploadStatusBar implements vscode.Disposable {
 
   private render(): void {
     this.lastRenderAt = Date.now();
-    const active = this.manager.list().filter((s) => s.state === 'running' || s.state === 'queued');
+    const active = this.uploads().filter((s) => s.state === 'running' || s.state === 'queued');
     if (active.length > 0) {
       if (this.hideTimer) clearTimeout(this.hideTimer);
       this.hideTimer = undefined;
@@ -88,7 +89,12 @@ export class UploadStatusBar implements vscode.Disposable {
 
   /** Uploads paused or interrupted, waiting to be resumed from Show Uploads. */
   private waiting(): number {
-    return this.manager.list().filter((s) => s.state === 'paused').length;
+    return this.uploads().filter((s) => s.state === 'paused').length;
+  }
+
+  /** Upload on save has its own item (uploadOnSave/saveStatusBar.ts): its uploads are left out here. */
+  private uploads(): UploadSnapshot[] {
+    return this.manager.list().filter((s) => s.job.origin !== 'onSave');
   }
 
   /** `$(debug-pause) 1 paused` while an upload waits to be resumed; hidden when none does. */

@@ -76,7 +76,9 @@ export class CoreUploadBackend implements UploadBackend {
       log.info(completeLine(ctx, result));
       return result;
     } catch (error) {
-      if (!signal.aborted) log.error(failureLine(ctx, error));
+      // Upload on save waits for another uploader's lock and logs that once, not every retry.
+      const lockWait = job.origin === 'onSave' && CosError.is(error) && error.code === 'LOCKED';
+      if (!signal.aborted && !lockWait) log.error(failureLine(ctx, error));
       throw error;
     }
   }

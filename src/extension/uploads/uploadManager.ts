@@ -16,6 +16,8 @@ export interface UploadJob {
   bucket: string;
   /** Set by "Start Over" after FILE_CHANGED: abort the old upload and upload the file as it is now. */
   restartIfChanged?: boolean;
+  /** `onSave`: started by upload on save, which reports it in its own status bar item, not the main one. */
+  origin?: 'onSave';
 }
 
 export type UploadState = 'queued' | 'running' | 'paused' | 'completed' | 'failed' | 'cancelled';

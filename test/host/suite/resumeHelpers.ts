@@ -3,6 +3,7 @@
  * a COS client sees it, checkpoints on disk, and pausing an upload part-way.
  */
 import * as assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -131,4 +132,29 @@ export async function discardListed(api: CosUploadTestApi, id: string): Promise<
 /** Entries whose request arrived at or after `sinceMs`: the emulator logs a request when its answer ends, which for an aborted one can be much later. */
 export function arrivedSince(log: EmulatorLogEntry[], sinceMs: number): EmulatorLogEntry[] {
   return log.filter((e) => Date.parse((e as EmulatorLogEntry & { time: string }).time) >= sinceMs);
+}
+
+const CLI = path.resolve(__dirname, '../../../../dist/cli.js');
+
+/** `cos-upload upload` of `file` to `key` on the emulator, as a user's terminal would run it. */
+export function startCli(file: string, key: string, stateDir: string): { child: ChildProcess; started: Promise<void> } {
+  const env = testEnv();
+  const child = spawn(
+    process.execPath,
+    [CLI, 'upload', file, '--key', key, '--bucket', env.bucket, '--region', env.region, '--endpoint', env.url, '--state-dir', stateDir, '--part-size', '1MiB', '--multipart-threshold', '0', '--concurrency', '1', '--json'],
+    // The same HOME and XDG folders as this extension host: the CLI and the extension share the lock folder.
+    { env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', COS_SECRET_ID: env.secretId, COS_SECRET_KEY: env.secretKey }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let stdout = '';
+  let stderr = '';
+  const started = new Promise<void>((resolve, reject) => {
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+      // The lock is taken before Initiate, so once the upload started the lock is held.
+      if (stdout.includes('"type":"start"')) resolve();
+    });
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('exit', (code) => reject(new Error(`the CLI exited ${String(code)} before it started uploading: ${stderr}${stdout}`)));
+  });
+  return { child, started };
 }

@@ -4,7 +4,6 @@
  * abort mid-way, and a Complete that failed and then found the upload gone (Upload Again).
  */
 import * as assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -12,36 +11,11 @@ import * as vscode from 'vscode';
 import type { UploadCommandResult } from '../../../src/extension/commands/upload';
 import type { MessageRequest } from '../../../src/extension/ui/prompts';
 import type { UploadOutcome } from '../../../src/extension/uploads/uploadManager';
-import { emulatorControl, emulatorLog, hostSuite, MiB, testEnv, waitFor, workspaceFile } from './extensionHelpers';
-import { arrivedSince, emulatorClient, objectSha256, startUpload } from './resumeHelpers';
+import { emulatorControl, emulatorLog, hostSuite, MiB, waitFor, workspaceFile } from './extensionHelpers';
+import { arrivedSince, emulatorClient, objectSha256, startCli, startUpload } from './resumeHelpers';
 
 const PROFILE = 'endings';
 const PREFIX = 'endings/';
-const CLI = path.resolve(__dirname, '../../../../dist/cli.js');
-
-/** `cos-upload upload` of `file` to `key` on the emulator, as a user's terminal would run it. */
-function startCli(file: string, key: string, stateDir: string): { child: ChildProcess; started: Promise<void> } {
-  const env = testEnv();
-  const child = spawn(
-    process.execPath,
-    [CLI, 'upload', file, '--key', key, '--bucket', env.bucket, '--region', env.region, '--endpoint', env.url, '--state-dir', stateDir, '--part-size', '1MiB', '--multipart-threshold', '0', '--concurrency', '1', '--json'],
-    // The same HOME and XDG folders as this extension host: the CLI and the extension share the lock folder.
-    { env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', COS_SECRET_ID: env.secretId, COS_SECRET_KEY: env.secretKey }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let stdout = '';
-  let stderr = '';
-  const started = new Promise<void>((resolve, reject) => {
-    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-      // The lock is taken before Initiate, so once the upload started the lock is held.
-      if (stdout.includes('"type":"start"')) resolve();
-    });
-    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('exit', (code) => reject(new Error(`the CLI exited ${String(code)} before it started uploading: ${stderr}${stdout}`)));
-  });
-  return { child, started };
-}
-
 /** Collects every message the extension shows; `answer` clicks a button of the ones it matches. */
 function recordMessages(asked: MessageRequest[], answer: (request: MessageRequest) => string | undefined | Promise<string | undefined> = () => undefined) {
   return { message: (request: MessageRequest) => (asked.push(request), answer(request)) };

@@ -208,11 +208,20 @@ describe('COS view (bucket browser)', function () {
     const b = await workspaceFile('dropped/sub/two.txt', 400);
     const data = new vscode.DataTransfer();
     data.set('text/uri-list', new vscode.DataTransferItem(vscode.Uri.file(path.join(testEnv().workspace, 'dropped')).toString()));
-    await view().handleDrop(prefixNode(`${ROOT}docs/`), data);
+    const queued = new Set<string>();
+    const watch = host.api.uploads.onDidChange(({ snapshot }) => {
+      if (snapshot.state === 'completed') queued.add(snapshot.job.key);
+    });
+    try {
+      await view().handleDrop(prefixNode(`${ROOT}docs/`), data);
+    } finally {
+      watch.dispose();
+    }
     assert.equal(await objectSha256(`${ROOT}docs/dropped/one.txt`), a.sha256);
     assert.equal(await objectSha256(`${ROOT}docs/dropped/sub/two.txt`), b.sha256);
-    const uploads = host.api.uploads.list().filter((u) => u.job.key.startsWith(`${ROOT}docs/dropped/`));
-    assert.equal(uploads.length, 2, 'the dropped files did not go through the upload queue');
+    assert.deepEqual([...queued].sort(), [`${ROOT}docs/dropped/one.txt`, `${ROOT}docs/dropped/sub/two.txt`], 'the dropped files did not go through the upload queue');
+    const listed = await view().children(prefixNode(`${ROOT}docs/`));
+    assert.ok(listed.some((n) => n.kind === 'prefix' && n.prefix === `${ROOT}docs/dropped/`), 'the drop target was not listed again');
   });
 
   it('deletes the selected objects after one confirmation naming the count, and nothing when dismissed', async () => {

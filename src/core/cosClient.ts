@@ -62,6 +62,14 @@ export interface ObjectInfo {
   etag: string;
   crc64?: string;
   lastModified?: string;
+  contentType?: string;
+  cacheControl?: string;
+  /** Absent for STANDARD: COS only sends x-cos-storage-class for the other classes. */
+  storageClass?: string;
+  /** x-cos-server-side-encryption (AES256, cos/kms), or SSE-C's customer algorithm. */
+  serverSideEncryption?: string;
+  /** x-cos-meta-* headers, by the name after the prefix. */
+  metadata?: Record<string, string>;
 }
 
 export interface CompleteMultipartResult {
@@ -246,11 +254,22 @@ export class CosClient {
     const res = await this.sender.send({ operation: 'Head Object', method: 'HEAD', key, headers, signal, okStatuses: [404] });
     if (res.status === 404) return undefined;
     const size = Number(res.headers['content-length']);
+    const h = res.headers;
+    const metadata = Object.fromEntries(
+      Object.entries(h)
+        .filter(([name]) => name.startsWith('x-cos-meta-'))
+        .map(([name, value]) => [name.slice('x-cos-meta-'.length), value]),
+    );
     return {
       size: Number.isFinite(size) ? size : -1,
-      etag: res.headers.etag ?? '',
-      crc64: res.headers['x-cos-hash-crc64ecma'],
-      lastModified: res.headers['last-modified'],
+      etag: h.etag ?? '',
+      crc64: h['x-cos-hash-crc64ecma'],
+      lastModified: h['last-modified'],
+      contentType: h['content-type'],
+      cacheControl: h['cache-control'],
+      storageClass: h['x-cos-storage-class'],
+      serverSideEncryption: h['x-cos-server-side-encryption'] ?? h['x-cos-server-side-encryption-customer-algorithm'],
+      ...(Object.keys(metadata).length > 0 ? { metadata } : {}),
     };
   }
 

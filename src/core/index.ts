@@ -45,3 +45,4 @@ export { listLocalFolder, type LocalFile } from './sync/localFiles';
 export { downloadObject, type DownloadEvent, type DownloadOptions, type DownloadRequest, type DownloadResult } from './download/downloadObject';
 export { DownloadCheckpointStore } from './download/downloadCheckpoint';
 export { DOWNLOAD_TEMP_SUFFIX, downloadTempPath } from './download/rangePlan';
+export { MAX_DELETE_KEYS, type DeleteRefusal } from './bucketListing';

@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import { FileCheckpointStore } from '../core/checkpoint';
 import type { CheckpointStore } from '../core/types';
+import { registerBucketView } from './bucketView/bucketView';
 import { registerCommands } from './commands';
 import { onDemand, onDemandLoaded } from './commands/onDemand';
 import { markCommandPhase } from './debugTiming';
@@ -51,7 +52,10 @@ export function activate(context: vscode.ExtensionContext): CosUploadTestApi | u
   updateContext();
 
   activeLog = log;
+  // The COS view: profiles at once; a bucket's listing code loads on the first expand.
+  const bucketView = registerBucketView(profiles, log);
   context.subscriptions.push(
+    ...bucketView.disposables,
     profiles,
     manager,
     statusBar,
@@ -61,14 +65,16 @@ export function activate(context: vscode.ExtensionContext): CosUploadTestApi | u
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration(`${SECTION}.maxConcurrentUploads`)) manager.pump();
     }),
-    ...registerCommands({ ...deps, checkpoints, localEmulator, uploadOnSave }),
+    ...registerCommands({ ...deps, checkpoints, localEmulator, uploadOnSave, bucketView: bucketView.provider }),
   );
 
   log.info(`transport: ${describeTransport(readTransport())}`);
   // Uploads an earlier session left unfinished: listed in Show Uploads, and offered for resuming.
   void resumeEarlierUploads({ ...deps, checkpoints });
 
-  const api = testing ? createTestApi({ context, manager, profiles, log, statusBar, uploadOnSave, checkpointDir, checkpoints, loadedAtActivation: onDemandLoaded() }) : undefined;
+  const api = testing
+    ? createTestApi({ context, manager, profiles, log, statusBar, uploadOnSave, checkpointDir, checkpoints, loadedAtActivation: onDemandLoaded(), bucketView: bucketView.provider })
+    : undefined;
   log.info(`activated in ${Math.round(performance.now() - started)} ms checkpoints=${checkpointDir}`);
   return api;
 }

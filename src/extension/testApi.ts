@@ -12,6 +12,8 @@ import { readSettings } from './settings/settings';
 import type { StatusBarSnapshot, UploadStatusBar } from './ui/statusBar';
 import type { SaveStatusSnapshot } from './uploadOnSave/saveStatusBar';
 import type { UploadOnSave } from './uploadOnSave/uploadOnSave';
+import type { BucketViewProvider } from './bucketView/bucketView';
+import type { ViewNode } from './bucketView/nodes';
 import { UploadManager, type UploadChange, type UploadSnapshot } from './uploads/uploadManager';
 
 /**
@@ -61,6 +63,12 @@ export interface CosUploadTestApi {
   transport: {
     current(): TransportOptions;
   };
+  /** The COS view's tree as VS Code reads it, and its drop handler (what dragging from the Explorer calls). */
+  bucketView: {
+    children(node?: ViewNode): Promise<ViewNode[]>;
+    treeItem(node: ViewNode): vscode.TreeItem;
+    handleDrop(target: ViewNode, data: vscode.DataTransfer): Promise<void>;
+  };
   activation: {
     /**
      * Whether activate() had loaded the command bundle (the core, HTTP, XML and CRC64 code) by the
@@ -84,6 +92,7 @@ export function createTestApi(parts: {
   checkpointDir: string;
   checkpoints: CheckpointStore;
   loadedAtActivation: boolean;
+  bucketView: BucketViewProvider;
 }): CosUploadTestApi {
   const { context, manager, profiles, log, statusBar, uploadOnSave, checkpointDir, checkpoints } = parts;
   // Ours only: VS Code loads its own undici into the extension host. The core's HTTP, XML and CRC64
@@ -120,6 +129,11 @@ export function createTestApi(parts: {
     prompts: { set: (hooks) => onDemand().setPromptHooks(hooks) },
     startup: { simulate: simulateStartup },
     transport: { current: () => readTransport() },
+    bucketView: {
+      children: (node) => parts.bucketView.getChildren(node),
+      treeItem: (node) => parts.bucketView.getTreeItem(node),
+      handleDrop: (target, data) => parts.bucketView.handleDrop(target, data, { isCancellationRequested: false, onCancellationRequested: () => ({ dispose: () => undefined }) }),
+    },
     activation: { loadedOnDemand: parts.loadedAtActivation, heavyModules },
   };
 }

@@ -28,6 +28,8 @@ describe('the extension bundles: activation loads no HTTP, XML or CRC64 code', f
       /^src\/core\/(index|cosClient|xml|crc64|hashPool|hashWorker|multipartUpload|transport|undiciParts|signer|integrity)\.ts$/,
       /node_modules\/(undici|fast-xml-parser|crc64-ecma182|mime-types)\//,
       /^src\/extension\/commands\/(handlers|upload|profiles|incomplete|testConnection|uploads)\.ts$/,
+      // The COS view's listing and actions; only its provider and nodes load at activation.
+      /^src\/extension\/bucketView\/(bucketTree|viewActions|viewObject|viewUploads|viewNavigation)\.ts$/,
       // State that must live in one bundle only: the test API's prompt hooks, the per-profile clock offsets.
       /^src\/extension\/(ui\/prompts|profiles\/sessionClock)\.ts$/,
     ];

@@ -14,3 +14,8 @@ export { restoreAndOfferResume } from '../uploads/resumeOnStartup';
 export { uploadSavedFile } from '../uploadOnSave/saveUpload';
 export { setPromptHooks } from '../ui/prompts';
 export { CosClient, staticCredentials } from '../../core';
+export { loadViewPage } from '../bucketView/bucketTree';
+export { copyKeyCommand, copyUrlCommand, deleteObjectsCommand, deletePrefixCommand } from '../bucketView/viewActions';
+export { downloadViewObjectCommand, objectPropertiesCommand } from '../bucketView/viewObject';
+export { uploadHereCommand } from '../bucketView/viewUploads';
+export { filterViewCommand, loadMoreCommand, viewIncompleteUploadsCommand } from '../bucketView/viewNavigation';

@@ -15,6 +15,19 @@ export const COMMAND_IDS = [
   'cosUpload.showLog',
   'cosUpload.pauseUploadOnSave',
   'cosUpload.resumeUploadOnSave',
+  // The COS view (src/extension/bucketView/): title-bar and item actions, hidden from the palette.
+  'cosUpload.view.refresh',
+  'cosUpload.view.filter',
+  'cosUpload.view.loadMore',
+  'cosUpload.view.incompleteUploads',
+  'cosUpload.view.download',
+  'cosUpload.view.copyUrl',
+  'cosUpload.view.copyPresignedUrl',
+  'cosUpload.view.copyKey',
+  'cosUpload.view.delete',
+  'cosUpload.view.properties',
+  'cosUpload.view.deletePrefix',
+  'cosUpload.view.uploadHere',
 ] as const;
 
 export type CommandId = (typeof COMMAND_IDS)[number];

@@ -69,6 +69,11 @@ export async function manageIncompleteUploadsCommand(deps: IncompleteDeps, args?
   if (isIncompleteArgs(args)) return runWithArgs(deps, args);
   const profile = await pickProfile(deps.profiles, vscode.l10n.t('Manage the incomplete uploads of which bucket?'), { offerAdd: false });
   if (!profile) return undefined;
+  return manageIncompleteUploadsOf(deps, profile);
+}
+
+/** The manager for one bucket, as the COS view's "Incomplete uploads" node opens it. */
+export async function manageIncompleteUploadsOf(deps: IncompleteDeps, profile: BucketProfile): Promise<IncompleteUpload[] | undefined> {
   const uploads = await listWithProgress(deps, profile);
   if (!uploads) return undefined;
   if (uploads.length === 0) {

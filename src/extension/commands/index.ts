@@ -3,15 +3,19 @@ import type { CheckpointStore } from '../../core';
 import type { LocalEmulator } from '../emulator/emulatorEndpoint';
 import type { UploadOnSave } from '../uploadOnSave/uploadOnSave';
 import type { UploadUiDeps } from '../uploads/uploadUi';
+import type { BucketViewProvider } from '../bucketView/bucketView';
 import { timeCommand } from '../debugTiming';
 import { COMMAND_IDS, type CommandId } from './ids';
 import { onDemand } from './onDemand';
+import { isViewNode } from '../bucketView/nodes';
 
 /** What every command handler may use; built once in activate(). */
 export interface ExtensionCommandContext extends UploadUiDeps {
   checkpoints: CheckpointStore;
   localEmulator: LocalEmulator;
   uploadOnSave: UploadOnSave;
+  /** The COS view's data, for the view's commands to refresh and filter it. */
+  bucketView: BucketViewProvider;
 }
 
 /**
@@ -37,6 +41,18 @@ export const COMMANDS: Record<CommandId, CommandHandler> = {
   'cosUpload.showLog': (ctx) => ctx.log.show(),
   'cosUpload.pauseUploadOnSave': (ctx) => ctx.uploadOnSave.pause(),
   'cosUpload.resumeUploadOnSave': (ctx) => ctx.uploadOnSave.resume(),
+  'cosUpload.view.refresh': (ctx, node) => ctx.bucketView.refresh(isViewNode(node) ? node : undefined),
+  'cosUpload.view.filter': (ctx, node, args) => onDemand().filterViewCommand(ctx, node, args),
+  'cosUpload.view.loadMore': (ctx, node) => onDemand().loadMoreCommand(ctx, node),
+  'cosUpload.view.incompleteUploads': (ctx, node) => onDemand().viewIncompleteUploadsCommand(ctx, node),
+  'cosUpload.view.download': (ctx, node, second) => onDemand().downloadViewObjectCommand(ctx, node, second),
+  'cosUpload.view.copyUrl': (ctx, node, selection) => onDemand().copyUrlCommand(ctx, false, node, selection),
+  'cosUpload.view.copyPresignedUrl': (ctx, node, selection) => onDemand().copyUrlCommand(ctx, true, node, selection),
+  'cosUpload.view.copyKey': (ctx, node, selection) => onDemand().copyKeyCommand(ctx, node, selection),
+  'cosUpload.view.delete': (ctx, node, selection) => onDemand().deleteObjectsCommand(ctx, node, selection),
+  'cosUpload.view.properties': (ctx, node) => onDemand().objectPropertiesCommand(ctx, node),
+  'cosUpload.view.deletePrefix': (ctx, node) => onDemand().deletePrefixCommand(ctx, node),
+  'cosUpload.view.uploadHere': (ctx, node, second) => onDemand().uploadHereCommand(ctx, node, second),
 };
 
 export function registerCommands(ctx: ExtensionCommandContext): vscode.Disposable[] {

@@ -25,6 +25,11 @@ export interface UploadArgs {
   profile?: string;
   /** Object key for a single file; default: the profile's prefix + workspace-relative path. */
   key?: string;
+  /**
+   * Upload under this key prefix (the COS view's drop target / Upload Here): each file's key is the
+   * prefix + its name, or for a folder's files the folder's name and the path inside it.
+   */
+  prefix?: string;
   /** true: overwrite without asking; false: skip files whose key exists; unset: ask. */
   overwrite?: boolean;
 }
@@ -180,6 +185,16 @@ async function findWorkspaceFiles(deps: UploadUiDeps, token: vscode.Cancellation
   return vscode.workspace.findFiles('**/*', exclude, 20_000, token);
 }
 
+/** A file's path from the parent of the selected file or folder that holds it, "/" separators. */
+function pathUnderRoots(roots: vscode.Uri[], file: vscode.Uri): string {
+  const inside = roots
+    .map((root) => root.fsPath)
+    .filter((root) => file.fsPath === root || file.fsPath.startsWith(root + path.sep))
+    .sort((a, b) => a.length - b.length)[0];
+  const relative = inside !== undefined ? path.relative(path.dirname(inside), file.fsPath) : path.basename(file.fsPath);
+  return relative.split(path.sep).join('/');
+}
+
 /** Default keys; a single file picked on its own gets an input box to edit its key. */
 async function planKeys(
   deps: UploadUiDeps,
@@ -188,13 +203,14 @@ async function planKeys(
   args: UploadArgs | undefined,
   fromFolder: boolean,
 ): Promise<Planned[] | undefined> {
+  const roots = args?.prefix !== undefined ? urisFromArgs(args) : [];
   const planned = files.map(({ uri, size, displayPath }) => {
-    const key = defaultObjectKey(profile.prefix, displayPath);
+    const key = args?.prefix !== undefined ? defaultObjectKey(args.prefix, pathUnderRoots(roots, uri)) : defaultObjectKey(profile.prefix, displayPath);
     return { uri, size, job: { filePath: uri.fsPath, displayPath, key, profileId: profile.id, profileName: profile.name, bucket: profile.bucket } };
   });
   if (planned.length !== 1 || fromFolder) return planned;
   const job = planned[0].job;
-  if (args?.key !== undefined) {
+  if (args?.key !== undefined && args.prefix === undefined) {
     const problem = objectKeyProblem(args.key);
     if (problem) {
       void vscode.window.showErrorMessage(vscode.l10n.t('The object key is not valid: {0}', problem));

@@ -13,7 +13,9 @@ describe('contributed commands and settings', () => {
   });
 
   it('registers every contributed command, and contributes every command it registers', async () => {
-    const registered = new Set((await vscode.commands.getCommands(true)).filter((c) => c.startsWith('cosUpload.')));
+    // VS Code adds <view id>.focus and the like for each contributed view: not ours to register.
+    const views = Object.values(manifest.contributes.views ?? {}).flatMap((list) => list.map((v) => `${v.id}.`));
+    const registered = new Set((await vscode.commands.getCommands(true)).filter((c) => c.startsWith('cosUpload.') && !views.some((v) => c.startsWith(v))));
     const contributed = manifest.contributes.commands.map((c) => c.command);
     assert.ok(contributed.length >= 8, `only ${contributed.length} commands are contributed`);
     for (const command of contributed) assert.ok(registered.has(command), `${command} is contributed but not registered`);
@@ -47,6 +49,19 @@ describe('contributed commands and settings', () => {
     }
   });
 
+  it('hides the COS view\'s item commands from the palette and shows each in the view', () => {
+    const palette = manifest.contributes.menus.commandPalette;
+    const inView = [...manifest.contributes.menus['view/item/context'], ...manifest.contributes.menus['view/title']];
+    const viewCommands = manifest.contributes.commands.map((c) => c.command).filter((c) => c.startsWith('cosUpload.view.'));
+    assert.ok(viewCommands.length >= 10, `only ${viewCommands.length} view commands`);
+    for (const command of viewCommands) {
+      assert.equal(palette.find((m) => m.command === command)?.when, 'false', `${command} must be hidden from the palette`);
+      if (command === 'cosUpload.view.loadMore') continue; // the "Load more" item's own click
+      const entry = inView.find((m) => m.command === command);
+      assert.ok(entry?.when?.includes('view == cosUpload.bucketView'), `${command} is not in the COS view's menus`);
+    }
+  });
+
   it('shows profile commands only once a profile exists (context key cosUpload.hasProfile)', () => {
     const palette = manifest.contributes.menus.commandPalette;
     for (const command of NEEDS_PROFILE) {
@@ -76,6 +91,7 @@ describe('contributed commands and settings', () => {
       'allowInsecureHttp',
       'presignedUrlExpirySeconds',
       'uploadOnSave',
+      'viewPageSize',
     ].map((name) => `cosUpload.${name}`);
     assert.deepEqual(Object.keys(properties).sort(), [...expected].sort());
     for (const [name, schema] of Object.entries(properties)) {

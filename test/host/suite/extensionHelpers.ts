@@ -23,6 +23,7 @@ export interface PackageManifest {
     commands: Array<{ command: string; title: string; category?: string }>;
     menus: Record<string, Array<{ command: string; when?: string; group?: string }>>;
     configuration: { properties: Record<string, Record<string, unknown>> };
+    views?: Record<string, Array<{ id: string; name: string }>>;
   };
 }
 

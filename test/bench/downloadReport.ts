@@ -160,6 +160,15 @@ export function downloadCells(row: DownloadRow): string[] {
   ];
 }
 
+/** Each run's MB/s of the row's contender, size and profile; a failed run shows as "failed". */
+function runFigures(records: readonly DownloadRecord[], row: DownloadRow): string {
+  return records
+    .filter((r) => r.profile === row.profile && r.size === row.size && r.contender === row.contender)
+    .sort((a, b) => a.run - b.run)
+    .map((r) => (r.ok ? fixed(r.mbps, 1) : 'failed'))
+    .join(', ');
+}
+
 /** The download section: heading, explanation, one table per profile and the failures. */
 export function downloadLines(section: DownloadSection, markdown: boolean): string[] {
   const table = markdown ? markdownTable : textTable;
@@ -178,6 +187,7 @@ export function downloadLines(section: DownloadSection, markdown: boolean): stri
       .sort((a, b) => a.size - b.size || order.indexOf(a.contender) - order.indexOf(b.contender));
     if (rows.length === 0) continue;
     out.push(...heading(`Download ${profile.name.toUpperCase()}: ${profile.description}`), table(DOWNLOAD_COLUMNS, rows.map(downloadCells), RIGHT), '');
+    out.push(`Run by run (MB/s, in run order): ${rows.map((row) => `${row.contender} ${sizeLabel(row.size)} ${runFigures(section.records, row)}`).join('; ')}.`, '');
     for (const row of rows) for (const e of new Set(row.errors)) out.push(`  ${row.contender} ${sizeLabel(row.size)} failed: ${e}`);
   }
   return out;

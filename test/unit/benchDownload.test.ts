@@ -106,7 +106,8 @@ describe('bench: download section', () => {
 
   describe('table', () => {
     it('shows the ranges, the verification and the failed runs', () => {
-      const rows = summarizeDownloads([dl('ours-download', 450), dl('ours-download', 10, { run: 2, ok: false, error: 'exit 1' }), dl('single-get', 500)]);
+      const records = [dl('ours-download', 450), dl('ours-download', 10, { run: 2, ok: false, error: 'exit 1' }), dl('single-get', 500)];
+      const rows = summarizeDownloads(records);
       const ours = rows.find((r) => r.contender === 'ours-download');
       assert.ok(ours);
       const cells = downloadCells(ours);
@@ -119,7 +120,8 @@ describe('bench: download section', () => {
       const single = rows.find((r) => r.contender === 'single-get');
       assert.ok(single);
       assert.equal(downloadCells(single)[9], 'one GET');
-      const lines = downloadLines({ profiles: [{ name: 'lan', description: 'loopback' }], runs: 2, rows, targets: [], loadAverageEnd: 1, records: [] }, true);
+      const lines = downloadLines({ profiles: [{ name: 'lan', description: 'loopback' }], runs: 2, rows, targets: [], loadAverageEnd: 1, records }, true);
+      assert.ok(lines.includes('Run by run (MB/s, in run order): ours-download 1 GiB 450.0, failed; single-get 1 GiB 500.0.'));
       assert.ok(lines.includes('  ours-download 1 GiB failed: exit 1'));
       assert.match(lines.join('\n'), /^\| ours-download \(1\/2 ok\) \| 1 GiB \| 450\.0 \|/m);
     });

@@ -47,6 +47,12 @@ export interface BenchOptions {
   wholeProcessSizes: number[];
   /** Interleaved rounds of the whole-process section. */
   wholeProcessRuns: number;
+  /** Time downloads too (ours, the SDK's getObject, one streamed GET). */
+  download: boolean;
+  /** Run only the download section. */
+  downloadOnly: boolean;
+  /** Object sizes of the download section per profile, bytes. */
+  downloadSizes: Record<ProfileName, number[]>;
   /** Re-render the report an earlier --json saved (print it, write the Markdown) instead of running. */
   fromJson?: string;
   help: boolean;
@@ -73,6 +79,12 @@ export const USAGE = `Usage: npm run bench -- [options]
   --no-whole-process      skip that section
   --whole-process-sizes L its upload sizes (default 1B,64MiB,1GiB; --quick 1B,64MiB)
   --whole-process-runs N  its interleaved rounds (default 5; --quick 1)
+  --download-only         only the download section: ours, the SDK's getObject and one streamed GET into a file
+                          (default LAN 1GiB, WAN 512MiB; --quick 64MiB; Markdown test/bench/LAST_RUN_DOWNLOAD.md)
+  --no-download           skip that section
+  --download-sizes LIST   its object sizes for every profile
+  --download-lan-sizes L  its object sizes for LAN only
+  --download-wan-sizes L  its object sizes for WAN only
   --help`;
 
 function list(value: string | undefined, flag: string): string[] {
@@ -109,6 +121,9 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     wholeProcessOnly: false,
     wholeProcessSizes: [1, 64 * MiB, GiB],
     wholeProcessRuns: 5,
+    download: true,
+    downloadOnly: false,
+    downloadSizes: { lan: [GiB], wan: [512 * MiB] },
     markdownIsDefault: false,
     help: false,
   };
@@ -119,6 +134,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
   let both: number[] | undefined;
   let wholeSizes: number[] | undefined;
   let wholeRuns: number | undefined;
+  const downloadSizes: Partial<Record<ProfileName | 'both', number[]>> = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -193,6 +209,21 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       case '--whole-process-runs':
         wholeRuns = wholeNumber(value(), flag, 1);
         break;
+      case '--download-only':
+        options.downloadOnly = true;
+        break;
+      case '--no-download':
+        options.download = false;
+        break;
+      case '--download-sizes':
+        downloadSizes.both = sizes(value(), flag);
+        break;
+      case '--download-lan-sizes':
+        downloadSizes.lan = sizes(value(), flag);
+        break;
+      case '--download-wan-sizes':
+        downloadSizes.wan = sizes(value(), flag);
+        break;
       case '--help':
       case '-h':
         options.help = true;
@@ -206,7 +237,13 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     options.runs = 1;
     options.wholeProcessSizes = [1, 64 * MiB];
     options.wholeProcessRuns = 1;
+    options.downloadSizes = { lan: [64 * MiB], wan: [64 * MiB] };
   }
+  if (downloadSizes.both) options.downloadSizes = { lan: [...downloadSizes.both], wan: [...downloadSizes.both] };
+  if (downloadSizes.lan) options.downloadSizes.lan = downloadSizes.lan;
+  if (downloadSizes.wan) options.downloadSizes.wan = downloadSizes.wan;
+  if (options.downloadOnly && !options.download) throw new Error('--download-only and --no-download contradict each other.');
+  if (options.downloadOnly && options.wholeProcessOnly) throw new Error('--download-only and --whole-process-only each run one section alone: pick one.');
   if (wholeSizes) options.wholeProcessSizes = wholeSizes;
   if (wholeRuns !== undefined) options.wholeProcessRuns = wholeRuns;
   if (options.wholeProcessOnly && !options.wholeProcess) throw new Error('--whole-process-only and --no-whole-process contradict each other.');
@@ -215,7 +252,11 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
   if (explicit.wan) options.sizes.wan = explicit.wan;
   if (big && !options.sizes.lan.includes(10 * GiB)) options.sizes.lan.push(10 * GiB);
   if (!markdownSet && !quick) {
-    options.markdown = options.wholeProcessOnly ? 'test/bench/LAST_RUN_WHOLE_PROCESS.md' : 'test/bench/LAST_RUN.md';
+    options.markdown = options.wholeProcessOnly
+      ? 'test/bench/LAST_RUN_WHOLE_PROCESS.md'
+      : options.downloadOnly
+        ? 'test/bench/LAST_RUN_DOWNLOAD.md'
+        : 'test/bench/LAST_RUN.md';
     options.markdownIsDefault = true;
   }
   return options;

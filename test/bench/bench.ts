@@ -5,20 +5,21 @@
  * See args.ts for the options; `--quick` is a one-minute smoke test.
  */
 
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes, randomFillSync } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { defaultUploadOptions, getCrc64Engine, MAX_PARTS, planParts } from '../../src/core';
+import { defaultUploadOptions, MAX_PARTS, planParts } from '../../src/core';
 import { AdaptiveConcurrency, FAR_ROUND_TRIP_MS } from '../../src/core/adaptiveConcurrency';
 import { MIN_AUTO_PARTS } from '../../src/core/partPlan';
 import { startEmulator, type RunningEmulator } from '../../src/emulator';
 import { findRepoRoot } from '../repoRoot';
 import { parseBenchArgs, sizeLabel, USAGE, type BenchOptions, type ProfileName } from './args';
-import { RESULT_MARKER, type ChildResult } from './child';
+import { killRunningChildren, runChild } from './childRunner';
 import type { ContenderArgs, ContenderName, HashSpeeds } from './contenders';
 import { machineBusySeconds, mbPerSecond, median, waitForQuiet } from './measure';
+import { createFile, testFileSource, type TestFile } from './testFile';
+import { downloadOnly, renderDownloadSection, runDownloads } from './downloadBench';
 import { runWholeProcess } from './wholeProcess';
 import { wholeProcessTargets, type WholeProcessSection } from './wholeProcessReport';
 import {
@@ -45,70 +46,9 @@ const PROFILES: Record<ProfileName, ProfileInfo> = {
 
 /** Put Object takes at most 5 GB, so the single-PUT ceiling cannot be measured above it. */
 const MAX_SINGLE_PUT = 5 * 1024 ** 3;
-const WRITE_CHUNK = 16 * 1024 * 1024;
-
-interface TestFile {
-  path: string;
-  size: number;
-  /** CRC64 (decimal) of the bytes, to check what each contender left on the emulator. */
-  crc64: string;
-}
 
 function log(message: string): void {
   process.stderr.write(`${message}\n`);
-}
-
-/** Random bytes written in chunks (a 10 GiB file never sits in memory), CRC64 computed on the way. */
-async function createFile(dir: string, size: number): Promise<TestFile> {
-  const file = path.join(dir, `bench-${sizeLabel(size).replace(/\s+/g, '')}.bin`);
-  const engine = getCrc64Engine();
-  const chunk = Buffer.allocUnsafe(Math.min(WRITE_CHUNK, size));
-  const handle = await fs.open(file, 'w');
-  let crc = 0n;
-  try {
-    for (let offset = 0; offset < size; offset += chunk.length) {
-      const piece = chunk.subarray(0, Math.min(chunk.length, size - offset));
-      randomFillSync(piece);
-      crc = engine.update(crc, piece);
-      await handle.write(piece, 0, piece.length, offset);
-    }
-  } finally {
-    await handle.close();
-  }
-  return { path: file, size, crc64: crc.toString() };
-}
-
-/** Child processes still running, so an interrupted benchmark can end them. */
-const running = new Set<ChildProcess>();
-
-function childCommand(): { script: string; execArgv: string[] } {
-  // Compiled: out/test/bench/child.js. From source through tsx: test/bench/child.ts.
-  const ext = path.extname(__filename);
-  return { script: path.join(__dirname, `child${ext}`), execArgv: ext === '.ts' ? ['--import', 'tsx'] : [] };
-}
-
-function runChild(name: string, json: unknown, timeoutMs: number): Promise<ChildResult> {
-  const { script, execArgv } = childCommand();
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...execArgv, script, name, JSON.stringify(json)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    running.add(child);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-4000)));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      running.delete(child);
-      const line = stdout.split('\n').find((l) => l.startsWith(RESULT_MARKER));
-      if (line) {
-        resolve(JSON.parse(line.slice(RESULT_MARKER.length)) as ChildResult);
-        return;
-      }
-      const why = signal === 'SIGKILL' ? `no result within ${Math.round(timeoutMs / 1000)} s` : `exit ${code ?? signal}`;
-      resolve({ ok: false, contender: name, error: `${why}${stderr.trim() ? `: ${stderr.trim().split('\n').slice(-3).join(' / ')}` : ''}` });
-    });
-  });
 }
 
 /** The first request of any kind since the log was cleared (the SDK's List Multipart Uploads, our Initiate), epoch ms. */
@@ -193,7 +133,7 @@ async function uploadOnce(
     record.error = result.error;
     return record;
   }
-  if (!('figures' in result)) {
+  if (!('details' in result)) {
     record.error = 'the child returned no figures';
     return record;
   }
@@ -325,13 +265,14 @@ export async function runBench(argv: string[]): Promise<number> {
     return 0;
   }
   if (options.wholeProcessOnly) return wholeProcessOnly(options);
+  if (options.downloadOnly) return downloadOnly(options, options.profiles.map((p) => PROFILES[p]), log);
   const startedAt = new Date().toISOString();
   const machine = machineInfo();
   const defaults = defaultUploadOptions();
   const session: Session = { options, records: [], runId: randomBytes(4).toString('hex') };
   const dir = await fs.mkdtemp(path.join(options.tmpDir ?? os.tmpdir(), 'cos-bench-'));
   const onSignal = (): void => {
-    for (const child of running) child.kill('SIGKILL');
+    killRunningChildren();
     void fs.rm(dir, { recursive: true, force: true }).finally(() => process.exit(130));
   };
   process.once('SIGINT', onSignal);
@@ -350,6 +291,17 @@ export async function runBench(argv: string[]): Promise<number> {
     const wholeProcess = options.wholeProcess ? await runWholeProcess(wholeProcessOptions(options, dir, files)) : undefined;
     const trafficLimit = options.trafficLimit > 0 ? await trafficLimitCheck(session, files.get(options.trafficLimitSize) as TestFile) : undefined;
     const hash = options.hashSpeeds ? await hashSpeeds() : undefined;
+    const download = options.download
+      ? await runDownloads({
+          profiles: options.profiles.map((p) => PROFILES[p]),
+          sizes: options.downloadSizes,
+          runs: options.runs,
+          waitQuietSeconds: options.waitQuietSeconds,
+          dir,
+          log,
+          fileFor: testFileSource(dir, files, log),
+        })
+      : undefined;
     const rows = summarize(session.records);
     report = {
       startedAt,
@@ -368,6 +320,7 @@ export async function runBench(argv: string[]): Promise<number> {
       targets: [...evaluateTargets(rows, trafficLimit, defaults.concurrency), ...(wholeProcess ? wholeProcessTargets(wholeProcess.rows) : [])],
       records: session.records,
       ...(wholeProcess ? { wholeProcess } : {}),
+      ...(download ? { download } : {}),
     };
   } finally {
     process.off('SIGINT', onSignal);
@@ -376,8 +329,8 @@ export async function runBench(argv: string[]): Promise<number> {
   }
   await publish(report, options);
   // Targets are reported, not enforced (timings vary by machine); a failed or unverified upload is an error.
-  const failed = report.records.filter((r) => !r.ok).length;
-  if (failed > 0) log(`${failed} upload(s) failed or left a wrong object on the emulator; see the table.`);
+  const failed = report.records.filter((r) => !r.ok).length + (report.download?.records.filter((r) => !r.ok).length ?? 0);
+  if (failed > 0) log(`${failed} upload(s) or download(s) failed or left wrong bytes; see the tables.`);
   return failed > 0 ? 1 : 0;
 }
 
@@ -387,15 +340,7 @@ function wholeProcessOptions(options: BenchOptions, dir: string, files: Map<numb
     runs: options.wholeProcessRuns,
     waitQuietSeconds: options.waitQuietSeconds,
     log,
-    fileFor: async (size) => {
-      let file = files.get(size);
-      if (!file) {
-        log(`Creating a ${size} B test file in ${dir}`);
-        file = await createFile(dir, size);
-        files.set(size, file);
-      }
-      return file;
-    },
+    fileFor: testFileSource(dir, files, log),
   };
 }
 
@@ -425,14 +370,15 @@ async function wholeProcessOnly(options: BenchOptions): Promise<number> {
 
 /** Prints the report and writes the files asked for. */
 async function publish(report: BenchReport, options: BenchOptions): Promise<void> {
-  process.stdout.write(`\n${renderReport(report, false)}\n`);
+  const render = (markdown: boolean): string => renderReport(report, markdown) + (report.download ? `\n${renderDownloadSection(report.download, markdown)}` : '');
+  process.stdout.write(`\n${render(false)}\n`);
   if (options.json) {
     await fs.writeFile(path.resolve(options.json), JSON.stringify(report, null, 2) + '\n');
     log(`Figures written to ${path.resolve(options.json)}`);
   }
   if (options.markdown) {
     const file = options.markdownIsDefault ? path.join(findRepoRoot(), options.markdown) : path.resolve(options.markdown);
-    await fs.writeFile(file, renderReport(report, true) + '\n');
+    await fs.writeFile(file, render(true) + '\n');
     log(`Tables written to ${file}`);
   }
 }

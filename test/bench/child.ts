@@ -1,18 +1,21 @@
 /**
  * One benchmark contender in a process of its own:
  *   node out/test/bench/child.js <contender> '<json ContenderArgs>'
+ *   node out/test/bench/child.js <download contender> '<json DownloadContenderArgs>'
  *   node out/test/bench/child.js hash-speed '{"bytes": 268435456}'
- * Prints one line `RESULT_MARKER <json ChildResult>` on stdout and exits; the uploaders' own
+ * Prints one line `RESULT_MARKER <json ChildResult>` on stdout and exits; the contenders' own
  * console output is silenced so it cannot mix with the result or slow the run.
  */
 
 import { CONTENDERS, isContenderName, measureHashSpeeds, preload, type ContenderArgs, type ContenderDetails, type HashSpeeds } from './contenders';
+import { DOWNLOAD_CONTENDERS, isDownloadContenderName, preloadDownloader, type DownloadContenderArgs, type DownloadContenderDetails } from './downloadContenders';
 import { ProcessMeter, type ProcessFigures } from './measure';
 
 export const RESULT_MARKER = '@@bench-result@@';
 
 export type ChildResult =
   | { ok: true; contender: string; figures: ProcessFigures; details: ContenderDetails }
+  | { ok: true; contender: string; figures: ProcessFigures; download: DownloadContenderDetails }
   | { ok: true; contender: 'hash-speed'; hash: HashSpeeds }
   | { ok: false; contender: string; error: string };
 
@@ -33,6 +36,14 @@ async function main(argv: string[]): Promise<void> {
     if (name === 'hash-speed') {
       const { bytes } = JSON.parse(json ?? '{}') as { bytes?: number };
       report({ ok: true, contender: name, hash: await measureHashSpeeds(bytes) });
+      return;
+    }
+    if (name && isDownloadContenderName(name)) {
+      const args = JSON.parse(json ?? '') as DownloadContenderArgs;
+      await preloadDownloader(name);
+      const meter = new ProcessMeter();
+      const download = await DOWNLOAD_CONTENDERS[name](args);
+      report({ ok: true, contender: name, figures: meter.stop(), download });
       return;
     }
     if (!name || !isContenderName(name)) throw new Error(`Unknown contender: ${name ?? '(none)'}`);

@@ -66,9 +66,7 @@ export class ProcessMeter {
     const total = process.cpuUsage();
     clearInterval(this.sampler);
     this.histogram.disable();
-    // maxRSS is in KiB on every platform Node supports.
-    const maxRss = process.resourceUsage().maxRSS * 1024;
-    const peakRssBytes = Math.max(this.peakRss, process.memoryUsage.rss(), maxRss);
+    const peakRssBytes = Math.max(this.peakRss, process.memoryUsage.rss(), highWaterRss());
     const ms = (ns: number): number => ns / 1e6;
     return {
       startEpochMs: this.startEpochMs,
@@ -83,6 +81,21 @@ export class ProcessMeter {
       loopMaxMs: ms(this.histogram.max),
     };
   }
+}
+
+/**
+ * The process's highest RSS, bytes. On Linux /proc/self/status VmHWM: getrusage's maxRSS there
+ * keeps the spawning parent's peak across fork and exec, so a child would report the benchmark's
+ * own memory (emulator included) whenever that is larger. Elsewhere maxRSS (KiB on every platform).
+ */
+function highWaterRss(): number {
+  try {
+    const m = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (m) return Number(m[1]) * 1024;
+  } catch {
+    // Not Linux: fall through.
+  }
+  return process.resourceUsage().maxRSS * 1024;
 }
 
 function snapshot(): ProcessFigures['atPeak'] {

@@ -6,6 +6,7 @@
 import * as os from 'node:os';
 import { sizeLabel, type ProfileName } from './args';
 import { CONTENDER_NAMES, type ContenderDetails, type ContenderName, type HashSpeeds } from './contenders';
+import type { DownloadSection } from './downloadReport';
 import { median } from './measure';
 import { WHOLE_PROCESS_COLUMNS, WHOLE_PROCESS_RIGHT, wholeProcessCells, type WholeProcessSection } from './wholeProcessReport';
 
@@ -137,6 +138,8 @@ export interface BenchReport {
   records: RunRecord[];
   /** Whole processes timed spawn to exit (cos-upload, curl -T, node -e 0). */
   wholeProcess?: WholeProcessSection;
+  /** Downloads: ours, the SDK's getObject and one streamed GET (downloadBench.ts). */
+  download?: DownloadSection;
 }
 
 /** Largest value, NaN for none (Math.max() of nothing is -Infinity). */
@@ -327,7 +330,7 @@ function orderedRows(rows: readonly RowSummary[], profile: ProfileName): RowSumm
     .sort((a, b) => a.size - b.size || order.indexOf(a.contender) - order.indexOf(b.contender));
 }
 
-function machineLine(m: MachineInfo): string {
+export function machineLine(m: MachineInfo): string {
   return `${m.cpu}, ${m.cores} cores, ${m.totalMemoryGB} GB RAM, ${m.os}, Node ${m.node}, load average ${m.loadAverage} at start`;
 }
 

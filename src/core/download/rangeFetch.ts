@@ -11,6 +11,12 @@ import { abortError, CosError } from '../errors';
 import { backoffDelay, isTransientNetworkError, sleep, type RetryPolicy } from '../retry';
 import { contentRangeProblem, type ByteRange } from './rangePlan';
 
+/**
+ * Bytes gathered before one positional write: network chunks are small (often 16-64 KiB), and a
+ * write per chunk costs a thread-pool round trip each.
+ */
+const WRITE_BATCH_BYTES = 1024 * 1024;
+
 export interface RangeFetchContext {
   client: CosClient;
   key: string;
@@ -23,7 +29,7 @@ export interface RangeFetchContext {
   engine: Crc64Engine;
   retry: RetryPolicy;
   signal: AbortSignal;
-  /** Bytes of this range received in the current attempt (0 again when it restarts). */
+  /** Bytes of this range written in the current attempt (0 again when it restarts). */
   onBytes(range: ByteRange, bytes: number): void;
   onRetry(info: { attempt: number; delayMs: number; error: CosError; range: ByteRange }): void;
 }
@@ -62,16 +68,25 @@ async function fetchOnce(ctx: RangeFetchContext, range: ByteRange): Promise<bigi
     });
   }
   let position = range.start;
+  let written = range.start;
   let crc = 0n;
+  let batch: Buffer[] = [];
+  const flush = async (): Promise<void> => {
+    await writeBatchAt(ctx.file, batch, written);
+    written = position;
+    batch = [];
+    ctx.onBytes(range, written - range.start);
+  };
   for await (const chunk of answer.chunks()) {
     if (position + chunk.length > range.end + 1) {
       throw new CosError('BAD_RESPONSE', `Get Object of bytes ${range.start}-${range.end} sent more bytes than asked for.`, { retryable: true, requestId: answer.requestId });
     }
     crc = ctx.engine.update(crc, chunk);
-    await writeAt(ctx.file, chunk, position);
+    batch.push(chunk);
     position += chunk.length;
-    ctx.onBytes(range, position - range.start);
+    if (position - written >= WRITE_BATCH_BYTES) await flush();
   }
+  if (batch.length > 0) await flush();
   if (position !== range.end + 1) {
     throw new CosError('NETWORK', `Get Object of bytes ${range.start}-${range.end} ended after ${position - range.start} bytes: the connection was cut.`, {
       retryable: true,
@@ -81,11 +96,14 @@ async function fetchOnce(ctx: RangeFetchContext, range: ByteRange): Promise<bigi
   return crc;
 }
 
-async function writeAt(file: FileHandle, chunk: Buffer, position: number): Promise<void> {
+/** One positional write for a batch of chunks; a short write (rare) is finished chunk by chunk. */
+async function writeBatchAt(file: FileHandle, chunks: Buffer[], position: number): Promise<void> {
   try {
-    for (let done = 0; done < chunk.length; ) {
-      const { bytesWritten } = await file.write(chunk, done, chunk.length - done, position + done);
-      done += bytesWritten;
+    const total = chunks.reduce((sum, c) => sum + c.length, 0);
+    const { bytesWritten } = await file.writev(chunks, position);
+    for (let offset = 0, i = 0; bytesWritten < total && i < chunks.length; offset += chunks[i].length, i++) {
+      const skip = Math.max(0, bytesWritten - offset);
+      for (let done = skip; done < chunks[i].length; ) done += (await file.write(chunks[i], done, chunks[i].length - done, position + offset + done)).bytesWritten;
     }
   } catch (error) {
     throw new CosError('FILE_UNWRITABLE', `Could not write the download's temporary file (${(error as NodeJS.ErrnoException).code ?? 'error'}); check the free space and permissions.`, {

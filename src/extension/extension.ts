@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { FileCheckpointStore } from '../core/checkpoint';
 import type { CheckpointStore } from '../core/types';
 import { registerCommands } from './commands';
+import { registerCosFileSystem } from './cosFs/cosFsProvider';
 import { onDemand, onDemandLoaded } from './commands/onDemand';
 import { markCommandPhase } from './debugTiming';
 import { LocalEmulator } from './emulator/emulatorEndpoint';
@@ -49,6 +50,8 @@ export function activate(context: vscode.ExtensionContext): CosUploadTestApi | u
   updateContext();
 
   activeLog = log;
+  // Read-only `cos:` documents (Open COS Object); the provider loads the core only when first used.
+  const cosFs = registerCosFileSystem({ profiles, log });
   context.subscriptions.push(
     profiles,
     manager,
@@ -59,13 +62,14 @@ export function activate(context: vscode.ExtensionContext): CosUploadTestApi | u
       if (e.affectsConfiguration(`${SECTION}.maxConcurrentUploads`)) manager.pump();
     }),
     ...registerCommands({ ...deps, checkpoints, localEmulator }),
+    cosFs.disposable,
   );
 
   log.info(`transport: ${describeTransport(readTransport())}`);
   // Uploads an earlier session left unfinished: listed in Show Uploads, and offered for resuming.
   void resumeEarlierUploads({ ...deps, checkpoints });
 
-  const api = testing ? createTestApi({ context, manager, profiles, log, statusBar, checkpointDir, checkpoints, loadedAtActivation: onDemandLoaded() }) : undefined;
+  const api = testing ? createTestApi({ context, manager, profiles, log, statusBar, checkpointDir, checkpoints, loadedAtActivation: onDemandLoaded(), cosFileSystem: cosFs.provider }) : undefined;
   log.info(`activated in ${Math.round(performance.now() - started)} ms checkpoints=${checkpointDir}`);
   return api;
 }

@@ -55,6 +55,8 @@ export interface CosUploadTestApi {
   transport: {
     current(): TransportOptions;
   };
+  /** The `cos:` provider itself, to see its own refusals (VS Code answers writes to a read-only scheme before asking it). */
+  cosFileSystem: vscode.FileSystemProvider;
   activation: {
     /**
      * Whether activate() had loaded the command bundle (the core, HTTP, XML and CRC64 code) by the
@@ -77,6 +79,7 @@ export function createTestApi(parts: {
   checkpointDir: string;
   checkpoints: CheckpointStore;
   loadedAtActivation: boolean;
+  cosFileSystem: vscode.FileSystemProvider;
 }): CosUploadTestApi {
   const { context, manager, profiles, log, statusBar, checkpointDir, checkpoints } = parts;
   // Ours only: VS Code loads its own undici into the extension host. The core's HTTP, XML and CRC64
@@ -112,6 +115,7 @@ export function createTestApi(parts: {
     prompts: { set: (hooks) => onDemand().setPromptHooks(hooks) },
     startup: { simulate: simulateStartup },
     transport: { current: () => readTransport() },
+    cosFileSystem: parts.cosFileSystem,
     activation: { loadedOnDemand: parts.loadedAtActivation, heavyModules },
   };
 }

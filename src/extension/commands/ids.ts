@@ -13,6 +13,8 @@ export const COMMAND_IDS = [
   'cosUpload.removeProfile',
   'cosUpload.testConnection',
   'cosUpload.showLog',
+  'cosUpload.openObject',
+  'cosUpload.downloadFolder',
 ] as const;
 
 export type CommandId = (typeof COMMAND_IDS)[number];

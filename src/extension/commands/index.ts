@@ -33,6 +33,8 @@ export const COMMANDS: Record<CommandId, CommandHandler> = {
   'cosUpload.removeProfile': (ctx, args) => onDemand().removeProfileCommand(ctx.profiles, args),
   'cosUpload.testConnection': (ctx, args) => onDemand().testConnectionCommand(ctx.profiles, ctx.log, args),
   'cosUpload.showLog': (ctx) => ctx.log.show(),
+  'cosUpload.openObject': (ctx, first) => onDemand().openObjectCommand(ctx, first),
+  'cosUpload.downloadFolder': (ctx, first) => onDemand().downloadFolderCommand(ctx, first),
 };
 
 export function registerCommands(ctx: ExtensionCommandContext): vscode.Disposable[] {

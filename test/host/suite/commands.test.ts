@@ -75,6 +75,7 @@ describe('contributed commands and settings', () => {
       'respectGitignore',
       'allowInsecureHttp',
       'presignedUrlExpirySeconds',
+      'openSizeLimitMB',
     ].map((name) => `cosUpload.${name}`);
     assert.deepEqual(Object.keys(properties).sort(), [...expected].sort());
     for (const [name, schema] of Object.entries(properties)) {

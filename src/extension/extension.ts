@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import { FileCheckpointStore } from '../core/checkpoint';
+import { DownloadCheckpointStore } from '../core/download/downloadCheckpoint';
 import type { CheckpointStore } from '../core/types';
 import { registerCommands } from './commands';
 import { registerCosFileSystem } from './cosFs/cosFsProvider';
@@ -61,7 +62,7 @@ export function activate(context: vscode.ExtensionContext): CosUploadTestApi | u
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration(`${SECTION}.maxConcurrentUploads`)) manager.pump();
     }),
-    ...registerCommands({ ...deps, checkpoints, localEmulator }),
+    ...registerCommands({ ...deps, checkpoints, downloadCheckpoints: new DownloadCheckpointStore(checkpointDir), localEmulator }),
     cosFs.disposable,
   );
 

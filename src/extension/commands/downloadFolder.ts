@@ -42,6 +42,7 @@ export async function downloadFolderCommand(ctx: ExtensionCommandContext, first?
         target: targetOf(profile),
         credentials: ctx.profiles.credentialSource(profile.id),
         options: { partSize, concurrency, maxConcurrency, retries, sse: sseOf(profile, secrets) },
+        checkpoints: ctx.downloadCheckpoints,
         transport: readTransport(),
         signal: controller.signal,
         logger: ctx.log,

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { CheckpointStore } from '../../core';
+import type { CheckpointStore, DownloadCheckpointStore } from '../../core';
 import type { LocalEmulator } from '../emulator/emulatorEndpoint';
 import type { UploadUiDeps } from '../uploads/uploadUi';
 import { timeCommand } from '../debugTiming';
@@ -9,6 +9,8 @@ import { onDemand } from './onDemand';
 /** What every command handler may use; built once in activate(). */
 export interface ExtensionCommandContext extends UploadUiDeps {
   checkpoints: CheckpointStore;
+  /** Download Folder's checkpoints: a cancelled or failed file resumes when the folder is downloaded again. */
+  downloadCheckpoints: DownloadCheckpointStore;
   localEmulator: LocalEmulator;
 }
 

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { CosError, DownloadCheckpointStore, downloadObject, formatBytes, staticCredentials, type DownloadEvent, type DownloadResult } from '../core';
 import { credentialsFromEnv } from './args';
 import { lastSegment, type DownloadCommand } from './downloadArgs';
+import { runPrefixDownload } from './downloadFolder';
 import { EXIT_OK, exitCodeFor, formatSeconds, redact, UploadReporter } from './output';
 import { formatRate } from '../core/sizes';
 import { checkTarget, secretsIn, stderrLogger, transportFromEnv, type CommandContext } from './upload';
@@ -34,6 +35,7 @@ async function destinationFile(key: string, dest: string): Promise<string> {
 
 /** Runs the download and returns the process exit code; every failure is printed, none is thrown. */
 export async function runDownload(command: DownloadCommand, context: CommandContext): Promise<number> {
+  if (command.prefix) return runPrefixDownload(command, context);
   const secrets = secretsIn(context.env);
   const source = `cos://${command.bucket}/${command.key}`;
   const reporter = new UploadReporter(context.streams, { json: command.json, quiet: command.quiet, destination: source, secrets });

@@ -11,6 +11,7 @@ Usage:
   cos-upload upload <dir> --bucket <name-appid> --region <region> [--prefix P] [options]
   cos-upload sync <dir> --bucket <name-appid> --region <region> [--prefix P] [--delete] [--dry-run] [--exclude GLOB]...
   cos-upload download <key> [dest] --bucket <name-appid> --region <region> [options]
+  cos-upload download <prefix/> [destDir] --bucket <name-appid> --region <region> [options]
   cos-upload resume [<file> | --all | --list] [--restart] [--state-dir D]
   cos-upload incomplete --bucket <name-appid> --region <region> [--abort <upload id> | --abort-older-than <days>]
   cos-upload emulator [--port P] [--dir D] [--latency-ms N] [--conn-mbps N] [--json] ...
@@ -23,14 +24,15 @@ Commands:
              Given a folder, uploads every file in it.
   sync       Upload only what is new or changed in a folder (by size and CRC64); --delete removes
              remote-only objects; --dry-run shows the plan.
-  download   Download one object, verified (CRC64) and resumable; run it again to resume.
+  download   Download one object, or every object under a prefix ("dir/"), verified (CRC64) and
+             resumable; run it again to resume.
   resume     Finish interrupted uploads from their checkpoints (after Ctrl-C, a crash, a long outage).
   incomplete List a bucket's unfinished multipart uploads (billed until aborted); abort them.
   emulator   Run the local COS emulator and print its URL and credentials.
   demo       Upload a random file to an in-process emulator and verify it; no cloud account needed.
 
 Exit codes: 0 success, 1 failure, 2 usage error, 75 locked (another upload of the same file to the
-same key is running: error LOCKED), 130 cancelled (Ctrl-C).
+same key, or another download to the same file, is running: error LOCKED), 130 cancelled (Ctrl-C).
 `;
 
 const UPLOAD = `Usage: cos-upload upload <file> --bucket <name-appid> --region <region> [options]

@@ -19,7 +19,7 @@ export {
   type UploadLister,
 } from './incompleteUploads';
 export { mapLimit } from './mapLimit';
-export { UploadLockedError, defaultLockDir, acquireUploadLock, findUploadLock, formatLockTime, OTHER_HOST_STALE_MS, type UploadLockInfo } from './uploadLock';
+export { UploadLockedError, defaultLockDir, downloadLockRequest, type LockOperation, acquireUploadLock, findUploadLock, formatLockTime, OTHER_HOST_STALE_MS, type UploadLockInfo } from './uploadLock';
 export { staticCredentials, refreshableCredentials } from './credentials';
 export { getCrc64Engine, crc64EngineStatus } from './crc64';
 export { hashingStatus } from './hashPool';
@@ -44,5 +44,7 @@ export { DEFAULT_MAX_CONCURRENT_FILES, MAX_CONCURRENT_FILES, type SyncEvent, typ
 export { listLocalFolder, type LocalFile } from './sync/localFiles';
 export { downloadObject, type DownloadEvent, type DownloadOptions, type DownloadRequest, type DownloadResult } from './download/downloadObject';
 export { DownloadCheckpointStore } from './download/downloadCheckpoint';
+export { downloadPrefix, prefixDownloadIncomplete, type PrefixDownloadEvent, type PrefixDownloadFailure, type PrefixDownloadRequest, type PrefixDownloadResult } from './download/downloadPrefix';
+export { isPrefixKey, listingPrefix, planPrefixDownload, type PrefixFile, type PrefixPlan, type RefusedKey } from './download/prefixPlan';
 export { DOWNLOAD_TEMP_SUFFIX, downloadTempPath } from './download/rangePlan';
 export { MAX_DELETE_KEYS, type DeleteRefusal } from './bucketListing';

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { rmSync, promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -20,7 +20,12 @@ const RENEW_MS = 60_000;
 /** An empty or half-written lock this young is a lock being created, not a broken one. */
 const UNREADABLE_GRACE_MS = 10_000;
 
+/** What holds a lock: an upload (file and key) or a download (destination file). */
+export type LockOperation = 'upload' | 'download';
+
 export interface UploadLockInfo {
+  /** Absent in locks written before downloads took locks: those are uploads. */
+  operation?: LockOperation;
   pid: number;
   host: string;
   /** ISO time the upload took the lock. */
@@ -96,8 +101,10 @@ export function describeLockHolder(lock: UploadLockInfo | undefined, here: { hos
 }
 
 /** Pure: the LOCKED message of the CLI and the log. */
-export function lockedMessage(file: string, key: string, lock: UploadLockInfo | undefined, here: { host: string; now: number }): string {
-  return `another upload of ${file} to ${key} is running (${describeLockHolder(lock, here)}); wait for it or stop it`;
+export function lockedMessage(file: string, key: string, lock: UploadLockInfo | undefined, here: { host: string; now: number }, operation: LockOperation = 'upload'): string {
+  const holder = describeLockHolder(lock, here);
+  if (operation === 'download') return `another download of ${key} to ${file} is running (${holder}); wait for it or stop it`;
+  return `another upload of ${file} to ${key} is running (${holder}); wait for it or stop it`;
 }
 
 /** Another uploader holds the lock of this file and key; nothing was sent. */
@@ -110,9 +117,12 @@ export class UploadLockedError extends CosError {
   readonly file: string;
   readonly key: string;
   readonly lockPath: string;
+  /** What this process tried to do; the holder may be doing the same or the other. */
+  readonly operation: LockOperation;
 
-  constructor(init: { file: string; key: string; holder?: UploadLockInfo; lockPath: string; now: number }) {
-    super('LOCKED', lockedMessage(init.file, init.key, init.holder, { host: os.hostname(), now: init.now }));
+  constructor(init: { file: string; key: string; holder?: UploadLockInfo; lockPath: string; now: number; operation?: LockOperation }) {
+    super('LOCKED', lockedMessage(init.file, init.key, init.holder, { host: os.hostname(), now: init.now }, init.operation));
+    this.operation = init.operation ?? 'upload';
     if (init.holder) this.holder = init.holder;
     this.heldByThisProcess = init.holder?.pid === process.pid && init.holder.host === os.hostname();
     this.file = init.file;
@@ -158,6 +168,8 @@ export interface LockRequest {
   file: string;
   key: string;
   bucket: string;
+  /** Default 'upload'. */
+  operation?: LockOperation;
 }
 
 async function readLock(file: string): Promise<{ lock?: UploadLockInfo; mtimeMs: number } | undefined> {
@@ -184,7 +196,9 @@ function judgeFound(file: string, found: { lock?: UploadLockInfo; mtimeMs: numbe
  */
 export async function acquireUploadLock(request: LockRequest, log?: (line: string) => void): Promise<HeldUploadLock> {
   const file = path.join(request.dir, `${request.id}.lock`);
+  const operation = request.operation ?? 'upload';
   const info: UploadLockInfo = {
+    operation,
     pid: process.pid,
     host: os.hostname(),
     startedAt: new Date().toISOString(),
@@ -205,22 +219,22 @@ export async function acquireUploadLock(request: LockRequest, log?: (line: strin
       break;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw new CosError('CHECKPOINT', `Could not create the upload lock ${file}: ${(error as Error).message}`, { cause: error });
+        throw new CosError('CHECKPOINT', `Could not create the ${operation} lock ${file}: ${(error as Error).message}`, { cause: error });
       }
     }
     const found = await readLock(file);
     if (!found) continue; // released between our create and our read
     const now = Date.now();
     if (judgeFound(file, found, now) === 'held' || tries >= 3) {
-      throw new UploadLockedError({ file: request.file, key: request.key, holder: found.lock, lockPath: file, now });
+      throw new UploadLockedError({ file: request.file, key: request.key, holder: found.lock, lockPath: file, now, operation });
     }
-    log?.(`Taking over a stale upload lock ${file} (${found.lock ? `pid ${found.lock.pid} on ${found.lock.host} since ${found.lock.startedAt}` : 'unreadable'}).`);
+    log?.(`Taking over a stale ${operation} lock ${file} (${found.lock ? `pid ${found.lock.pid} on ${found.lock.host} since ${found.lock.startedAt}` : 'unreadable'}).`);
     await fs.rm(file, { force: true });
   }
   // Two takers of one stale lock: the second one's rm may remove the first one's new lock; the check tells.
   const mine = await readLock(file);
   if (mine?.lock?.token !== info.token) {
-    throw new UploadLockedError({ file: request.file, key: request.key, holder: mine?.lock, lockPath: file, now: Date.now() });
+    throw new UploadLockedError({ file: request.file, key: request.key, holder: mine?.lock, lockPath: file, now: Date.now(), operation });
   }
   heldHere.add(file);
   if (!exitHookInstalled) {
@@ -292,4 +306,14 @@ export async function withUploadLock<T>(request: LockedUploadRequest, run: () =>
   } finally {
     await lock.release();
   }
+}
+
+/**
+ * The lock of a download destination: one per local file whatever the key, since two downloads to
+ * one file would share its temporary file `<file>.cosdownload`.
+ */
+export function downloadLockRequest(destPath: string, key: string, bucket: string, lockDir: string = defaultLockDir()): LockRequest {
+  const file = path.resolve(destPath);
+  const id = `download-${createHash('sha256').update(file).digest('hex').slice(0, 32)}`;
+  return { dir: lockDir, id, file, key, bucket, operation: 'download' };
 }

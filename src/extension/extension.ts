@@ -2,9 +2,11 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import { FileCheckpointStore } from '../core/checkpoint';
+import { DownloadCheckpointStore } from '../core/download/downloadCheckpoint';
 import type { CheckpointStore } from '../core/types';
 import { registerBucketView } from './bucketView/bucketView';
 import { registerCommands } from './commands';
+import { registerCosFileSystem } from './cosFs/cosFsProvider';
 import { onDemand, onDemandLoaded } from './commands/onDemand';
 import { markCommandPhase } from './debugTiming';
 import { LocalEmulator } from './emulator/emulatorEndpoint';
@@ -54,6 +56,8 @@ export function activate(context: vscode.ExtensionContext): CosUploadTestApi | u
   activeLog = log;
   // The COS view: profiles at once; a bucket's listing code loads on the first expand.
   const bucketView = registerBucketView(profiles, log);
+  // Read-only `cos:` documents (Open COS Object); the provider loads the core only when first used.
+  const cosFs = registerCosFileSystem({ profiles, log });
   context.subscriptions.push(
     ...bucketView.disposables,
     profiles,
@@ -65,7 +69,15 @@ export function activate(context: vscode.ExtensionContext): CosUploadTestApi | u
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration(`${SECTION}.maxConcurrentUploads`)) manager.pump();
     }),
-    ...registerCommands({ ...deps, checkpoints, localEmulator, uploadOnSave, bucketView: bucketView.provider }),
+    ...registerCommands({
+      ...deps,
+      checkpoints,
+      downloadCheckpoints: new DownloadCheckpointStore(checkpointDir),
+      localEmulator,
+      uploadOnSave,
+      bucketView: bucketView.provider,
+    }),
+    cosFs.disposable,
   );
 
   log.info(`transport: ${describeTransport(readTransport())}`);
@@ -73,7 +85,19 @@ export function activate(context: vscode.ExtensionContext): CosUploadTestApi | u
   void resumeEarlierUploads({ ...deps, checkpoints });
 
   const api = testing
-    ? createTestApi({ context, manager, profiles, log, statusBar, uploadOnSave, checkpointDir, checkpoints, loadedAtActivation: onDemandLoaded(), bucketView: bucketView.provider })
+    ? createTestApi({
+        context,
+        manager,
+        profiles,
+        log,
+        statusBar,
+        uploadOnSave,
+        checkpointDir,
+        checkpoints,
+        loadedAtActivation: onDemandLoaded(),
+        bucketView: bucketView.provider,
+        cosFileSystem: cosFs.provider,
+      })
     : undefined;
   log.info(`activated in ${Math.round(performance.now() - started)} ms checkpoints=${checkpointDir}`);
   return api;

@@ -69,6 +69,8 @@ export interface CosUploadTestApi {
     treeItem(node: ViewNode): vscode.TreeItem;
     handleDrop(target: ViewNode, data: vscode.DataTransfer): Promise<void>;
   };
+  /** The `cos:` provider itself, to see its own refusals (VS Code answers writes to a read-only scheme before asking it). */
+  cosFileSystem: vscode.FileSystemProvider;
   activation: {
     /**
      * Whether activate() had loaded the command bundle (the core, HTTP, XML and CRC64 code) by the
@@ -93,6 +95,7 @@ export function createTestApi(parts: {
   checkpoints: CheckpointStore;
   loadedAtActivation: boolean;
   bucketView: BucketViewProvider;
+  cosFileSystem: vscode.FileSystemProvider;
 }): CosUploadTestApi {
   const { context, manager, profiles, log, statusBar, uploadOnSave, checkpointDir, checkpoints } = parts;
   // Ours only: VS Code loads its own undici into the extension host. The core's HTTP, XML and CRC64
@@ -134,6 +137,7 @@ export function createTestApi(parts: {
       treeItem: (node) => parts.bucketView.getTreeItem(node),
       handleDrop: (target, data) => parts.bucketView.handleDrop(target, data, { isCancellationRequested: false, onCancellationRequested: () => ({ dispose: () => undefined }) }),
     },
+    cosFileSystem: parts.cosFileSystem,
     activation: { loadedOnDemand: parts.loadedAtActivation, heavyModules },
   };
 }

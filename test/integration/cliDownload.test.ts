@@ -26,7 +26,7 @@ describe('cos-upload download (dist/cli.js)', function () {
     await ensureBundle();
     emu = await startEmulator();
     work = await fs.mkdtemp(path.join(os.tmpdir(), 'cos-download-cli-'));
-    env = baseEnv({ COS_SECRET_ID: emu.credentials.secretId, COS_SECRET_KEY: emu.credentials.secretKey });
+    env = baseEnv({ COS_SECRET_ID: emu.credentials.secretId, COS_SECRET_KEY: emu.credentials.secretKey, COS_UPLOAD_LOCK_DIR: path.join(work, 'locks') });
     sdk = new COS({ SecretId: emu.credentials.secretId, SecretKey: emu.credentials.secretKey, Domain: new URL(emu.url).host, Protocol: 'http:' });
   });
   after(async () => {
@@ -121,13 +121,14 @@ describe('cos-upload download (dist/cli.js)', function () {
     assert.equal(sha256(await fs.readFile(dest)), sha256(data));
   });
 
-  it('names a missing object, and refuses a prefix before sending anything', async () => {
+  it('names a missing object, and an empty prefix, with exit 1 and nothing written', async () => {
     const missing = await runCli(['download', 'no/such.bin', path.join(work, 'none.bin'), ...target()], env);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /error NO_SUCH_KEY: .*no\/such\.bin/);
-    const prefix = await runCli(['download', 'dir/', ...target()], env);
-    assert.equal(prefix.code, 2);
-    assert.match(prefix.stderr, /prefix .* not supported yet/);
-    assert.equal(emu.log.filter((e) => e.key === 'dir/').length, 0);
+    const emptyDir = path.join(work, 'empty-prefix');
+    const prefix = await runCli(['download', 'no-such-prefix/', emptyDir, ...target()], env);
+    assert.equal(prefix.code, 1);
+    assert.match(prefix.stderr, /error NO_SUCH_KEY: There is no object under no-such-prefix\//);
+    await assert.rejects(fs.access(emptyDir));
   });
 });

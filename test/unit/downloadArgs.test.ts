@@ -41,8 +41,25 @@ describe('cos-upload download arguments', () => {
     assert.throws(() => parseCliArgs(['download', 'k', ...target, '--sse', 'SSE-KMS'], {}), /only for SSE-C/);
   });
 
-  it('refuses a prefix, a missing target, extra words and unknown flags', () => {
-    assert.throws(() => parseCliArgs(['download', 'dir/', ...target], {}), /prefix .* not supported yet/);
+  it('reads a key ending in "/" as a prefix: the folder defaults to its last segment, "/" to the current folder', () => {
+    const prefix = parseCliArgs(['download', 'photos/2024/', ...target, '--file-concurrency', '3'], {});
+    assert.ok(prefix.command === 'download');
+    if (prefix.command !== 'download') return;
+    assert.equal(prefix.prefix, true);
+    assert.equal(prefix.dest, path.resolve('2024'));
+    assert.equal(prefix.fileConcurrency, 3);
+    const named = parseCliArgs(['download', 'photos/2024/', 'out', ...target], {});
+    assert.ok(named.command === 'download' && named.prefix && named.dest === path.resolve('out') && named.fileConcurrency === undefined);
+    const root = parseCliArgs(['download', '/', ...target], {});
+    assert.ok(root.command === 'download' && root.prefix && root.dest === process.cwd());
+    const single = parseCliArgs(['download', 'photos/a.jpg', ...target], {});
+    assert.ok(single.command === 'download' && !single.prefix);
+  });
+
+  it('refuses --file-concurrency for one object or out of range, a missing target, extra words and unknown flags', () => {
+    assert.throws(() => parseCliArgs(['download', 'k', ...target, '--file-concurrency', '2'], {}), /--file-concurrency is for prefix downloads/);
+    assert.throws(() => parseCliArgs(['download', 'dir/', ...target, '--file-concurrency', '0'], {}), /--file-concurrency/);
+    assert.throws(() => parseCliArgs(['download', 'dir/', ...target, '--file-concurrency', '65'], {}), /--file-concurrency/);
     assert.throws(() => parseCliArgs(['download', ...target], {}), /Name the object to download/);
     assert.throws(() => parseCliArgs(['download', 'k', '--region', 'ap-guangzhou'], {}), /Missing --bucket/);
     assert.throws(() => parseCliArgs(['download', 'k', 'a', 'b', ...target], {}), UsageError);
@@ -53,6 +70,8 @@ describe('cos-upload download arguments', () => {
     assert.deepEqual(parseCliArgs(['download', '--help'], {}), { command: 'help', topic: 'download' });
     assert.deepEqual(parseCliArgs(['help', 'download'], {}), { command: 'help', topic: 'download' });
     assert.match(helpText('download'), /Usage: cos-upload download <key> \[dest\]/);
+    assert.match(helpText('download'), /cos-upload download <prefix\/> \[destDir\]/);
+    assert.match(helpText('download'), /never replaced unless --overwrite/);
     assert.match(helpText(), /cos-upload download <key>/);
   });
 });

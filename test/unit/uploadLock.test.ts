@@ -10,6 +10,7 @@ import {
   formatLockTime,
   judgeLock,
   lockedMessage,
+  downloadLockRequest,
   OTHER_HOST_STALE_MS,
   parseLock,
   UploadLockedError,
@@ -65,6 +66,17 @@ describe('uploadLock: decisions', () => {
     );
     const other = describeLockHolder(lock({ host: 'build-7' }), { host: 'here', now: NOW });
     assert.match(other, /^pid 1234 on build-7 since 10:42:03; .*abandoned after 10 minutes without renewal$/);
+  });
+
+  it('a download lock is per destination file and says so in its message', () => {
+    assert.equal(
+      lockedMessage('/w/out.iso', 'big.iso', lock(), { host: 'here', now: NOW }, 'download'),
+      'another download of big.iso to /w/out.iso is running (pid 1234 on this machine since 10:42:03); wait for it or stop it',
+    );
+    const one = downloadLockRequest('/w/out.iso', 'a.iso', 'b-1', '/locks');
+    assert.equal(one.operation, 'download');
+    assert.equal(downloadLockRequest('/w/out.iso', 'other.iso', 'c-2', '/locks').id, one.id, 'another key to the same file shares the lock');
+    assert.notEqual(downloadLockRequest('/w/out2.iso', 'a.iso', 'b-1', '/locks').id, one.id);
   });
 
   it('a start time of another day carries the date', () => {

@@ -24,6 +24,7 @@ import type { TransportOptions } from '../transport';
 import type { BucketTarget, CredentialSource, Logger, UploadOptions } from '../types';
 import { silentLogger } from '../types';
 import { sseHeaders } from '../uploadHeaders';
+import { acquireUploadLock, downloadLockRequest } from '../uploadLock';
 import { downloadCheckpointId, type DownloadCheckpoint, type DownloadCheckpointStore } from './downloadCheckpoint';
 import { fetchRange, type RangeFetchContext } from './rangeFetch';
 import { combineRangeCrcs, downloadTempPath, missingRanges, planDownload, rangeLength, type ByteRange, type DownloadPlan } from './rangePlan';
@@ -63,6 +64,8 @@ export interface DownloadRequest {
   checkpoints?: DownloadCheckpointStore;
   /** Replace an existing file at destPath (else that is refused before anything is fetched). */
   overwrite?: boolean;
+  /** Where the destination's lock file goes; default defaultLockDir(). */
+  lockDir?: string;
   /** A client to share (its connection pool); otherwise one is made and closed. */
   client?: CosClient;
   transport?: TransportOptions;
@@ -88,6 +91,16 @@ async function prepareDestination(destPath: string, overwrite: boolean): Promise
 export async function downloadObject(request: DownloadRequest): Promise<DownloadResult> {
   validateObjectKey(request.key);
   const options = resolveOptions(request.options);
+  // One download per destination file, taken before anything is read or sent (uploadLock.ts).
+  const lock = await acquireUploadLock(downloadLockRequest(request.destPath, request.key, request.target.bucket, request.lockDir), (line) => request.logger?.info(line));
+  try {
+    return await downloadWithClient(request, options);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function downloadWithClient(request: DownloadRequest, options: DownloadOptions): Promise<DownloadResult> {
   const client =
     request.client ??
     new CosClient({

@@ -28,6 +28,8 @@ export const COMMAND_IDS = [
   'cosUpload.view.properties',
   'cosUpload.view.deletePrefix',
   'cosUpload.view.uploadHere',
+  'cosUpload.openObject',
+  'cosUpload.downloadFolder',
 ] as const;
 
 export type CommandId = (typeof COMMAND_IDS)[number];

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { CheckpointStore } from '../../core';
+import type { CheckpointStore, DownloadCheckpointStore } from '../../core';
 import type { LocalEmulator } from '../emulator/emulatorEndpoint';
 import type { UploadOnSave } from '../uploadOnSave/uploadOnSave';
 import type { UploadUiDeps } from '../uploads/uploadUi';
@@ -12,6 +12,8 @@ import { isViewNode } from '../bucketView/nodes';
 /** What every command handler may use; built once in activate(). */
 export interface ExtensionCommandContext extends UploadUiDeps {
   checkpoints: CheckpointStore;
+  /** Download Folder's checkpoints: a cancelled or failed file resumes when the folder is downloaded again. */
+  downloadCheckpoints: DownloadCheckpointStore;
   localEmulator: LocalEmulator;
   uploadOnSave: UploadOnSave;
   /** The COS view's data, for the view's commands to refresh and filter it. */
@@ -53,6 +55,8 @@ export const COMMANDS: Record<CommandId, CommandHandler> = {
   'cosUpload.view.properties': (ctx, node) => onDemand().objectPropertiesCommand(ctx, node),
   'cosUpload.view.deletePrefix': (ctx, node) => onDemand().deletePrefixCommand(ctx, node),
   'cosUpload.view.uploadHere': (ctx, node, second) => onDemand().uploadHereCommand(ctx, node, second),
+  'cosUpload.openObject': (ctx, first) => onDemand().openObjectCommand(ctx, first),
+  'cosUpload.downloadFolder': (ctx, first) => onDemand().downloadFolderCommand(ctx, first),
 };
 
 export function registerCommands(ctx: ExtensionCommandContext): vscode.Disposable[] {

@@ -180,6 +180,9 @@ function lockedReport(error: CosError): ErrorReport {
     : holder.host === os.hostname()
       ? vscode.l10n.t('pid {0} on this machine since {1}', holder.pid, formatLockTime(holder.startedAt, now))
       : vscode.l10n.t('pid {0} on {1} since {2}; a lock from another machine counts as abandoned after {3} minutes without renewal', holder.pid, holder.host, formatLockTime(holder.startedAt, now), OTHER_HOST_STALE_MS / 60_000);
+  if (error.operation === 'download') {
+    return { message: vscode.l10n.t('Another download of {0} to {1} is running ({2}); wait for it or stop it.', error.key, error.file, who), actions: [] };
+  }
   return {
     message: vscode.l10n.t('Another upload of {0} to {1} is running ({2}); wait for it or stop it.', error.file, error.key, who),
     actions: error.heldByThisProcess ? ['showUploads'] : [],

@@ -92,6 +92,7 @@ describe('contributed commands and settings', () => {
       'presignedUrlExpirySeconds',
       'uploadOnSave',
       'viewPageSize',
+      'openSizeLimitMB',
     ].map((name) => `cosUpload.${name}`);
     assert.deepEqual(Object.keys(properties).sort(), [...expected].sort());
     for (const [name, schema] of Object.entries(properties)) {

@@ -47,6 +47,10 @@ export interface BenchOptions {
   wholeProcessSizes: number[];
   /** Interleaved rounds of the whole-process section. */
   wholeProcessRuns: number;
+  /** Run only the many-small-files section (smallFiles.ts). */
+  smallFilesOnly: boolean;
+  /** With --quick: a tenth of the files in each set. */
+  quick: boolean;
   /** Re-render the report an earlier --json saved (print it, write the Markdown) instead of running. */
   fromJson?: string;
   help: boolean;
@@ -69,6 +73,8 @@ export const USAGE = `Usage: npm run bench -- [options]
   --md FILE               write the tables as Markdown (default test/bench/LAST_RUN.md unless --quick)
   --from-json FILE        re-render the report an earlier --json saved (print it, write the Markdown), without running
   --tmp DIR               where to create the test files
+  --small-files-only      only the many-small-files section: 2,000 x 64 KiB and 200 x 1 MiB, ours (sync) against the
+                          SDK's uploadFiles, LAN and WAN (--quick: a tenth of the files; record test/bench/LAST_RUN_SMALL_FILES.md)
   --whole-process-only    only the whole-process section: cos-upload and curl -T spawned per run, timed spawn to exit
   --no-whole-process      skip that section
   --whole-process-sizes L its upload sizes (default 1B,64MiB,1GiB; --quick 1B,64MiB)
@@ -110,6 +116,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     wholeProcessSizes: [1, 64 * MiB, GiB],
     wholeProcessRuns: 5,
     markdownIsDefault: false,
+    smallFilesOnly: false,
+    quick: false,
     help: false,
   };
   let quick = false;
@@ -184,6 +192,9 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       case '--whole-process-only':
         options.wholeProcessOnly = true;
         break;
+      case '--small-files-only':
+        options.smallFilesOnly = true;
+        break;
       case '--no-whole-process':
         options.wholeProcess = false;
         break;
@@ -201,6 +212,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
         throw new Error(`Unknown option (see --help): ${arg}`);
     }
   }
+  options.quick = quick;
+  if (options.smallFilesOnly && options.wholeProcessOnly) throw new Error('--small-files-only and --whole-process-only each run one section alone: pick one.');
   if (quick) {
     options.sizes = { lan: [64 * MiB], wan: [64 * MiB] };
     options.runs = 1;
@@ -215,7 +228,11 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
   if (explicit.wan) options.sizes.wan = explicit.wan;
   if (big && !options.sizes.lan.includes(10 * GiB)) options.sizes.lan.push(10 * GiB);
   if (!markdownSet && !quick) {
-    options.markdown = options.wholeProcessOnly ? 'test/bench/LAST_RUN_WHOLE_PROCESS.md' : 'test/bench/LAST_RUN.md';
+    options.markdown = options.smallFilesOnly
+      ? 'test/bench/LAST_RUN_SMALL_FILES.md'
+      : options.wholeProcessOnly
+        ? 'test/bench/LAST_RUN_WHOLE_PROCESS.md'
+        : 'test/bench/LAST_RUN.md';
     options.markdownIsDefault = true;
   }
   return options;

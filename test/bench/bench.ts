@@ -19,6 +19,7 @@ import { parseBenchArgs, sizeLabel, USAGE, type BenchOptions, type ProfileName }
 import { RESULT_MARKER, type ChildResult } from './child';
 import type { ContenderArgs, ContenderName, HashSpeeds } from './contenders';
 import { machineBusySeconds, mbPerSecond, median, waitForQuiet } from './measure';
+import { QUICK_SMALL_FILE_SETS, runSmallFiles, SMALL_FILE_SETS } from './smallFiles';
 import { runWholeProcess } from './wholeProcess';
 import { wholeProcessTargets, type WholeProcessSection } from './wholeProcessReport';
 import {
@@ -325,6 +326,19 @@ export async function runBench(argv: string[]): Promise<number> {
     return 0;
   }
   if (options.wholeProcessOnly) return wholeProcessOnly(options);
+  if (options.smallFilesOnly) {
+    return runSmallFiles({
+      profiles: options.profiles,
+      sets: options.quick ? QUICK_SMALL_FILE_SETS : SMALL_FILE_SETS,
+      runs: options.quick ? 1 : options.runs,
+      waitQuietSeconds: options.waitQuietSeconds,
+      ...(options.tmpDir ? { tmpDir: options.tmpDir } : {}),
+      ...(options.json ? { json: options.json } : {}),
+      // A --md path is taken from the repository root, as the default is.
+      ...(options.markdown ? { markdown: options.markdownIsDefault ? options.markdown : path.relative(findRepoRoot(), path.resolve(options.markdown)) } : {}),
+      log,
+    });
+  }
   const startedAt = new Date().toISOString();
   const machine = machineInfo();
   const defaults = defaultUploadOptions();

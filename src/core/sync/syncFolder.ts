@@ -143,11 +143,13 @@ class SyncRun {
   }
 
   private filesAtOnce = 0;
+  private peakFilesAtOnce = 0;
 
   /** Logged when the number of files in flight changes, so a slow sync shows whether it was held back. */
   concurrencyChanged(active: number): void {
     if (active === this.filesAtOnce) return;
     this.filesAtOnce = active;
+    this.peakFilesAtOnce = Math.max(this.peakFilesAtOnce, active);
     this.logger.debug(`sync files-at-once=${active} target=${this.concurrency.current} ceiling=${this.concurrency.max}`);
   }
 
@@ -284,6 +286,7 @@ class SyncRun {
       deleted: this.deleted,
       deleteRefused: this.deleteRefused,
       deletesSkipped: this.deletesSkipped,
+      peakFilesAtOnce: this.peakFilesAtOnce,
       seconds: (Date.now() - started) / 1000,
     };
   }

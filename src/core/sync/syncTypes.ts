@@ -83,5 +83,7 @@ export interface SyncResult {
   deleteRefused: DeleteRefusal[];
   /** Remote-only objects left in place because some file failed to upload (0 when none). */
   deletesSkipped: number;
+  /** The most files that were in flight at once (the adaptive file concurrency's high mark). */
+  peakFilesAtOnce: number;
   seconds: number;
 }

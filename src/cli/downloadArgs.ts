@@ -5,7 +5,7 @@
 
 import * as path from 'node:path';
 import { isPrefixKey } from '../core/download/prefixPlan';
-import { MAX_CONCURRENT_FILES } from '../core/sync/syncTypes';
+import { MAX_DOWNLOAD_FILES } from '../core/download/downloadPrefix';
 import type { UploadOptions } from '../core/types';
 import { defaultStateDir } from './cliEnvironment';
 import { strictParse } from './flagTable';
@@ -132,7 +132,7 @@ export function parseDownload(args: string[], env: NodeJS.ProcessEnv, cwd: strin
     key,
     prefix,
     dest: prefix ? prefixDestination(key, positionals[1], cwd) : destinationFor(key, positionals[1], cwd),
-    ...(values['file-concurrency'] !== undefined ? { fileConcurrency: parseInteger('--file-concurrency', values['file-concurrency'], 1, MAX_CONCURRENT_FILES) } : {}),
+    ...(values['file-concurrency'] !== undefined ? { fileConcurrency: parseInteger('--file-concurrency', values['file-concurrency'], 1, MAX_DOWNLOAD_FILES) } : {}),
     bucket: values.bucket,
     region: values.region,
     ...(values.endpoint !== undefined ? { endpoint: values.endpoint } : {}),

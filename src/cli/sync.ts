@@ -18,13 +18,13 @@ import {
   type SyncResult,
 } from '../core';
 import { formatRate } from '../core/sizes';
+import { formatSyncProgress, SyncProgressMeter } from '../core/sync/syncProgress';
 import { credentialsFromEnv } from './cliEnvironment';
 import { EXIT_FAILURE, EXIT_OK, exitCodeFor, formatErrorLines, errorJson, formatSeconds, redact, type CliStreams } from './output';
 import type { SyncCommand } from './syncArgs';
 import { checkTarget, secretsIn, stderrLogger, transportFromEnv, type CommandContext } from './upload';
 
 const CLEAR_LINE = '\r\u001b[2K';
-const PROGRESS_INTERVAL_MS = 250;
 
 /** `132 to upload (48.0 MiB), 2310 unchanged, 4 to delete, 3 excluded` */
 export function formatPlanCounts(summary: PlanSummary, dryRun: boolean): string {
@@ -98,9 +98,8 @@ function summaryJson(result: SyncResult): Record<string, unknown> {
 
 class SyncReporter {
   private readonly live: boolean;
-  private lastDraw = -Infinity;
+  private readonly meter = new SyncProgressMeter(performance.now());
   private progressShown = false;
-  private readonly started = performance.now();
 
   constructor(
     private readonly streams: CliStreams,
@@ -173,12 +172,10 @@ class SyncReporter {
   }
 
   private progress(event: Extract<SyncEvent, { type: 'progress' }>): void {
-    const t = performance.now();
-    if (!this.live || t - this.lastDraw < PROGRESS_INTERVAL_MS) return;
-    this.lastDraw = t;
-    const seconds = (t - this.started) / 1000;
-    const rate = seconds > 0 ? formatRate(event.bytesSent / seconds) : '-- /s';
-    const line = `${event.filesDone}/${event.filesTotal} files · ${formatBytes(event.bytesSent)}/${formatBytes(event.bytesTotal)} · ${rate}`;
+    if (!this.live) return;
+    const figures = this.meter.due(event, performance.now());
+    if (!figures) return;
+    const line = `${formatSyncProgress(figures)} · ${formatBytes(event.bytesSent)}/${formatBytes(event.bytesTotal)}`;
     this.streams.stderr.write(`${CLEAR_LINE}${line.slice(0, Math.max(10, (this.streams.stderr.columns || 80) - 1))}`);
     this.progressShown = true;
   }
@@ -187,7 +184,7 @@ class SyncReporter {
     const had = this.progressShown;
     this.clearProgress();
     this.streams.stdout.write(`${redact(line, this.secrets)}\n`);
-    if (had) this.lastDraw = -Infinity;
+    if (had) this.meter.showNext();
   }
 
   private err(line: string): void {

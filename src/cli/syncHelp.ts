@@ -25,7 +25,8 @@ What is sent and deleted:
   A .git folder is never sent.
 
 Tuning:
-      --max-concurrent-files <n>    files in flight at once over one connection pool (default 8, at most 64)
+      --max-concurrent-files <n>    most files in flight at once over one connection pool (default 64, at most 256);
+                                    a sync starts with 8 and doubles while files/s or bytes/s still rise
       --multipart-threshold <size>  smaller files go up as one Put Object with their CRC64 checked (default 8MiB);
                                     bigger ones as resumable multipart uploads
       --part-size, --concurrency, --max-concurrency, --retries, --traffic-limit, --content-md5   as for upload

@@ -283,6 +283,8 @@ export class RequestSender {
         headers,
         body: watchedBody(spec.body, spec.onBodyProgress, watchdog),
         signal,
+        // undici closes the connection after a HEAD unless told otherwise; a sync heads thousands of objects.
+        ...(spec.method === 'HEAD' ? { reset: false } : {}),
       });
       watchdog.stop();
       const flat = flattenHeaders(res.headers);

@@ -123,6 +123,6 @@ export class UploadContext {
 }
 
 /** The server says it is overloaded: fewer connections, not just a later retry. */
-function isPushback(error: Error): boolean {
+export function isPushback(error: Error): boolean {
   return error instanceof CosServiceError && (error.status === 503 || error.status === 429 || error.cosCode === 'SlowDown');
 }

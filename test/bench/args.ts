@@ -53,6 +53,10 @@ export interface BenchOptions {
   downloadOnly: boolean;
   /** Object sizes of the download section per profile, bytes. */
   downloadSizes: Record<ProfileName, number[]>;
+  /** Run only the many-small-files section (smallFiles.ts). */
+  smallFilesOnly: boolean;
+  /** With --quick: a tenth of the files in each set. */
+  quick: boolean;
   /** Re-render the report an earlier --json saved (print it, write the Markdown) instead of running. */
   fromJson?: string;
   help: boolean;
@@ -75,6 +79,8 @@ export const USAGE = `Usage: npm run bench -- [options]
   --md FILE               write the tables as Markdown (default test/bench/LAST_RUN.md unless --quick)
   --from-json FILE        re-render the report an earlier --json saved (print it, write the Markdown), without running
   --tmp DIR               where to create the test files
+  --small-files-only      only the many-small-files section: 2,000 x 64 KiB and 200 x 1 MiB, ours (sync) against the
+                          SDK's uploadFiles, LAN and WAN (--quick: a tenth of the files; record test/bench/LAST_RUN_SMALL_FILES.md)
   --whole-process-only    only the whole-process section: cos-upload and curl -T spawned per run, timed spawn to exit
   --no-whole-process      skip that section
   --whole-process-sizes L its upload sizes (default 1B,64MiB,1GiB; --quick 1B,64MiB)
@@ -125,6 +131,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     downloadOnly: false,
     downloadSizes: { lan: [GiB], wan: [512 * MiB] },
     markdownIsDefault: false,
+    smallFilesOnly: false,
+    quick: false,
     help: false,
   };
   let quick = false;
@@ -200,6 +208,9 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       case '--whole-process-only':
         options.wholeProcessOnly = true;
         break;
+      case '--small-files-only':
+        options.smallFilesOnly = true;
+        break;
       case '--no-whole-process':
         options.wholeProcess = false;
         break;
@@ -232,6 +243,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
         throw new Error(`Unknown option (see --help): ${arg}`);
     }
   }
+  options.quick = quick;
+  if (options.smallFilesOnly && options.wholeProcessOnly) throw new Error('--small-files-only and --whole-process-only each run one section alone: pick one.');
   if (quick) {
     options.sizes = { lan: [64 * MiB], wan: [64 * MiB] };
     options.runs = 1;
@@ -252,11 +265,13 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
   if (explicit.wan) options.sizes.wan = explicit.wan;
   if (big && !options.sizes.lan.includes(10 * GiB)) options.sizes.lan.push(10 * GiB);
   if (!markdownSet && !quick) {
-    options.markdown = options.wholeProcessOnly
-      ? 'test/bench/LAST_RUN_WHOLE_PROCESS.md'
-      : options.downloadOnly
-        ? 'test/bench/LAST_RUN_DOWNLOAD.md'
-        : 'test/bench/LAST_RUN.md';
+    options.markdown = options.smallFilesOnly
+      ? 'test/bench/LAST_RUN_SMALL_FILES.md'
+      : options.wholeProcessOnly
+        ? 'test/bench/LAST_RUN_WHOLE_PROCESS.md'
+        : options.downloadOnly
+          ? 'test/bench/LAST_RUN_DOWNLOAD.md'
+          : 'test/bench/LAST_RUN.md';
     options.markdownIsDefault = true;
   }
   return options;

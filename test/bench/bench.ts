@@ -20,6 +20,7 @@ import type { ContenderArgs, ContenderName, HashSpeeds } from './contenders';
 import { machineBusySeconds, mbPerSecond, median, waitForQuiet } from './measure';
 import { createFile, testFileSource, type TestFile } from './testFile';
 import { downloadOnly, renderDownloadSection, runDownloads } from './downloadBench';
+import { QUICK_SMALL_FILE_SETS, runSmallFiles, SMALL_FILE_SETS } from './smallFiles';
 import { runWholeProcess } from './wholeProcess';
 import { wholeProcessTargets, type WholeProcessSection } from './wholeProcessReport';
 import {
@@ -266,6 +267,19 @@ export async function runBench(argv: string[]): Promise<number> {
   }
   if (options.wholeProcessOnly) return wholeProcessOnly(options);
   if (options.downloadOnly) return downloadOnly(options, options.profiles.map((p) => PROFILES[p]), log);
+  if (options.smallFilesOnly) {
+    return runSmallFiles({
+      profiles: options.profiles,
+      sets: options.quick ? QUICK_SMALL_FILE_SETS : SMALL_FILE_SETS,
+      runs: options.quick ? 1 : options.runs,
+      waitQuietSeconds: options.waitQuietSeconds,
+      ...(options.tmpDir ? { tmpDir: options.tmpDir } : {}),
+      ...(options.json ? { json: options.json } : {}),
+      // A --md path is taken from the repository root, as the default is.
+      ...(options.markdown ? { markdown: options.markdownIsDefault ? options.markdown : path.relative(findRepoRoot(), path.resolve(options.markdown)) } : {}),
+      log,
+    });
+  }
   const startedAt = new Date().toISOString();
   const machine = machineInfo();
   const defaults = defaultUploadOptions();

@@ -61,7 +61,7 @@ describe('sync arguments and folder listing', () => {
       [['sync', site, '--region', 'ap-guangzhou'], /Missing --bucket/],
       [['sync', site, ...T, '--content-type', 'text/plain'], /extensions/],
       [['upload', site, ...T, '--delete'], /use cos-upload sync <dir> --delete/],
-      [['sync', site, ...T, '--max-concurrent-files', '65'], /--max-concurrent-files must be from 1 to 64/],
+      [['sync', site, ...T, '--max-concurrent-files', '257'], /--max-concurrent-files must be from 1 to 256/],
       [['sync', site, ...T, '--exclude', ' '], /--exclude takes a glob/],
       [['sync', site, ...T, '--bogus'], /Unknown option '--bogus'/],
     ];

@@ -9,13 +9,16 @@ import { abortError, ConfigError, CosError, describeError } from '../errors';
 import { mapLimit } from '../mapLimit';
 import { defaultUploadOptions } from '../options';
 import { formatBytes } from '../sizes';
-import { DEFAULT_MAX_CONCURRENT_FILES, MAX_CONCURRENT_FILES } from '../sync/syncTypes';
 import type { TransportOptions } from '../transport';
 import type { BucketTarget, CredentialSource, Logger } from '../types';
 import { silentLogger } from '../types';
 import type { DownloadCheckpointStore } from './downloadCheckpoint';
 import { downloadObject, type DownloadOptions, type DownloadResult } from './downloadObject';
 import { planPrefixDownload, type PrefixFile, type RefusedKey } from './prefixPlan';
+
+/** Files of a prefix fetched at once unless asked, and the most allowed (each takes several connections). */
+export const DEFAULT_DOWNLOAD_FILES = 8;
+export const MAX_DOWNLOAD_FILES = 64;
 
 export interface PrefixDownloadRequest {
   /** As listed: '' is the whole bucket, otherwise it ends in '/'. */
@@ -67,9 +70,9 @@ export function prefixDownloadIncomplete(result: PrefixDownloadResult): boolean 
 
 export async function downloadPrefix(request: PrefixDownloadRequest): Promise<PrefixDownloadResult> {
   const started = Date.now();
-  const fileConcurrency = request.fileConcurrency ?? DEFAULT_MAX_CONCURRENT_FILES;
-  if (!Number.isInteger(fileConcurrency) || fileConcurrency < 1 || fileConcurrency > MAX_CONCURRENT_FILES) {
-    throw new ConfigError('fileConcurrency', `Files at once must be a whole number from 1 to ${MAX_CONCURRENT_FILES}: ${fileConcurrency}`);
+  const fileConcurrency = request.fileConcurrency ?? DEFAULT_DOWNLOAD_FILES;
+  if (!Number.isInteger(fileConcurrency) || fileConcurrency < 1 || fileConcurrency > MAX_DOWNLOAD_FILES) {
+    throw new ConfigError('fileConcurrency', `Files at once must be a whole number from 1 to ${MAX_DOWNLOAD_FILES}: ${fileConcurrency}`);
   }
   if (request.prefix !== '' && !request.prefix.endsWith('/')) {
     throw new ConfigError('prefix', `A prefix to download ends in "/": ${request.prefix}`);

@@ -13,12 +13,14 @@ import { MAX_DELETE_KEYS, type DeleteRefusal } from '../bucketListing';
 import { CosClient } from '../cosClient';
 import { resolveEndpoint } from '../endpoint';
 import { ConfigError, CosError, describeError, throwIfAborted } from '../errors';
-import { mapLimit } from '../mapLimit';
+import { runAdaptivePool } from '../adaptivePool';
 import { uploadFile } from '../multipartUpload';
 import { resolveUploadOptions } from '../options';
 import { createDispatcher } from '../transport';
 import { silentLogger, type Logger, type UploadOptions } from '../types';
+import { isPushback } from '../uploadContext';
 import { sseHeaders } from '../uploadHeaders';
+import { FileConcurrency } from './fileConcurrency';
 import { fileCrc64, putVerified, readAndHash, type ReadFile } from './fileTransfer';
 import { listLocalFolder, type LocalFile } from './localFiles';
 import { decideComparison, isUpload, normalizePrefix, planSync, summarizePlan, type PlanItem } from './syncPlan';
@@ -39,6 +41,7 @@ export async function syncFolder(request: SyncRequest): Promise<SyncResult> {
   if (!Number.isInteger(maxFiles) || maxFiles < 1 || maxFiles > MAX_CONCURRENT_FILES) {
     throw new ConfigError('maxConcurrentFiles', `Files at once must be a whole number from 1 to ${MAX_CONCURRENT_FILES}: ${maxFiles}`);
   }
+  const fileConcurrency = new FileConcurrency(maxFiles);
   const logger = request.logger ?? silentLogger;
   const prefix = normalizePrefix(request.prefix);
   const endpoint = resolveEndpoint(request.target);
@@ -60,6 +63,11 @@ export async function syncFolder(request: SyncRequest): Promise<SyncResult> {
     retry: { retries: options.retries },
     requestTimeoutMs: options.requestTimeoutMs,
     clockOffsetMs: request.clockOffsetMs,
+    events: {
+      onRetry: (info) => {
+        if (isPushback(info.error)) fileConcurrency.backOff();
+      },
+    },
   });
   try {
     const remote = await client.listAllObjects(prefix, request.signal);
@@ -72,14 +80,17 @@ export async function syncFolder(request: SyncRequest): Promise<SyncResult> {
       isExcluded: listing.isExcluded,
     });
     if (request.uploadAll) for (const item of items) if (item.action === 'compare') item.action = 'upload-changed';
-    const run = new SyncRun(request, options, client, dispatcher, logger, listing.files, items);
+    const run = new SyncRun(request, options, client, dispatcher, logger, listing.files, items, fileConcurrency);
     run.emit({ type: 'planned', summary: summarizePlan(items), localFiles: listing.files.length, remoteObjects: remote.length });
     logger.info(`sync folder=${request.folder} prefix=${prefix || '-'} local=${listing.files.length} remote=${remote.length} dryRun=${request.dryRun === true}`);
-    await mapLimit(
-      items.filter((i) => i.action === 'compare' || isUpload(i.action)),
-      maxFiles,
-      (item) => run.process(item),
-    );
+    await runAdaptivePool({
+      pending: items.filter((i) => i.action === 'compare' || isUpload(i.action)),
+      target: () => fileConcurrency.current,
+      run: (item, grow) => run.process(item, grow),
+      // process() records a file's failure and goes on; only a cancellation gets here.
+      onFailure: () => undefined,
+      onConcurrency: (active) => run.concurrencyChanged(active),
+    });
     if (!request.dryRun) await run.deleteRemote();
     return run.result(started);
   } finally {
@@ -88,12 +99,16 @@ export async function syncFolder(request: SyncRequest): Promise<SyncResult> {
   }
 }
 
+type Decided = 'skip-unchanged' | 'upload-changed';
+
 class SyncRun {
   private readonly localByPath: Map<string, LocalFile>;
   private readonly uploaded: UploadedFile[] = [];
   private readonly failed: Array<{ key: string; error: Error }> = [];
   private readonly deleted: string[] = [];
   private readonly deleteRefused: DeleteRefusal[] = [];
+  /** Comparisons a dry run decided moments before (the plan the user confirmed). */
+  private readonly earlier: Map<string, { action: Decided; size: number }>;
   private filesDone = 0;
   private filesTotal: number;
   private bytesTotal: number;
@@ -108,8 +123,12 @@ class SyncRun {
     private readonly logger: Logger,
     local: readonly LocalFile[],
     private readonly items: PlanItem[],
+    private readonly concurrency: FileConcurrency,
   ) {
     this.localByPath = new Map(local.map((f) => [f.relativePath, f]));
+    this.earlier = new Map(
+      (request.decided ?? []).filter((i) => i.action === 'skip-unchanged' || i.action === 'upload-changed').map((i) => [i.key, { action: i.action as Decided, size: i.size }]),
+    );
     const uploads = items.filter((i) => isUpload(i.action));
     this.filesTotal = uploads.length;
     this.bytesTotal = uploads.reduce((n, i) => n + i.size, 0);
@@ -123,8 +142,28 @@ class SyncRun {
     this.emit({ type: 'progress', filesDone: this.filesDone, filesTotal: this.filesTotal, bytesSent: this.bytesSent, bytesTotal: this.bytesTotal });
   }
 
-  /** Decides a comparison and sends the file when it is new or changed; a failure is recorded, not thrown, unless cancelled. */
-  async process(item: PlanItem): Promise<void> {
+  private filesAtOnce = 0;
+  private peakFilesAtOnce = 0;
+
+  /** Logged when the number of files in flight changes, so a slow sync shows whether it was held back. */
+  concurrencyChanged(active: number): void {
+    if (active === this.filesAtOnce) return;
+    this.filesAtOnce = active;
+    this.peakFilesAtOnce = Math.max(this.peakFilesAtOnce, active);
+    this.logger.debug(`sync files-at-once=${active} target=${this.concurrency.current} ceiling=${this.concurrency.max}`);
+  }
+
+  /**
+   * Decides a comparison and sends the file when it is new or changed; a failure is recorded, not
+   * thrown, unless cancelled. A finished file feeds the file concurrency, which may `grow` the pool.
+   */
+  async process(item: PlanItem, grow: () => void = () => undefined): Promise<void> {
+    const sent = await this.processOne(item);
+    if (sent !== undefined && this.concurrency.record(sent, Date.now()) !== undefined) grow();
+  }
+
+  /** The bytes sent for the file (0 when unchanged), undefined when it failed. */
+  private async processOne(item: PlanItem): Promise<number | undefined> {
     throwIfAborted(this.request.signal);
     const file = this.localByPath.get(item.relativePath);
     if (!file) throw new CosError('INTERNAL', `The sync plan names a file it did not list: ${item.relativePath}`);
@@ -132,23 +171,23 @@ class SyncRun {
       const small = file.size < this.options.multipartThreshold;
       let read: ReadFile | undefined;
       if (item.action === 'compare') {
-        let localCrc: string;
-        if (small) {
-          read = await readAndHash(file.absolutePath, this.options.contentMd5, this.request.signal);
-          localCrc = read.crc64;
+        const earlier = this.earlier.get(item.key);
+        if (earlier && earlier.size === item.size) {
+          item.action = earlier.action;
         } else {
-          localCrc = (await fileCrc64(file.absolutePath, this.request.signal)).crc64;
+          read = small ? await readAndHash(file.absolutePath, this.options.contentMd5, this.request.signal) : undefined;
+          const localCrc = read?.crc64 ?? (await fileCrc64(file.absolutePath, this.request.signal)).crc64;
+          const remoteCrc = item.remote?.crc64 ?? (await this.headCrc64(item.key));
+          item.action = decideComparison(localCrc, remoteCrc);
         }
-        const remoteCrc = item.remote?.crc64 ?? (await this.headCrc64(item.key));
-        item.action = decideComparison(localCrc, remoteCrc);
         this.emit({ type: 'compared', key: item.key, unchanged: item.action === 'skip-unchanged' });
-        if (item.action === 'skip-unchanged') return;
+        if (item.action === 'skip-unchanged') return 0;
         this.filesTotal++;
         this.bytesTotal += item.size;
         this.progress();
       }
-      if (this.request.dryRun) return;
-      await this.send(item, file, small, read);
+      if (this.request.dryRun) return 0;
+      return await this.send(item, file, small, read);
     } catch (error) {
       if (CosError.is(error) && error.code === 'ABORTED') throw error;
       if (this.request.signal?.aborted) throw error;
@@ -156,6 +195,7 @@ class SyncRun {
       this.failed.push({ key: item.key, error: err });
       this.logger.error(`sync file key=${item.key} failed: ${describeError(err)}`);
       this.emit({ type: 'file-failed', key: item.key, error: err });
+      return undefined;
     }
   }
 
@@ -165,7 +205,7 @@ class SyncRun {
     return info?.crc64?.trim();
   }
 
-  private async send(item: PlanItem, file: LocalFile, small: boolean, read: ReadFile | undefined): Promise<void> {
+  private async send(item: PlanItem, file: LocalFile, small: boolean, read: ReadFile | undefined): Promise<number> {
     const action = item.action as SyncFileAction;
     let sentHere = 0;
     const onSent = (sent: number): void => {
@@ -207,6 +247,7 @@ class SyncRun {
     );
     this.emit({ type: 'file-uploaded', ...uploaded, multipart });
     this.progress();
+    return outcome.bytes;
   }
 
   /**
@@ -245,6 +286,7 @@ class SyncRun {
       deleted: this.deleted,
       deleteRefused: this.deleteRefused,
       deletesSkipped: this.deletesSkipped,
+      peakFilesAtOnce: this.peakFilesAtOnce,
       seconds: (Date.now() - started) / 1000,
     };
   }

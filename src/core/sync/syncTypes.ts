@@ -6,8 +6,9 @@ import type { TransportOptions } from '../transport';
 import type { BucketTarget, CheckpointStore, CredentialSource, Logger, UploadOptions } from '../types';
 import type { PlanItem, PlanSummary } from './syncPlan';
 
-export const DEFAULT_MAX_CONCURRENT_FILES = 8;
-export const MAX_CONCURRENT_FILES = 64;
+/** Ceiling of the adaptive file concurrency (fileConcurrency.ts): it starts lower and grows while that helps. */
+export const DEFAULT_MAX_CONCURRENT_FILES = 64;
+export const MAX_CONCURRENT_FILES = 256;
 
 export interface SyncRequest {
   folder: string;
@@ -26,8 +27,16 @@ export interface SyncRequest {
   exclude?: readonly string[];
   /** Leave out what .gitignore ignores (default true). */
   respectGitignore?: boolean;
-  /** Files sent at once (default 8); each multipart file also sends its parts in parallel. */
+  /**
+   * Most files in flight at once (default 64): the sync starts with fewer and adds more while that
+   * raises files or bytes per second. Each multipart file also sends its parts in parallel.
+   */
   maxConcurrentFiles?: number;
+  /**
+   * The items of a dry run made moments before (the plan the user confirmed): its CRC64 comparisons
+   * are reused for the same key and size, so files are not read and hashed a second time.
+   */
+  decided?: readonly PlanItem[];
   /** For big files: their checkpoints, so an interrupted sync resumes them. */
   checkpoints?: CheckpointStore;
   transport?: TransportOptions;
@@ -74,5 +83,7 @@ export interface SyncResult {
   deleteRefused: DeleteRefusal[];
   /** Remote-only objects left in place because some file failed to upload (0 when none). */
   deletesSkipped: number;
+  /** The most files that were in flight at once (the adaptive file concurrency's high mark). */
+  peakFilesAtOnce: number;
   seconds: number;
 }

@@ -9,12 +9,12 @@ import * as vscode from 'vscode';
 import {
   describeError,
   enabledGlobs,
+  DEFAULT_MAX_CONCURRENT_FILES,
   formatBytes,
   MAX_CONCURRENT_FILES,
   normalizePrefix,
   syncFolder,
   type PlanSummary,
-  type SyncEvent,
   type SyncRequest,
   type SyncResult,
 } from '../../core';
@@ -24,6 +24,7 @@ import { sessionClockOffset } from '../profiles/sessionClock';
 import { readTransport } from '../settings/proxySettings';
 import { SECTION } from '../settings/settings';
 import { joinSentences, showFailure } from '../ui/errorUi';
+import { SyncProgressDisplay } from '../ui/syncStatusBar';
 import type { ExtensionCommandContext } from './index';
 
 /** `executeCommand('cosUpload.syncFolder', { folder, profile, prefix, delete, confirm })`: no prompts when all are given. */
@@ -39,8 +40,6 @@ export interface SyncFolderArgs {
   confirm?: boolean;
 }
 
-/** Progress text is updated at most this often. */
-const PROGRESS_INTERVAL_MS = 250;
 /** What the user chose in the plan. */
 type Choice = 'sync' | 'syncAndDelete';
 
@@ -58,19 +57,27 @@ export async function syncFolderCommand(ctx: ExtensionCommandContext, first?: un
 
   const base = await requestFor(ctx, profile, folder, prefix);
   let choice: Choice = args?.delete ? 'syncAndDelete' : 'sync';
+  let decided: SyncResult['items'] | undefined;
   if (!args?.confirm) {
     const plan = await withNotification(vscode.l10n.t('Comparing {0} with {1}…', path.basename(folder.fsPath), `${profile.bucket}/${prefix}`), (signal) =>
       syncFolder({ ...base, deleteRemote: true, dryRun: true, signal }),
     ).catch((error: unknown) => failed(ctx, profile, error));
     if (!plan) return undefined;
+    decided = plan.items;
     const picked = await pickPlan(plan.summary, profile.bucket, prefix);
     if (!picked) return undefined;
     choice = picked;
     if (choice === 'syncAndDelete' && !(await confirmDelete(plan.summary['delete-remote'].count, profile.bucket, prefix))) return undefined;
   }
-  const result = await withNotification(vscode.l10n.t('Syncing {0} to {1}', path.basename(folder.fsPath), profile.bucket), (signal, report) =>
-    syncFolder({ ...base, deleteRemote: choice === 'syncAndDelete', signal, onEvent: progressReporter(report) }),
-  ).catch((error: unknown) => failed(ctx, profile, error));
+  const result = await withNotification(vscode.l10n.t('Syncing {0} to {1}', path.basename(folder.fsPath), profile.bucket), async (signal, report) => {
+    const display = new SyncProgressDisplay(path.basename(folder.fsPath), report);
+    try {
+      // The plan's CRC64 comparisons are reused: each file is hashed once, not again on Sync.
+      return await syncFolder({ ...base, deleteRemote: choice === 'syncAndDelete', signal, onEvent: display.onEvent, ...(decided ? { decided } : {}) });
+    } finally {
+      display.dispose();
+    }
+  }).catch((error: unknown) => failed(ctx, profile, error));
   if (result) void showResult(ctx, result, profile.bucket);
   return result;
 }
@@ -132,8 +139,8 @@ async function requestFor(ctx: ExtensionCommandContext, profile: BucketProfile, 
     options: { ...settings.uploadOptions, sse: sseOf(profile, secrets), ...(profile.storageClass ? { storageClass: profile.storageClass } : {}) },
     exclude: [...settings.excludeGlobs, ...filesExclude],
     respectGitignore: vscode.workspace.getConfiguration(SECTION, folder).get<boolean>('respectGitignore', true),
-    // Files at once: the setting for uploads in parallel, at least a few since most files are small.
-    maxConcurrentFiles: Math.min(MAX_CONCURRENT_FILES, Math.max(4, settings.maxConcurrentUploads * 4)),
+    // Most files at once: the sync starts lower and grows while that helps (fileConcurrency.ts).
+    maxConcurrentFiles: Math.min(MAX_CONCURRENT_FILES, Math.max(DEFAULT_MAX_CONCURRENT_FILES, settings.maxConcurrentUploads * 4)),
     checkpoints: ctx.checkpoints,
     transport: readTransport(),
     ...(clockOffsetMs !== undefined ? { clockOffsetMs } : {}),
@@ -156,26 +163,6 @@ async function withNotification<T>(title: string, task: (signal: AbortSignal, re
       subscription.dispose();
     }
   });
-}
-
-/** `1,204/2,442 files · 38.0 MiB/120.0 MiB` at most every 250 ms. */
-function progressReporter(report: Report): (event: SyncEvent) => void {
-  let last = 0;
-  return (event) => {
-    if (event.type !== 'progress') return;
-    const now = Date.now();
-    if (now - last < PROGRESS_INTERVAL_MS && event.filesDone < event.filesTotal) return;
-    last = now;
-    report(
-      vscode.l10n.t(
-        '{0}/{1} files · {2}/{3}',
-        event.filesDone.toLocaleString(),
-        event.filesTotal.toLocaleString(),
-        formatBytes(event.bytesSent),
-        formatBytes(event.bytesTotal),
-      ),
-    );
-  };
 }
 
 interface PlanItem extends vscode.QuickPickItem {

@@ -62,6 +62,8 @@ export interface ObjectInfo {
   etag: string;
   crc64?: string;
   lastModified?: string;
+  /** Every response header, lower-case names (sync compares the object's headers with the wanted ones). */
+  headers: Record<string, string>;
 }
 
 export interface CompleteMultipartResult {
@@ -251,6 +253,7 @@ export class CosClient {
       etag: res.headers.etag ?? '',
       crc64: res.headers['x-cos-hash-crc64ecma'],
       lastModified: res.headers['last-modified'],
+      headers: res.headers,
     };
   }
 

@@ -29,6 +29,9 @@ export const OBJECT_OPTIONS = {
   'storage-class': { type: 'string' },
   'content-type': { type: 'string' },
   meta: { type: 'string', multiple: true },
+  header: { type: 'string', multiple: true },
+  'cache-control': { type: 'string' },
+  tagging: { type: 'string' },
   'forbid-overwrite': { type: 'boolean' },
 } as const satisfies OptionSpec;
 

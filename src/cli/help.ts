@@ -68,6 +68,12 @@ Object:
       --storage-class <class>       STANDARD, STANDARD_IA, ARCHIVE, ...
       --content-type <type>         default: derived from the key's extension
       --meta <name=value>           x-cos-meta-<name>; repeatable
+      --header 'GLOB:Name: value'   a header for the keys the glob matches (repeatable; later wins):
+                                    Cache-Control, Content-Disposition, Content-Encoding, Content-Language,
+                                    Expires, x-cos-meta-*, x-cos-storage-class, x-cos-tagging.
+                                    A glob without / matches the file name, with / the whole key
+      --cache-control <value>       Cache-Control for every key (a --header can override it)
+      --tagging <k=v&k2=v2>         x-cos-tagging: up to 10 tags
       --forbid-overwrite            fail with OBJECT_EXISTS instead of replacing an object
 
 Resume and cancel:
@@ -112,9 +118,10 @@ If COS no longer knows an upload (NoSuchUpload), it starts over and says so.
 With --all, a checkpoint whose upload is running elsewhere (locked) is skipped, and the run says so.
 Credentials come from COS_SECRET_ID / COS_SECRET_KEY / COS_SESSION_TOKEN, as for upload.
 Tuning (--part-size, --concurrency, --max-concurrency, --retries, --traffic-limit, --content-md5)
-applies; --part-size only matters when starting over. Object options (--sse, --storage-class,
---content-type, --meta, --forbid-overwrite) are not recorded in checkpoints: give the original ones
-again for SSE-C (whose key every part needs) and for a restart. Output as for upload, --json,
+applies; --part-size only matters when starting over. Object options (--storage-class,
+--content-type, --meta, --header, --cache-control, --tagging, --forbid-overwrite, SSE but not
+its key) are recorded in checkpoints, so a restart creates the same object; give SSE-C's key
+again (every part needs it). Output as for upload, --json,
 --quiet and --verbose included.
 `;
 

@@ -201,7 +201,7 @@ function asErrorLike(error: unknown): ErrorLike {
 export function isUsageError(error: unknown): boolean {
   const code = asErrorLike(error).code;
   // INVALID_ARGUMENT comes from the core's own validation, which runs before any request.
-  return code === 'USAGE' || code === 'INVALID_ARGUMENT';
+  return code === 'USAGE' || code === 'INVALID_ARGUMENT' || code === 'INVALID_HEADER';
 }
 
 export function exitCodeFor(error: unknown): number {

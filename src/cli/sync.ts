@@ -31,6 +31,7 @@ export function formatPlanCounts(summary: PlanSummary, dryRun: boolean): string 
   const upload = summary['upload-new'].count + summary['upload-changed'].count;
   const uploadBytes = summary['upload-new'].bytes + summary['upload-changed'].bytes;
   const parts = [`${upload} to upload (${formatBytes(uploadBytes)})`];
+  if (summary['update-headers'].count) parts.push(`${summary['update-headers'].count} to send again for their headers`);
   if (summary.compare.count) parts.push(`${summary.compare.count} to compare by CRC64`);
   parts.push(`${summary['skip-unchanged'].count} unchanged`);
   if (summary['delete-remote'].count) parts.push(`${summary['delete-remote'].count} to delete (${formatBytes(summary['delete-remote'].bytes)})`);
@@ -45,6 +46,7 @@ const ACTION_WORDS: Record<PlanItem['action'], string> = {
   'upload-changed': 'upload (changed)',
   compare: 'compare',
   'skip-unchanged': 'unchanged',
+  'update-headers': 'upload (headers)',
   'delete-remote': 'delete',
   'keep-remote': 'remote only (kept)',
   excluded: 'excluded',
@@ -65,6 +67,7 @@ export function syncSummaryLines(result: SyncResult): string[] {
     const bytes = s['upload-new'].bytes + s['upload-changed'].bytes;
     return [
       `dry run, nothing was sent: would upload ${upload} (${formatBytes(bytes)}), ${s['skip-unchanged'].count} unchanged, ` +
+        (s['update-headers'].count ? `would send ${s['update-headers'].count} again for their headers, ` : '') +
         `would delete ${s['delete-remote'].count}, ${s.excluded.count} excluded (${formatSeconds(result.seconds)})`,
     ];
   }
@@ -208,6 +211,7 @@ export async function runSync(command: SyncCommand, context: CommandContext): Pr
       options: command.options,
       deleteRemote: command.deleteRemote,
       dryRun: command.dryRun,
+      ...(command.updateHeaders ? { updateHeaders: true } : {}),
       uploadAll: command.mode === 'upload-folder',
       exclude: command.exclude,
       respectGitignore: command.respectGitignore,

@@ -26,6 +26,8 @@ export interface SyncCommand {
   prefix: string;
   deleteRemote: boolean;
   dryRun: boolean;
+  /** Send unchanged files again when their object headers drifted. */
+  updateHeaders: boolean;
   exclude: string[];
   respectGitignore: boolean;
   maxConcurrentFiles?: number;
@@ -47,6 +49,7 @@ const SYNC_OPTIONS = {
   prefix: { type: 'string', short: 'p' },
   delete: { type: 'boolean' },
   'dry-run': { type: 'boolean' },
+  'update-headers': { type: 'boolean' },
   exclude: { type: 'string', multiple: true },
   'no-gitignore': { type: 'boolean' },
   'max-concurrent-files': { type: 'string' },
@@ -115,6 +118,7 @@ function parseSync(args: string[], env: NodeJS.ProcessEnv, mode: SyncCommand['mo
     prefix: values.prefix ?? (mode === 'upload-folder' ? `${path.basename(folder)}/` : ''),
     deleteRemote: values.delete ?? false,
     dryRun: values['dry-run'] ?? false,
+    updateHeaders: values['update-headers'] ?? false,
     exclude,
     respectGitignore: !values['no-gitignore'],
     ...(values['max-concurrent-files'] !== undefined

@@ -32,7 +32,10 @@ Tuning:
       --part-size, --concurrency, --max-concurrency, --retries, --traffic-limit, --content-md5   as for upload
 
 Object:
-      --sse, --sse-kms-key-id, --sse-kms-context, --storage-class, --meta, --forbid-overwrite   as for upload
+      --sse, --sse-kms-key-id, --sse-kms-context, --storage-class, --meta, --forbid-overwrite,
+      --header, --cache-control, --tagging   as for upload
+      --update-headers              also send again the unchanged files whose object headers differ from
+                                    the ones asked (storage class, metadata, tagging, --header rules)
   Content types come from each file's extension.
 
 Resume:

@@ -3,6 +3,7 @@
  * (what the stored object looks like, server-side encryption included).
  */
 
+import { parseHeaderFlag, validateRuleHeader, validateTagging, type HeaderRule } from '../core/objectHeaderRules';
 import type { ServerSideEncryption, UploadOptions } from '../core/types';
 import { parseBitRate, parseByteSize, parseContentType, parseInteger, parseMetadata, parseStorageClass } from './flagValues';
 import { UsageError } from './usageError';
@@ -48,6 +49,9 @@ export interface ObjectValues extends SseValues {
   'storage-class'?: string;
   'content-type'?: string;
   meta?: string[];
+  header?: string[];
+  'cache-control'?: string;
+  tagging?: string;
   'forbid-overwrite'?: boolean;
 }
 
@@ -56,6 +60,15 @@ export function parseObjectOptions(values: ObjectValues, env: NodeJS.ProcessEnv)
   if (values['storage-class'] !== undefined) options.storageClass = parseStorageClass(values['storage-class']);
   if (values['content-type'] !== undefined) options.contentType = parseContentType(values['content-type']);
   if (values.meta !== undefined) options.metadata = parseMetadata(values.meta);
+  if (values.tagging !== undefined) options.tagging = validateTagging(values.tagging.trim(), '--tagging');
+  // --cache-control is a rule for every key, first, so a --header for some keys overrides it.
+  const rules: HeaderRule[] = [];
+  if (values['cache-control'] !== undefined) {
+    const [name, value] = validateRuleHeader('Cache-Control', values['cache-control'], '--cache-control');
+    rules.push({ glob: '**', headers: { [name]: value } });
+  }
+  for (const text of values.header ?? []) rules.push(parseHeaderFlag(text));
+  if (rules.length) options.headerRules = rules;
   if (values['forbid-overwrite']) options.forbidOverwrite = true;
   return options;
 }

@@ -1,4 +1,5 @@
 import { ConfigError } from './errors';
+import { validateHeaderRules } from './objectHeaderRules';
 import type { Checkpoint, CheckpointObjectOptions, ServerSideEncryption, UploadOptions } from './types';
 
 /** The object options a checkpoint keeps, so a resumed upload ends as the object it began as. */
@@ -11,6 +12,8 @@ export function objectOptionsOf(options: UploadOptions): CheckpointObjectOptions
     ...(sse.type === 'SSE-KMS' && sse.kmsKeyId ? { kmsKeyId: sse.kmsKeyId } : {}),
     ...(sse.type === 'SSE-KMS' && sse.context ? { kmsContext: sse.context } : {}),
     ...(options.metadata && Object.keys(options.metadata).length ? { metadata: { ...options.metadata } } : {}),
+    ...(options.tagging ? { tagging: options.tagging } : {}),
+    ...(options.headerRules?.length ? { headerRules: options.headerRules.map((r) => ({ glob: r.glob, headers: { ...r.headers } })) } : {}),
     ...(options.forbidOverwrite ? { forbidOverwrite: true } : {}),
   };
 }
@@ -38,6 +41,9 @@ export function withCheckpointObject(options: UploadOptions, explicit: Partial<U
     contentType: explicit.contentType ?? saved.contentType ?? options.contentType,
     storageClass: explicit.storageClass ?? saved.storageClass ?? options.storageClass,
     metadata: explicit.metadata ?? saved.metadata ?? options.metadata,
+    tagging: explicit.tagging ?? saved.tagging ?? options.tagging,
+    // A checkpoint is a file on disk: its rules are checked again before they become headers.
+    headerRules: explicit.headerRules ?? (saved.headerRules ? validateHeaderRules(saved.headerRules, 'checkpoint headers') : options.headerRules),
     forbidOverwrite: explicit.forbidOverwrite ?? saved.forbidOverwrite ?? options.forbidOverwrite,
   };
 }

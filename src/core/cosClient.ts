@@ -70,6 +70,8 @@ export interface ObjectInfo {
   serverSideEncryption?: string;
   /** x-cos-meta-* headers, by the name after the prefix. */
   metadata?: Record<string, string>;
+  /** Every response header, lower-case names (sync compares the object's headers with the wanted ones). */
+  headers: Record<string, string>;
 }
 
 export interface CompleteMultipartResult {
@@ -270,6 +272,7 @@ export class CosClient {
       storageClass: h['x-cos-storage-class'],
       serverSideEncryption: h['x-cos-server-side-encryption'] ?? h['x-cos-server-side-encryption-customer-algorithm'],
       ...(Object.keys(metadata).length > 0 ? { metadata } : {}),
+      headers: h,
     };
   }
 

@@ -9,6 +9,8 @@ const BRAND = Symbol.for('cos-part-uploader.CosError');
 export type CosErrorCode =
   /** An option or argument is out of range or malformed (part size, bucket name, key, ...). */
   | 'INVALID_ARGUMENT'
+  /** A header rule, --header, tagging or header setting is malformed or not allowed (InvalidHeaderError); nothing was sent. */
+  | 'INVALID_HEADER'
   | 'FILE_NOT_FOUND'
   | 'FILE_NOT_A_FILE'
   | 'FILE_UNREADABLE'
@@ -184,6 +186,18 @@ export class ConfigError extends CosError {
   constructor(field: string, message: string) {
     super('INVALID_ARGUMENT', message);
     this.field = field;
+  }
+}
+
+/** An object header (rule, flag, setting or tagging) was refused before any request was sent. */
+export class InvalidHeaderError extends CosError {
+  override readonly name = 'InvalidHeaderError';
+  /** The header at fault as given, or '' when the entry as a whole is malformed. */
+  readonly header: string;
+
+  constructor(header: string, message: string) {
+    super('INVALID_HEADER', message);
+    this.header = header;
   }
 }
 

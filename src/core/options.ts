@@ -1,4 +1,5 @@
 import { ConfigError } from './errors';
+import { validateHeaderRules, validateTagging } from './objectHeaderRules';
 import { MAX_PART_SIZE, MIN_PART_SIZE } from './partPlan';
 import type { ServerSideEncryption, UploadOptions } from './types';
 
@@ -87,6 +88,9 @@ export function validateUploadOptions(options: UploadOptions): void {
   if (options.storageClass !== undefined && !/^[A-Z_]+$/.test(options.storageClass)) {
     throw new ConfigError('storageClass', `Storage class is invalid: "${options.storageClass}". Use a COS class such as STANDARD, STANDARD_IA or ARCHIVE.`);
   }
+  if (options.tagging !== undefined) validateTagging(options.tagging, 'tagging');
+  // Normalized in place (lower-case names, trimmed values) so every request sends the same text.
+  if (options.headerRules !== undefined) options.headerRules = validateHeaderRules(options.headerRules, 'headers');
 }
 
 function validateSse(sse: ServerSideEncryption): void {

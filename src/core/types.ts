@@ -3,6 +3,8 @@
  * between signer, client, engine, CLI and extension lives in one place.
  */
 
+import type { HeaderRule } from './objectHeaderRules';
+
 export interface Credentials {
   secretId: string;
   secretKey: string;
@@ -66,6 +68,10 @@ export interface UploadOptions {
   contentType?: string;
   /** x-cos-meta-<name>: value. */
   metadata?: Record<string, string>;
+  /** x-cos-tagging (`k1=v1&k2=v2`) for every object of the run. */
+  tagging?: string;
+  /** Headers by glob (objectHeaderRules.ts); they win over storageClass, metadata and tagging above. */
+  headerRules?: HeaderRule[];
   forbidOverwrite?: boolean;
   partSizeMax?: number;
   partSizeMin?: number;
@@ -108,6 +114,8 @@ export interface CheckpointObjectOptions {
   kmsKeyId?: string;
   kmsContext?: string;
   metadata?: Record<string, string>;
+  tagging?: string;
+  headerRules?: HeaderRule[];
   forbidOverwrite?: boolean;
 }
 

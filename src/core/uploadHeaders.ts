@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { lookup } from 'mime-types';
+import { contentTypeForKey, ruleHeadersForKey } from './objectHeaderRules';
 import type { ServerSideEncryption, UploadOptions } from './types';
 
 export type HeaderMap = Record<string, string>;
@@ -29,16 +29,23 @@ export function sseHeaders(sse: ServerSideEncryption, on: 'object' | 'part'): He
 
 /** Headers that describe the object: sent on Initiate Multipart Upload or on Put Object. */
 export function objectHeaders(key: string, options: UploadOptions): HeaderMap {
-  const headers: HeaderMap = {
-    'content-type': options.contentType ?? (lookup(key) || 'application/octet-stream'),
-    ...sseHeaders(options.sse, 'object'),
-  };
-  if (options.storageClass) headers['x-cos-storage-class'] = options.storageClass;
+  const headers: HeaderMap = { ...sseHeaders(options.sse, 'object') };
   if (options.forbidOverwrite) headers['x-cos-forbid-overwrite'] = 'true';
+  return { ...headers, ...describingHeaders(key, options) };
+}
+
+/**
+ * The headers a user chooses for an object (type, storage class, metadata, tagging, rule headers;
+ * rules win, being per glob): what a sync compares with Head Object to find drifted headers.
+ */
+export function describingHeaders(key: string, options: UploadOptions): HeaderMap {
+  const headers: HeaderMap = { 'content-type': options.contentType ?? contentTypeForKey(key) };
+  if (options.storageClass) headers['x-cos-storage-class'] = options.storageClass;
   for (const [name, value] of Object.entries(options.metadata ?? {})) {
     headers[`x-cos-meta-${name.toLowerCase()}`] = value;
   }
-  return headers;
+  if (options.tagging) headers['x-cos-tagging'] = options.tagging;
+  return { ...headers, ...ruleHeadersForKey(key, options.headerRules) };
 }
 
 /** Headers every Upload Part carries besides Content-MD5 and Content-Length. */

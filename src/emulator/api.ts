@@ -69,6 +69,10 @@ export interface StoredObject {
   contentType: string;
   meta: Record<string, string>;
   storageClass: string;
+  /** Cache-Control, Content-Disposition, Content-Encoding, Content-Language, Expires as stored (lower-case names). */
+  headers: Record<string, string>;
+  /** x-cos-tagging as sent, when there was one. */
+  tagging?: string;
   /** 'none' | 'AES256' | 'cos/kms' | 'SSE-C'. */
   sse: string;
 }

@@ -75,6 +75,9 @@ function objectHeaders(ctx: RequestContext, o: ObjectRecord): Record<string, str
   if (o.attrs.cacheControl) h['Cache-Control'] = o.attrs.cacheControl;
   if (o.attrs.contentDisposition) h['Content-Disposition'] = o.attrs.contentDisposition;
   if (o.attrs.contentEncoding) h['Content-Encoding'] = o.attrs.contentEncoding;
+  if (o.attrs.contentLanguage) h['Content-Language'] = o.attrs.contentLanguage;
+  // COS returns the number of tags on Head/Get, not the tags (those come from GET ?tagging).
+  if (o.attrs.tagging) h['x-cos-tagging-count'] = String(o.attrs.tagging.split('&').length);
   if (o.attrs.expires) h['Expires'] = o.attrs.expires;
   for (const [k, v] of Object.entries(o.attrs.meta)) h[`x-cos-meta-${k}`] = v;
   return h;

@@ -201,17 +201,41 @@ export function parseAttributes(ctx: RequestContext): ObjectAttributes {
   if (metaBytes > 4096) throw new CosFailure(400, 'MetadataTooLarge', `The metadata headers together are larger than 4 KB: ${metaBytes} bytes`);
   const storageClass = (ctx.header('x-cos-storage-class') ?? 'STANDARD').toUpperCase();
   if (!STORAGE_CLASSES.has(storageClass)) throw invalidArgument(`Unknown x-cos-storage-class: ${storageClass}`);
+  const tagging = ctx.header('x-cos-tagging');
+  if (tagging !== undefined) checkTagging(tagging);
   return {
     contentType: ctx.header('content-type') ?? 'application/octet-stream',
     cacheControl: ctx.header('cache-control'),
     contentDisposition: ctx.header('content-disposition'),
     contentEncoding: ctx.header('content-encoding'),
+    contentLanguage: ctx.header('content-language'),
     expires: ctx.header('expires'),
     meta,
     storageClass,
-    tagging: ctx.header('x-cos-tagging'),
+    tagging,
     sse: parseSse(ctx),
   };
+}
+
+/** x-cos-tagging as COS takes it: `k=v` pairs joined by &, URL-encoded, at most 10, keys 1-128 and values 0-256 characters, no key twice. */
+function checkTagging(tagging: string): void {
+  const pairs = tagging.split('&');
+  if (pairs.length > 10) throw invalidArgument(`An object can have at most 10 tags: ${pairs.length} were given.`);
+  const keys = new Set<string>();
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    let key = '';
+    let value = '';
+    try {
+      key = decodeURIComponent(eq < 0 ? pair : pair.slice(0, eq));
+      value = eq < 0 ? '' : decodeURIComponent(pair.slice(eq + 1));
+    } catch {
+      throw invalidArgument(`The x-cos-tagging header is not URL-encoded: ${pair}`);
+    }
+    if (eq < 0 || key === '' || key.length > 128 || value.length > 256) throw invalidArgument(`A tag must be key=value, the key 1-128 and the value 0-256 characters: ${pair}`);
+    if (keys.has(key)) throw invalidArgument(`The tag key is given twice: ${key}`);
+    keys.add(key);
+  }
 }
 
 export function checkForbidOverwrite(ctx: RequestContext, forbid: boolean): void {

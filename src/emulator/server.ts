@@ -23,7 +23,7 @@ import { handleControlRequest } from './control';
 import { applyEarlyFault } from './earlyFaults';
 import { FaultController } from './faults';
 import { classify, HANDLERS, parseRequestTarget, type RequestTarget } from './routing';
-import { Store } from './store';
+import { describedHeaders, Store } from './store';
 
 const DEFAULT_BUCKET = 'examplebucket-1250000000';
 const DEFAULT_REGION = 'ap-guangzhou';
@@ -230,6 +230,8 @@ class EmulatorServer implements RunningEmulator, ServerEnv {
       contentType: o.attrs.contentType,
       meta: { ...o.attrs.meta },
       storageClass: o.attrs.storageClass,
+      headers: describedHeaders(o.attrs),
+      ...(o.attrs.tagging ? { tagging: o.attrs.tagging } : {}),
       sse: o.attrs.sse.type,
     };
   }
@@ -397,3 +399,4 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
   }
   return emu;
 }
+

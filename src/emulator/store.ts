@@ -27,6 +27,7 @@ export interface ObjectAttributes {
   cacheControl?: string;
   contentDisposition?: string;
   contentEncoding?: string;
+  contentLanguage?: string;
   expires?: string;
   /** Lower-case suffix after x-cos-meta- → value. */
   meta: Record<string, string>;
@@ -173,4 +174,15 @@ export class Store {
     this.objects.delete(key);
     if (record?.file) await fsp.rm(record.file, { force: true });
   }
+}
+
+/** The descriptive headers an object was stored with, for the control API. */
+export function describedHeaders(attrs: ObjectAttributes): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (attrs.cacheControl) headers['cache-control'] = attrs.cacheControl;
+  if (attrs.contentDisposition) headers['content-disposition'] = attrs.contentDisposition;
+  if (attrs.contentEncoding) headers['content-encoding'] = attrs.contentEncoding;
+  if (attrs.contentLanguage) headers['content-language'] = attrs.contentLanguage;
+  if (attrs.expires) headers.expires = attrs.expires;
+  return headers;
 }

@@ -55,7 +55,7 @@ describe('upload headers', () => {
 
   it('derives Content-Type from the key, and carries storage class, metadata and overwrite guard', () => {
     const headers = objectHeaders('docs/readme.md', resolveUploadOptions({ storageClass: 'STANDARD_IA', metadata: { Project: 'x' }, forbidOverwrite: true }));
-    assert.equal(headers['content-type'], 'text/markdown');
+    assert.equal(headers['content-type'], 'text/markdown; charset=utf-8');
     assert.equal(headers['x-cos-storage-class'], 'STANDARD_IA');
     assert.equal(headers['x-cos-meta-project'], 'x');
     assert.equal(headers['x-cos-forbid-overwrite'], 'true');

@@ -10,7 +10,7 @@
 
 import type { Dispatcher } from 'undici';
 import { MAX_DELETE_KEYS, type DeleteRefusal } from '../bucketListing';
-import { CosClient } from '../cosClient';
+import { CosClient, type ObjectInfo } from '../cosClient';
 import { resolveEndpoint } from '../endpoint';
 import { ConfigError, CosError, describeError, throwIfAborted } from '../errors';
 import { runAdaptivePool } from '../adaptivePool';
@@ -19,8 +19,9 @@ import { resolveUploadOptions } from '../options';
 import { createDispatcher } from '../transport';
 import { silentLogger, type Logger, type UploadOptions } from '../types';
 import { isPushback } from '../uploadContext';
-import { sseHeaders } from '../uploadHeaders';
+import { describingHeaders, sseHeaders } from '../uploadHeaders';
 import { FileConcurrency } from './fileConcurrency';
+import { headerDrift } from './headerDrift';
 import { fileCrc64, putVerified, readAndHash, type ReadFile } from './fileTransfer';
 import { listLocalFolder, type LocalFile } from './localFiles';
 import { decideComparison, isUpload, normalizePrefix, planSync, summarizePlan, type PlanItem } from './syncPlan';
@@ -177,8 +178,9 @@ class SyncRun {
         } else {
           read = small ? await readAndHash(file.absolutePath, this.options.contentMd5, this.request.signal) : undefined;
           const localCrc = read?.crc64 ?? (await fileCrc64(file.absolutePath, this.request.signal)).crc64;
-          const remoteCrc = item.remote?.crc64 ?? (await this.headCrc64(item.key));
-          item.action = decideComparison(localCrc, remoteCrc);
+          const head = item.remote?.crc64 !== undefined && !this.request.updateHeaders ? undefined : await this.head(item.key);
+          item.action = decideComparison(localCrc, item.remote?.crc64 ?? head?.crc64?.trim());
+          if (item.action === 'skip-unchanged' && head && this.request.updateHeaders) this.checkHeaders(item, head.headers);
         }
         this.emit({ type: 'compared', key: item.key, unchanged: item.action === 'skip-unchanged' });
         if (item.action === 'skip-unchanged') return 0;
@@ -199,10 +201,17 @@ class SyncRun {
     }
   }
 
-  /** The object's CRC64 from Head Object; undefined when COS keeps none or the object is gone. */
-  private async headCrc64(key: string): Promise<string | undefined> {
-    const info = await this.client.headObject(key, this.request.signal, sseHeaders(this.options.sse, 'part'));
-    return info?.crc64?.trim();
+  /** Head Object (its CRC64 and headers); undefined when the object is gone. */
+  private async head(key: string): Promise<ObjectInfo | undefined> {
+    return this.client.headObject(key, this.request.signal, sseHeaders(this.options.sse, 'part'));
+  }
+
+  /** An unchanged file whose object headers drifted becomes 'update-headers', naming them. */
+  private checkHeaders(item: PlanItem, returned: Record<string, string>): void {
+    const drift = headerDrift(describingHeaders(item.key, this.options), returned);
+    if (!drift.length) return;
+    item.action = 'update-headers';
+    item.problem = `headers differ: ${drift.map((d) => d.name).join(', ')}`;
   }
 
   private async send(item: PlanItem, file: LocalFile, small: boolean, read: ReadFile | undefined): Promise<number> {

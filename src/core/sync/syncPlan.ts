@@ -33,6 +33,8 @@ export type PlannedAction =
   | 'compare'
   /** Same size and CRC64: nothing to send. */
   | 'skip-unchanged'
+  /** Same content, but the object's headers differ from the wanted ones (sync's update-headers option): sent again. */
+  | 'update-headers'
   /** Remote only, deleting was asked: delete. */
   | 'delete-remote'
   /** Remote only, deleting was not asked: left alone. */
@@ -50,7 +52,7 @@ export interface PlanItem {
   /** Local size for uploads and comparisons; the object's size for remote-only items. */
   size: number;
   remote?: RemoteEntry;
-  /** Why a key was refused ('invalid-key'). */
+  /** Why a key was refused ('invalid-key'), or which headers drifted ('update-headers'). */
   problem?: string;
 }
 
@@ -139,7 +141,7 @@ export type PlanSummary = Record<PlannedAction, ActionTotals>;
 /** Counts and bytes per action. */
 export function summarizePlan(items: readonly PlanItem[]): PlanSummary {
   const summary = Object.fromEntries(
-    (['upload-new', 'upload-changed', 'compare', 'skip-unchanged', 'delete-remote', 'keep-remote', 'excluded', 'invalid-key'] as const).map((a) => [
+    (['upload-new', 'upload-changed', 'compare', 'skip-unchanged', 'update-headers', 'delete-remote', 'keep-remote', 'excluded', 'invalid-key'] as const).map((a) => [
       a,
       { count: 0, bytes: 0 },
     ]),
@@ -153,5 +155,5 @@ export function summarizePlan(items: readonly PlanItem[]): PlanSummary {
 
 /** Whether an action sends the file. */
 export function isUpload(action: PlannedAction): boolean {
-  return action === 'upload-new' || action === 'upload-changed';
+  return action === 'upload-new' || action === 'upload-changed' || action === 'update-headers';
 }

@@ -19,6 +19,11 @@ export interface SyncRequest {
   options?: Partial<UploadOptions>;
   /** Delete objects under the prefix that have no local file (never excluded ones). */
   deleteRemote?: boolean;
+  /**
+   * Send again an unchanged file whose object headers (type, storage class, metadata, tagging
+   * count, header rules) differ from the wanted ones, found by Head Object. Re-uploads the bytes.
+   */
+  updateHeaders?: boolean;
   /** Send every local file, unchanged or not (folder upload); no comparison is made. */
   uploadAll?: boolean;
   /** Decide and report only: nothing is uploaded or deleted. */
@@ -49,7 +54,7 @@ export interface SyncRequest {
   onEvent?: (event: SyncEvent) => void;
 }
 
-export type SyncFileAction = 'upload-new' | 'upload-changed';
+export type SyncFileAction = 'upload-new' | 'upload-changed' | 'update-headers';
 
 export type SyncEvent =
   /** Listing and planning done (comparisons of equal sizes still to come). */

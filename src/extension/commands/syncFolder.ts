@@ -138,6 +138,7 @@ async function requestFor(ctx: ExtensionCommandContext, profile: BucketProfile, 
     credentials: ctx.profiles.credentialSource(profile.id),
     options: { ...settings.uploadOptions, sse: sseOf(profile, secrets), ...(profile.storageClass ? { storageClass: profile.storageClass } : {}) },
     exclude: [...settings.excludeGlobs, ...filesExclude],
+    ...(settings.syncUpdateHeaders ? { updateHeaders: true } : {}),
     respectGitignore: vscode.workspace.getConfiguration(SECTION, folder).get<boolean>('respectGitignore', true),
     // Most files at once: the sync starts lower and grows while that helps (fileConcurrency.ts).
     maxConcurrentFiles: Math.min(MAX_CONCURRENT_FILES, Math.max(DEFAULT_MAX_CONCURRENT_FILES, settings.maxConcurrentUploads * 4)),
@@ -171,8 +172,9 @@ interface PlanItem extends vscode.QuickPickItem {
 
 /** "132 to upload (48.0 MiB), 2,310 unchanged, 4 to delete" with Sync, Sync and delete, Cancel. */
 export async function pickPlan(summary: PlanSummary, bucket: string, prefix: string): Promise<Choice | undefined> {
-  const upload = summary['upload-new'].count + summary['upload-changed'].count;
-  const bytes = summary['upload-new'].bytes + summary['upload-changed'].bytes;
+  // Files sent again for their headers are uploads too (cosUpload.syncUpdateHeaders).
+  const upload = summary['upload-new'].count + summary['upload-changed'].count + summary['update-headers'].count;
+  const bytes = summary['upload-new'].bytes + summary['upload-changed'].bytes + summary['update-headers'].bytes;
   const toDelete = summary['delete-remote'].count;
   const counts = vscode.l10n.t(
     '{0} to upload ({1}), {2} unchanged, {3} to delete',

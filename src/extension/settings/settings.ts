@@ -15,6 +15,8 @@ export interface ExtensionSettings {
   maxConcurrentUploads: number;
   excludeGlobs: string[];
   presignedUrlExpirySeconds: number;
+  /** Sync Folder sends again unchanged files whose object headers drifted. */
+  syncUpdateHeaders: boolean;
 }
 
 /** Reads the settings for `scope` (a file, so workspace-folder values apply). */
@@ -59,6 +61,11 @@ export function settingsFrom(rawGet: (name: string) => unknown, isSet: (name: st
   const traffic = num('trafficLimit');
   if (traffic !== undefined && traffic > 0) options.trafficLimit = Math.round(traffic * BITS_PER_KIB);
   if (get('sendContentMD5') === true) options.contentMd5 = true;
+  // Passed on as written: the core validates them before any request and names the bad entry.
+  const headers = get('headers');
+  if (Array.isArray(headers) && headers.length) options.headerRules = headers as UploadOptions['headerRules'];
+  const tagging = get('tagging');
+  if (typeof tagging === 'string' && tagging.trim() !== '') options.tagging = tagging.trim();
 
   const globs = get('excludeGlobs');
   return {
@@ -67,6 +74,7 @@ export function settingsFrom(rawGet: (name: string) => unknown, isSet: (name: st
     maxConcurrentUploads: Math.max(1, Math.floor(num('maxConcurrentUploads') ?? 2)),
     excludeGlobs: Array.isArray(globs) ? globs.filter((g): g is string => typeof g === 'string' && g.trim() !== '') : [],
     presignedUrlExpirySeconds: Math.max(1, Math.floor(num('presignedUrlExpirySeconds') ?? 3600)),
+    syncUpdateHeaders: get('syncUpdateHeaders') === true,
   };
 }
 
@@ -85,6 +93,8 @@ export function settingForOption(field: string): string | undefined {
     retries: 'retries',
     trafficLimit: 'trafficLimit',
     contentMd5: 'sendContentMD5',
+    tagging: 'tagging',
+    headers: 'headers',
   };
   return map[field] ? `${SECTION}.${map[field]}` : undefined;
 }

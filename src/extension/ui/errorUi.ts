@@ -33,7 +33,7 @@ interface ServiceFields {
 }
 
 /** Codes of failures found before any request went to COS: "The request to COS failed." would be untrue. */
-const LOCAL_CODES: ReadonlySet<string> = new Set(['INVALID_ARGUMENT', 'CHECKPOINT', 'FILE_NOT_FOUND', 'FILE_NOT_A_FILE', 'FILE_UNREADABLE', 'FILE_CHANGED', 'ABORTED']);
+const LOCAL_CODES: ReadonlySet<string> = new Set(['INVALID_ARGUMENT', 'INVALID_HEADER', 'CHECKPOINT', 'FILE_NOT_FOUND', 'FILE_NOT_A_FILE', 'FILE_UNREADABLE', 'FILE_CHANGED', 'ABORTED']);
 
 /**
  * Sentences joined into one message: a space after a Latin full stop, none after a Chinese one
@@ -154,6 +154,12 @@ export function describeFailure(error: unknown, ctx: ErrorContext): ErrorReport 
         ...(setting ? { setting } : {}),
       };
     }
+    case 'INVALID_HEADER':
+      return {
+        message: joinSentences(what, vscode.l10n.t('An object header setting is not valid, so nothing was sent: {0}', error.message)),
+        actions: ['openSettings', 'showLog'],
+        setting: 'cosUpload.headers',
+      };
     case 'CHECKPOINT':
       return { message: joinSentences(what, vscode.l10n.t('The resume checkpoint could not be read or written: {0}', error.message)), actions: ['showLog'] };
     case 'SERVICE_ERROR': {

@@ -93,6 +93,9 @@ describe('contributed commands and settings', () => {
       'uploadOnSave',
       'viewPageSize',
       'openSizeLimitMB',
+      'headers',
+      'tagging',
+      'syncUpdateHeaders',
     ].map((name) => `cosUpload.${name}`);
     assert.deepEqual(Object.keys(properties).sort(), [...expected].sort());
     for (const [name, schema] of Object.entries(properties)) {
@@ -104,7 +107,7 @@ describe('contributed commands and settings', () => {
         assert.equal(typeof schema.maximum, 'number', `${name} has no maximum`);
         assert.ok((schema.default as number) >= (schema.minimum as number) && (schema.default as number) <= (schema.maximum as number), `${name}'s default is out of its bounds`);
       }
-      if (schema.type === 'string') assert.ok(Array.isArray(schema.enum), `${name} has no enum`);
+      if (schema.type === 'string') assert.ok(Array.isArray(schema.enum) || typeof schema.pattern === 'string', `${name} has neither enum nor pattern`);
     }
     // The defaults VS Code reports are the manifest's (the schema was registered).
     const config = vscode.workspace.getConfiguration('cosUpload');

@@ -99,17 +99,19 @@ const shared = {
 const entries = [
   { entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', plugins: [...shared.plugins, onDemandPlugin] },
   { entryPoints: ['src/extension/commands/handlers.ts'], outfile: 'dist/extensionCommands.js', plugins: [...shared.plugins, noHttp2Plugin, mimeDbPlugin] },
-  // The CLI is two bundles: cli.js parses arguments and prints help; it requires cliCommands.js (the
-  // uploader, HTTP client, emulator) only to run a command, so `--help` and usage errors load little.
+  // The CLI is three bundles: cli.js parses arguments and prints help; it requires cliUpload.js (the
+  // upload command alone) or cliCommands.js (every command: uploader, HTTP client, emulator) only to
+  // run a command, so `--help` and usage errors load little and an upload loads no emulator.
   // Both are minified in every build: each run of the command reads and compiles them (source maps keep traces readable).
   {
     entryPoints: ['src/cli/main.ts'],
     outfile: 'dist/cli.js',
     banner: { js: '#!/usr/bin/env node' },
-    external: [...shared.external, './cliCommands'],
+    external: [...shared.external, './cliCommands', './cliUpload'],
     minify: true,
   },
   { entryPoints: ['src/cli/cliCommands.ts'], outfile: 'dist/cliCommands.js', minify: true, plugins: [...shared.plugins, noHttp2Plugin, mimeDbPlugin] },
+  { entryPoints: ['src/cli/cliUpload.ts'], outfile: 'dist/cliUpload.js', minify: true, plugins: [...shared.plugins, noHttp2Plugin, mimeDbPlugin] },
   // Loaded by src/core/hashPool.ts from the bundle's own folder.
   { entryPoints: ['src/core/hashWorker.ts'], outfile: 'dist/hashWorker.js' },
   // The local COS emulator, for the extension's "Local emulator" endpoint: its own bundle, loaded

@@ -6,7 +6,7 @@ import { findRepoRoot } from '../repoRoot';
 const ROOT = findRepoRoot();
 
 /** Builds one entry of esbuild.js in memory and returns what went into it. */
-async function inputsOf(outfile: string): Promise<{ inputs: string[]; imports: string[] }> {
+async function inputsOf(outfile: string): Promise<{ inputs: string[]; imports: string[]; emitted: string[] }> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- esbuild.js is the build script itself (CommonJS).
   const config = require(path.join(ROOT, 'esbuild.js')) as { shared: BuildOptions; entries: BuildOptions[] };
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -16,7 +16,9 @@ async function inputsOf(outfile: string): Promise<{ inputs: string[]; imports: s
   const result = await esbuild.build({ ...config.shared, ...entry, absWorkingDir: ROOT, write: false, metafile: true, sourcemap: false });
   const metafile = result.metafile as Metafile;
   const output = Object.values(metafile.outputs)[0];
-  return { inputs: Object.keys(metafile.inputs), imports: output.imports.map((i) => i.path) };
+  // `inputs` is every file read; `emitted` those with code left after tree shaking (a few bytes are an empty module stub).
+  const emitted = Object.entries(output.inputs).filter(([, v]) => v.bytesInOutput > 100).map(([file]) => file);
+  return { inputs: Object.keys(metafile.inputs), imports: output.imports.map((i) => i.path), emitted };
 }
 
 describe('the extension bundles: activation loads no HTTP, XML or CRC64 code', function () {
@@ -41,6 +43,25 @@ describe('the extension bundles: activation loads no HTTP, XML or CRC64 code', f
     for (const wanted of ['src/extension/commands/upload.ts', 'src/core/cosClient.ts', 'src/core/multipartUpload.ts', 'src/extension/ui/prompts.ts']) {
       assert.ok(inputs.includes(wanted), `dist/extensionCommands.js lacks ${wanted}`);
     }
+  });
+});
+
+describe('the CLI bundles: an upload loads only what uploading needs', function () {
+  this.timeout(60_000);
+
+  it('leaves the emulator and the other commands out of dist/cliUpload.js', async () => {
+    const { emitted: inputs } = await inputsOf('dist/cliUpload.js');
+    const forbidden = [/^src\/emulator\//, /^src\/cli\/(sync|download|resume|incomplete|demo|emulator)\.ts$/, /^src\/core\/(download|sync)\//];
+    const loaded = inputs.filter((input) => forbidden.some((re) => re.test(input)));
+    assert.deepEqual(loaded, [], `dist/cliUpload.js bundles code an upload never runs:\n${loaded.join('\n')}`);
+    assert.ok(inputs.includes('src/cli/upload.ts') && inputs.includes('src/core/multipartUpload.ts'), 'dist/cliUpload.js lacks the uploader');
+  });
+
+  it('keeps the uploader out of dist/cli.js, which requires cliUpload.js and cliCommands.js by name', async () => {
+    const { inputs, imports } = await inputsOf('dist/cli.js');
+    const loaded = inputs.filter((input) => /^src\/core\/(cosClient|multipartUpload|xml|crc64)\.ts$|node_modules\/(undici|fast-xml-parser)\//.test(input));
+    assert.deepEqual(loaded, [], `dist/cli.js bundles the uploader:\n${loaded.join('\n')}`);
+    for (const bundle of ['./cliUpload', './cliCommands']) assert.ok(imports.includes(bundle), `dist/cli.js does not require ${bundle}: ${imports.join(', ')}`);
   });
 });
 

@@ -38,31 +38,64 @@ const noHttp2Plugin = {
 };
 
 /**
- * mime-db's table, as mime-types reads it: only the types with file extensions or a charset, with
- * only those fields and `source` (which breaks ties between types for an extension); the rest
- * (about two thirds of the types) changes no lookup. Each run of the CLI pays for what it parses.
+ * mime-types, as its answers: the extension → type map it builds at load (scoring every type in
+ * mime-db) is computed here, at build time, and the bundles get a module with the same API
+ * (lookup, charset, contentType, extension, types, extensions) over that finished map, so no run
+ * parses mime-db or scores its types.
  */
-function trimMimeDb(db) {
-  const trimmed = {};
-  for (const [type, entry] of Object.entries(db)) {
-    if (!entry.extensions && !entry.charset) continue;
-    trimmed[type] = {
-      ...(entry.source ? { source: entry.source } : {}),
-      ...(entry.charset ? { charset: entry.charset } : {}),
-      ...(entry.extensions ? { extensions: entry.extensions } : {}),
-    };
+function mimeTypesModuleSource() {
+  const real = require('mime-types');
+  const db = require('mime-db');
+  const charsets = {};
+  for (const [type, entry] of Object.entries(db)) if (entry.charset) charsets[type] = entry.charset;
+  const table = { types: real.types, extensions: real.extensions, charsets };
+  // The functions are mime-types' own (MIT), reading the precomputed maps instead of mime-db.
+  return `'use strict';
+var extname = require('path').extname;
+var table = JSON.parse(${JSON.stringify(JSON.stringify(table))});
+var EXTRACT_TYPE_REGEXP = /^\\s*([^;\\s]*)(?:;|\\s|$)/;
+var TEXT_TYPE_REGEXP = /^text\\//i;
+exports.types = table.types;
+exports.extensions = table.extensions;
+exports.charset = function charset(type) {
+  if (!type || typeof type !== 'string') return false;
+  var match = EXTRACT_TYPE_REGEXP.exec(type);
+  var found = match && table.charsets[match[1].toLowerCase()];
+  if (found) return found;
+  if (match && TEXT_TYPE_REGEXP.test(match[1])) return 'UTF-8';
+  return false;
+};
+exports.charsets = { lookup: exports.charset };
+exports.contentType = function contentType(str) {
+  if (!str || typeof str !== 'string') return false;
+  var mime = str.indexOf('/') === -1 ? exports.lookup(str) : str;
+  if (!mime) return false;
+  if (mime.indexOf('charset') === -1) {
+    var charset = exports.charset(mime);
+    if (charset) mime += '; charset=' + charset.toLowerCase();
   }
-  return trimmed;
+  return mime;
+};
+exports.extension = function extension(type) {
+  if (!type || typeof type !== 'string') return false;
+  var match = EXTRACT_TYPE_REGEXP.exec(type);
+  var exts = match && table.extensions[match[1].toLowerCase()];
+  if (!exts || !exts.length) return false;
+  return exts[0];
+};
+exports.lookup = function lookup(path) {
+  if (!path || typeof path !== 'string') return false;
+  var extension = extname('x.' + path).toLowerCase().slice(1);
+  if (!extension) return false;
+  return table.types[extension] || false;
+};
+`;
 }
 
-/** Loads the trimmed table through JSON.parse, which V8 reads faster than the same object as JavaScript. */
-const mimeDbPlugin = {
-  name: 'trimmed-mime-db',
+const mimeTablePlugin = {
+  name: 'mime-types-table',
   setup(build) {
-    build.onLoad({ filter: /[\\/]mime-db[\\/]db\.json$/ }, async (args) => {
-      const db = JSON.parse(await require('node:fs').promises.readFile(args.path, 'utf8'));
-      return { contents: `module.exports = JSON.parse(${JSON.stringify(JSON.stringify(trimMimeDb(db)))});`, loader: 'js' };
-    });
+    build.onLoad({ filter: /[\\/]mime-types[\\/]index\.js$/ }, () => ({ contents: mimeTypesModuleSource(), loader: 'js' }));
   },
 };
 
@@ -98,18 +131,20 @@ const shared = {
 
 const entries = [
   { entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', plugins: [...shared.plugins, onDemandPlugin] },
-  { entryPoints: ['src/extension/commands/handlers.ts'], outfile: 'dist/extensionCommands.js', plugins: [...shared.plugins, noHttp2Plugin, mimeDbPlugin] },
-  // The CLI is two bundles: cli.js parses arguments and prints help; it requires cliCommands.js (the
-  // uploader, HTTP client, emulator) only to run a command, so `--help` and usage errors load little.
+  { entryPoints: ['src/extension/commands/handlers.ts'], outfile: 'dist/extensionCommands.js', plugins: [...shared.plugins, noHttp2Plugin, mimeTablePlugin] },
+  // The CLI is three bundles: cli.js parses arguments and prints help; it requires cliUpload.js (the
+  // upload command alone) or cliCommands.js (every command: uploader, HTTP client, emulator) only to
+  // run a command, so `--help` and usage errors load little and an upload loads no emulator.
   // Both are minified in every build: each run of the command reads and compiles them (source maps keep traces readable).
   {
     entryPoints: ['src/cli/main.ts'],
     outfile: 'dist/cli.js',
     banner: { js: '#!/usr/bin/env node' },
-    external: [...shared.external, './cliCommands'],
+    external: [...shared.external, './cliCommands', './cliUpload'],
     minify: true,
   },
-  { entryPoints: ['src/cli/cliCommands.ts'], outfile: 'dist/cliCommands.js', minify: true, plugins: [...shared.plugins, noHttp2Plugin, mimeDbPlugin] },
+  { entryPoints: ['src/cli/cliCommands.ts'], outfile: 'dist/cliCommands.js', minify: true, plugins: [...shared.plugins, noHttp2Plugin, mimeTablePlugin] },
+  { entryPoints: ['src/cli/cliUpload.ts'], outfile: 'dist/cliUpload.js', minify: true, plugins: [...shared.plugins, noHttp2Plugin, mimeTablePlugin] },
   // Loaded by src/core/hashPool.ts from the bundle's own folder.
   { entryPoints: ['src/core/hashWorker.ts'], outfile: 'dist/hashWorker.js' },
   // The local COS emulator, for the extension's "Local emulator" endpoint: its own bundle, loaded
@@ -133,7 +168,7 @@ async function main() {
   }
 }
 
-module.exports = { shared, entries, trimMimeDb };
+module.exports = { shared, entries, mimeTypesModuleSource };
 
 // Required (not run) by test/integration/cliHarness.ts, which rebuilds the CLI bundles with these entries.
 if (require.main === module) {

@@ -6,21 +6,21 @@
  * rebuilt bundle or another Node never reads a stale one; V8 rejects a cache it cannot use, and the
  * bundle is then compiled as usual. COS_UPLOAD_CODE_CACHE=0 turns it off.
  */
-import { createHash } from 'node:crypto';
+/* eslint-disable @typescript-eslint/no-require-imports -- node:crypto, node:os and node:vm are required
+   where used: dist/cli.js includes this file, and `--help` or a usage error must not load them. */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire, Module } from 'node:module';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import * as vm from 'node:vm';
 
 /** $XDG_CACHE_HOME/cos-upload/code-cache when set, else ~/.cos-upload/code-cache: the user's own, as it holds code this process runs. */
-export function codeCacheDir(env: NodeJS.ProcessEnv, home: string = os.homedir()): string {
+export function codeCacheDir(env: NodeJS.ProcessEnv, home: string = (require('node:os') as typeof import('node:os')).homedir()): string {
   const xdg = env.XDG_CACHE_HOME?.trim();
   return xdg ? path.join(xdg, 'cos-upload', 'code-cache') : path.join(home, '.cos-upload', 'code-cache');
 }
 
 /** The cache file for `source` under `dir`. */
 export function codeCacheFile(dir: string, source: string): string {
+  const { createHash } = require('node:crypto') as typeof import('node:crypto');
   const key = createHash('sha256').update(source).update(`\0${process.version}\0${process.arch}`).digest('hex').slice(0, 40);
   return path.join(dir, `${key}.bin`);
 }
@@ -40,7 +40,6 @@ export function requireWithCodeCache<T>(file: string, env: NodeJS.ProcessEnv): T
   if (loaded) return loaded.exports as T;
   if (env.COS_UPLOAD_CODE_CACHE === '0') {
     outcome = 'off';
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the plain path.
     return require(file) as T;
   }
   const source = readFileSync(file, 'utf8');
@@ -52,6 +51,7 @@ export function requireWithCodeCache<T>(file: string, env: NodeJS.ProcessEnv): T
   } catch {
     // No cache yet (or no home folder): compile.
   }
+  const vm = require('node:vm') as typeof import('node:vm');
   const script = new vm.Script(Module.wrap(source), { filename: file, ...(cachedData ? { cachedData } : {}) });
   const mod = new Module(file, module);
   mod.filename = file;
@@ -73,7 +73,7 @@ export function requireWithCodeCache<T>(file: string, env: NodeJS.ProcessEnv): T
 }
 
 /** Written beside, then renamed: a concurrent run reads the old file or the whole new one. A failure only costs the next run its speed-up. */
-function saveCodeCache(file: string, script: vm.Script): void {
+function saveCodeCache(file: string, script: import('node:vm').Script): void {
   try {
     mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
     const partial = `${file}.${process.pid}.tmp`;

@@ -49,19 +49,19 @@ export async function main(argv: readonly string[], context: MainContext): Promi
         context.streams.stdout.write(`cos-upload ${packageVersion()}\n`);
         return EXIT_OK;
       case 'upload':
-        return await commands().runUpload(command, context);
+        return await commands('./cliUpload').runUpload(command, context);
       case 'sync':
-        return await commands().runSync(command, context);
+        return await commands('./cliCommands').runSync(command, context);
       case 'download':
-        return await commands().runDownload(command, context);
+        return await commands('./cliCommands').runDownload(command, context);
       case 'resume':
-        return await commands().runResume(command, context);
+        return await commands('./cliCommands').runResume(command, context);
       case 'incomplete':
-        return await commands().runIncomplete(command, context);
+        return await commands('./cliCommands').runIncomplete(command, context);
       case 'demo':
-        return await commands().runDemo(command, context);
+        return await commands('./cliCommands').runDemo(command, context);
       case 'emulator':
-        return await commands().runEmulator(command, context.streams, context.signal);
+        return await commands('./cliCommands').runEmulator(command, context.streams, context.signal);
     }
   } catch (error) {
     // Commands report their own failures; this catches what slipped past (e.g. the emulator failing to bind).
@@ -73,17 +73,24 @@ export async function main(argv: readonly string[], context: MainContext): Promi
 /** Set when this file runs as the `cos-upload` process itself, not imported by a test. */
 let dedicatedProcess = false;
 
-/** The command implementations, loaded on first use. */
-function commands(): typeof import('./cliCommands') {
+/**
+ * The command implementations, loaded on first use: ./cliUpload (upload only, the commonest and
+ * the one timed from Enter to prompt) or ./cliCommands (every command).
+ */
+function commands(bundle: './cliCommands'): typeof import('./cliCommands');
+function commands(bundle: './cliUpload'): typeof import('./cliUpload');
+function commands(bundle: './cliCommands' | './cliUpload'): typeof import('./cliCommands') | typeof import('./cliUpload') {
   // This process exists to upload, so it may set process-wide V8 flags (the extension host may not),
   // before the HTTP client compiles its WebAssembly parser.
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded lazily on purpose: see the file comment.
   if (dedicatedProcess) (require('../core/processTuning') as typeof import('../core/processTuning')).tuneDedicatedUploadProcess();
   // Loaded lazily on purpose (see the file comment); as the process's own bundle, through the code cache.
+  // A literal require per bundle, so esbuild can leave each one external by name.
+  const file = bundle === './cliUpload' ? require.resolve('./cliUpload') : require.resolve('./cliCommands');
   const loaded = dedicatedProcess
-    ? requireWithCodeCache<typeof import('./cliCommands')>(require.resolve('./cliCommands'), process.env)
+    ? requireWithCodeCache<typeof import('./cliCommands')>(file, process.env)
     : // eslint-disable-next-line @typescript-eslint/no-require-imports
-      (require('./cliCommands') as typeof import('./cliCommands'));
+      (require(file) as typeof import('./cliCommands'));
   markPhase(`commands loaded${dedicatedProcess ? ` (code cache: ${lastCodeCacheOutcome()})` : ''}`);
   return loaded;
 }

@@ -16,7 +16,7 @@
  * - a validation pass first, because the parser itself accepts truncated documents.
  */
 
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import type { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { CosError } from './errors';
 
 export interface CosErrorDocument {
@@ -84,7 +84,21 @@ export type XmlNode = Record<string, unknown>;
 /** Elements of the bucket listing and Delete Multiple answers that may repeat (bucketListing.ts). */
 const REPEATED_PATHS = new Set(['ListBucketResult.Contents', 'ListBucketResult.CommonPrefixes', 'DeleteResult.Deleted', 'DeleteResult.Error']);
 
-const parser = new XMLParser({
+let xml: { parser: XMLParser; validator: typeof XMLValidator } | undefined;
+
+/**
+ * The parser, loaded on the first XML answer: a single PUT that succeeds reads none, and a short
+ * CLI run then never evaluates the library.
+ */
+function xmlLibrary(): { parser: XMLParser; validator: typeof XMLValidator } {
+  if (xml) return xml;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy on purpose, see above.
+  const lib = require('fast-xml-parser') as typeof import('fast-xml-parser');
+  xml = { parser: new lib.XMLParser(PARSER_OPTIONS), validator: lib.XMLValidator };
+  return xml;
+}
+
+const PARSER_OPTIONS: ConstructorParameters<typeof XMLParser>[0] = {
   ignoreAttributes: true,
   ignoreDeclaration: true,
   ignorePiTags: true,
@@ -93,7 +107,7 @@ const parser = new XMLParser({
   processEntities: false,
   isArray: (tagName, jPath) => tagName === 'Part' || tagName === 'Upload' || REPEATED_PATHS.has(String(jPath)),
   tagValueProcessor: (_tagName, value) => decodeXmlText(value),
-});
+};
 
 /**
  * The fields of a COS `<Error>` document, or undefined when the body is not one (HTML, empty, other
@@ -102,7 +116,7 @@ const parser = new XMLParser({
 export function parseErrorDocument(body: string): CosErrorDocument | undefined {
   if (typeof body !== 'string') return undefined;
   try {
-    return errorDocumentOf(parser.parse(stripPrologue(body)) as XmlNode);
+    return errorDocumentOf(xmlLibrary().parser.parse(stripPrologue(body)) as XmlNode);
   } catch {
     return undefined;
   }
@@ -261,9 +275,10 @@ function parseDocument(body: string, ctx: string, truncationIsRetryable = false)
   if (!textBody.startsWith('<')) {
     throw badResponse(ctx, `returned a body that is not XML: ${ENDPOINT_HINT}. The body starts with: ${snippet(textBody)}`);
   }
+  const { parser, validator } = xmlLibrary();
   let validation: ReturnType<typeof XMLValidator.validate>;
   try {
-    validation = XMLValidator.validate(textBody);
+    validation = validator.validate(textBody);
   } catch (error) {
     throw badResponse(ctx, 'returned XML that could not be checked', { cause: error, retryable: truncationIsRetryable });
   }

@@ -36,7 +36,7 @@ export async function ensureBundle(): Promise<void> {
   const esbuild = require('esbuild') as typeof import('esbuild');
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- the repository's build script, plain JavaScript.
   const config = require(path.join(ROOT, 'esbuild.js')) as { shared: import('esbuild').BuildOptions; entries: import('esbuild').BuildOptions[] };
-  const wanted = ['dist/hashWorker.js', 'dist/cliCommands.js', 'dist/cli.js'];
+  const wanted = ['dist/hashWorker.js', 'dist/cliCommands.js', 'dist/cliUpload.js', 'dist/cli.js'];
   for (const entry of config.entries.filter((e) => wanted.includes(e.outfile ?? ''))) {
     await esbuild.build({ ...config.shared, sourcemap: true, plugins: [], ...entry, absWorkingDir: ROOT });
   }

@@ -6,7 +6,7 @@ import { findRepoRoot } from '../repoRoot';
 const ROOT = findRepoRoot();
 
 /** Builds one entry of esbuild.js in memory and returns what went into it. */
-async function inputsOf(outfile: string): Promise<{ inputs: string[]; imports: string[] }> {
+async function inputsOf(outfile: string): Promise<{ inputs: string[]; imports: string[]; emitted: string[] }> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- esbuild.js is the build script itself (CommonJS).
   const config = require(path.join(ROOT, 'esbuild.js')) as { shared: BuildOptions; entries: BuildOptions[] };
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -16,7 +16,9 @@ async function inputsOf(outfile: string): Promise<{ inputs: string[]; imports: s
   const result = await esbuild.build({ ...config.shared, ...entry, absWorkingDir: ROOT, write: false, metafile: true, sourcemap: false });
   const metafile = result.metafile as Metafile;
   const output = Object.values(metafile.outputs)[0];
-  return { inputs: Object.keys(metafile.inputs), imports: output.imports.map((i) => i.path) };
+  // `inputs` is every file read; `emitted` those with code left after tree shaking (a few bytes are an empty module stub).
+  const emitted = Object.entries(output.inputs).filter(([, v]) => v.bytesInOutput > 100).map(([file]) => file);
+  return { inputs: Object.keys(metafile.inputs), imports: output.imports.map((i) => i.path), emitted };
 }
 
 describe('the extension bundles: activation loads no HTTP, XML or CRC64 code', function () {
@@ -46,26 +48,49 @@ describe('the extension bundles: activation loads no HTTP, XML or CRC64 code', f
   });
 });
 
-describe('the trimmed mime-db table in the bundles', () => {
-  it('keeps every type with an extension or a charset, with the fields mime-types reads', () => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { trimMimeDb } = require(path.join(ROOT, 'esbuild.js')) as { trimMimeDb(db: object): Record<string, MimeEntry> };
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const full = require('mime-db') as Record<string, MimeEntry & { compressible?: boolean }>;
-    const trimmed = trimMimeDb(full);
-    for (const [type, entry] of Object.entries(full)) {
-      if (!entry.extensions && !entry.charset) {
-        assert.equal(trimmed[type], undefined, `${type} has neither extensions nor a charset and should be left out`);
-        continue;
-      }
-      assert.deepEqual(trimmed[type], { ...(entry.source ? { source: entry.source } : {}), ...(entry.charset ? { charset: entry.charset } : {}), ...(entry.extensions ? { extensions: entry.extensions } : {}) }, type);
-    }
-    assert.ok(Object.keys(trimmed).length < Object.keys(full).length / 2, 'the table was hardly trimmed');
+describe('the CLI bundles: an upload loads only what uploading needs', function () {
+  this.timeout(60_000);
+
+  it('leaves the emulator and the other commands out of dist/cliUpload.js', async () => {
+    const { emitted: inputs } = await inputsOf('dist/cliUpload.js');
+    const forbidden = [/^src\/emulator\//, /^src\/cli\/(sync|download|resume|incomplete|demo|emulator)\.ts$/, /^src\/core\/(download|sync)\//];
+    const loaded = inputs.filter((input) => forbidden.some((re) => re.test(input)));
+    assert.deepEqual(loaded, [], `dist/cliUpload.js bundles code an upload never runs:\n${loaded.join('\n')}`);
+    assert.ok(inputs.includes('src/cli/upload.ts') && inputs.includes('src/core/multipartUpload.ts'), 'dist/cliUpload.js lacks the uploader');
+  });
+
+  it('keeps the uploader out of dist/cli.js, which requires cliUpload.js and cliCommands.js by name', async () => {
+    const { inputs, imports } = await inputsOf('dist/cli.js');
+    const loaded = inputs.filter((input) => /^src\/core\/(cosClient|multipartUpload|xml|crc64)\.ts$|node_modules\/(undici|fast-xml-parser)\//.test(input));
+    assert.deepEqual(loaded, [], `dist/cli.js bundles the uploader:\n${loaded.join('\n')}`);
+    for (const bundle of ['./cliUpload', './cliCommands']) assert.ok(imports.includes(bundle), `dist/cli.js does not require ${bundle}: ${imports.join(', ')}`);
   });
 });
 
-interface MimeEntry {
-  source?: string;
-  charset?: string;
-  extensions?: string[];
-}
+describe('the build-time mime-types table in the bundles', () => {
+  it('answers lookup, charset, contentType and extension exactly as mime-types does', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { mimeTypesModuleSource } = require(path.join(ROOT, 'esbuild.js')) as { mimeTypesModuleSource(): string };
+    const built = { exports: {} as typeof import('mime-types') };
+    // The module text esbuild.js puts in the bundles, run as a CommonJS module.
+    new Function('exports', 'require', 'module', mimeTypesModuleSource())(built.exports, require, built);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const real = require('mime-types') as typeof import('mime-types');
+    const mime = built.exports;
+    const extensions = Object.keys(real.types);
+    assert.ok(extensions.length > 500, 'mime-types knows suspiciously few extensions');
+    for (const ext of extensions) {
+      for (const name of [`file.${ext}`, `DIR/Name.${ext.toUpperCase()}`, ext]) {
+        assert.equal(mime.lookup(name), real.lookup(name), name);
+        assert.equal(mime.contentType(name), real.contentType(name), name);
+      }
+    }
+    const types = [...new Set(Object.values(real.types))];
+    for (const type of [...types, 'text/x-unknown', 'application/x-unknown', ' text/html ; charset=latin1', '']) {
+      assert.equal(mime.charset(type), real.charset(type), type);
+      assert.equal(mime.extension(type), real.extension(type), type);
+      assert.equal(mime.contentType(type), real.contentType(type), type);
+    }
+    for (const odd of ['noextension', 'dir.d/file', '.hidden', 'a.unknownext', '']) assert.equal(mime.lookup(odd), real.lookup(odd), odd);
+  });
+});

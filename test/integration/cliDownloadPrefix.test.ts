@@ -7,11 +7,9 @@
 import * as assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import COS from 'cos-nodejs-sdk-v5';
-import { startEmulator, type RunningEmulator } from '../../src/emulator';
-import { baseEnv, ensureBundle, jsonLines, killLiveChildren, lastJson, runCli, type RunResult } from './cliHarness';
+import { jsonLines, lastJson, runCli, type RunResult } from './cliHarness';
+import { useDownloadCliFixture } from './downloadCliFixture';
 
 const MiB = 1024 * 1024;
 const EXIT_LOCKED = 75;
@@ -19,33 +17,11 @@ const sha256 = (data: Buffer): string => createHash('sha256').update(data).diges
 
 describe('cos-upload download of a prefix, and the download lock (dist/cli.js)', function () {
   this.timeout(120_000);
-  let emu: RunningEmulator;
-  let work: string;
-  let env: NodeJS.ProcessEnv;
-  let sdk: COS;
-
-  before(async () => {
-    await ensureBundle();
-    emu = await startEmulator();
-    work = await fs.mkdtemp(path.join(os.tmpdir(), 'cos-download-prefix-'));
-    env = baseEnv({ COS_SECRET_ID: emu.credentials.secretId, COS_SECRET_KEY: emu.credentials.secretKey, COS_UPLOAD_LOCK_DIR: path.join(work, 'locks') });
-    sdk = new COS({ SecretId: emu.credentials.secretId, SecretKey: emu.credentials.secretKey, Domain: new URL(emu.url).host, Protocol: 'http:' });
-  });
-  after(async () => {
-    await emu?.close();
-    if (work) await fs.rm(work, { recursive: true, force: true });
-  });
-  beforeEach(() => {
-    emu.faults.clear();
-    emu.clearLog();
-  });
-  afterEach(killLiveChildren);
-
-  const target = () => ['--bucket', emu.bucket, '--region', emu.region, '--endpoint', emu.url, '--state-dir', path.join(work, 'state')];
+  const fx = useDownloadCliFixture('cos-download-prefix-');
 
   async function put(key: string, data: Buffer | string): Promise<Buffer> {
     const body = Buffer.isBuffer(data) ? data : Buffer.from(data);
-    await sdk.putObject({ Bucket: emu.bucket, Region: emu.region, Key: key, Body: body });
+    await fx.sdk.putObject({ Bucket: fx.emu.bucket, Region: fx.emu.region, Key: key, Body: body });
     return body;
   }
 
@@ -59,8 +35,8 @@ describe('cos-upload download of a prefix, and the download lock (dist/cli.js)',
     for (const [key, data] of objects) await put(key, data);
     await put('site/img/', '');
     await put('sitemap.xml', 'not under site/');
-    const dest = path.join(work, 'site-copy');
-    const result = await runCli(['download', 'site/', dest, ...target(), '--part-size', '1MiB', '--file-concurrency', '2', '--json'], env);
+    const dest = path.join(fx.work, 'site-copy');
+    const result = await runCli(['download', 'site/', dest, ...fx.target(), '--part-size', '1MiB', '--file-concurrency', '2', '--json'], fx.env);
     assert.equal(result.code, 0, result.stderr);
     const lines = jsonLines(result.stdout);
     assert.equal(lines[0].type, 'planned');
@@ -80,17 +56,17 @@ describe('cos-upload download of a prefix, and the download lock (dist/cli.js)',
   it('keeps an existing local file without --overwrite, downloads the rest, exits 1 naming it', async () => {
     const a = await put('keep/a.txt', 'remote a');
     await put('keep/b.txt', 'remote b');
-    const dest = path.join(work, 'keep-copy');
+    const dest = path.join(fx.work, 'keep-copy');
     await fs.mkdir(dest, { recursive: true });
     await fs.writeFile(path.join(dest, 'b.txt'), 'local b');
-    const result = await runCli(['download', 'keep/', dest, ...target()], env);
+    const result = await runCli(['download', 'keep/', dest, ...fx.target()], fx.env);
     assert.equal(result.code, 1, result.stderr);
     assert.match(result.stdout, /^downloaded keep\/a\.txt to /m);
     assert.match(result.stdout, /^failed keep\/b\.txt: error INVALID_ARGUMENT: .*already exists.*--overwrite/m);
     assert.match(result.stdout, /downloaded 1 of 2 file\(s\)/);
     assert.equal(await fs.readFile(path.join(dest, 'b.txt'), 'utf8'), 'local b');
     assert.deepEqual(await fs.readFile(path.join(dest, 'a.txt')), a);
-    const again = await runCli(['download', 'keep/', dest, ...target(), '--overwrite'], env);
+    const again = await runCli(['download', 'keep/', dest, ...fx.target(), '--overwrite'], fx.env);
     assert.equal(again.code, 0, again.stderr);
     assert.equal(await fs.readFile(path.join(dest, 'b.txt'), 'utf8'), 'remote b');
   });
@@ -98,28 +74,28 @@ describe('cos-upload download of a prefix, and the download lock (dist/cli.js)',
   it('refuses a key that would climb out of the folder, downloads the others, exits 1', async () => {
     await put('esc/ok.txt', 'fine');
     await put('esc/../outside.txt', 'escape');
-    const dest = path.join(work, 'esc-copy');
-    const result = await runCli(['download', 'esc/', dest, ...target()], env);
-    assert.ok(emu.objectInfo('esc/../outside.txt'), 'the emulator keeps the ".." key as sent');
+    const dest = path.join(fx.work, 'esc-copy');
+    const result = await runCli(['download', 'esc/', dest, ...fx.target()], fx.env);
+    assert.ok(fx.emu.objectInfo('esc/../outside.txt'), 'the emulator keeps the ".." key as sent');
     assert.equal(result.code, 1, result.stderr);
     assert.match(result.stdout, /refused +esc\/\.\.\/outside\.txt: it climbs out/);
     assert.equal(await fs.readFile(path.join(dest, 'ok.txt'), 'utf8'), 'fine');
-    await assert.rejects(fs.access(path.join(work, 'outside.txt')));
+    await assert.rejects(fs.access(path.join(fx.work, 'outside.txt')));
   });
 
   it('a second download to the same file exits LOCKED at once having sent nothing; the first goes on', async () => {
     const data = await put('lock/big.bin', randomBytes(4 * MiB));
     await put('lock/other.bin', 'another object');
-    const dest = path.join(work, 'locked.bin');
-    const args = ['download', 'lock/big.bin', dest, ...target(), '--part-size', '1MiB', '--concurrency', '1', '--json'];
+    const dest = path.join(fx.work, 'locked.bin');
+    const args = ['download', 'lock/big.bin', dest, ...fx.target(), '--part-size', '1MiB', '--concurrency', '1', '--json'];
     // The first run's second range hangs until it is interrupted.
-    emu.faults.add({ operation: 'getObject', fault: 'stall', after: 1, times: 'always' });
+    fx.emu.faults.add({ operation: 'getObject', fault: 'stall', after: 1, times: 'always' });
     let second: Promise<RunResult> | undefined;
-    const first = runCli(args, env, {
+    const first = runCli(args, fx.env, {
       onStdout: (stdout, child) => {
         if (second || !stdout.includes('"type":"start"')) return;
         // Another key to the same file is refused too: the lock is the destination's.
-        second = runCli(['download', 'lock/other.bin', dest, ...target()], env).then((result) => {
+        second = runCli(['download', 'lock/other.bin', dest, ...fx.target()], fx.env).then((result) => {
           setTimeout(() => child.kill('SIGINT'), 100);
           return result;
         });
@@ -130,15 +106,15 @@ describe('cos-upload download of a prefix, and the download lock (dist/cli.js)',
     const secondResult = await second;
     assert.equal(secondResult.code, EXIT_LOCKED, secondResult.stderr);
     assert.match(secondResult.stderr, /error LOCKED: another download of lock\/other\.bin to .*locked\.bin is running \(pid \d+ on this machine since /);
-    assert.equal(emu.log.filter((e) => e.key === 'lock/other.bin' && e.operation !== 'putObject').length, 0, 'the locked run sent no request for its object');
+    assert.equal(fx.emu.log.filter((e) => e.key === 'lock/other.bin' && e.operation !== 'putObject').length, 0, 'the locked run sent no request for its object');
     assert.equal(firstResult.code, 130, firstResult.stderr);
     await assert.rejects(fs.access(dest), 'nothing was put in place');
 
     // The lock was released on exit: the same command now finishes.
-    emu.faults.clear();
-    const third = await runCli(args, env);
+    fx.emu.faults.clear();
+    const third = await runCli(args, fx.env);
     assert.equal(third.code, 0, third.stderr);
     assert.equal(sha256(await fs.readFile(dest)), sha256(data));
-    assert.deepEqual((await fs.readdir(path.join(work, 'locks'))).filter((n) => n.endsWith('.lock')), []);
+    assert.deepEqual((await fs.readdir(path.join(fx.work, 'locks'))).filter((n) => n.endsWith('.lock')), []);
   });
 });

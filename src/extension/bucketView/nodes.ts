@@ -94,7 +94,7 @@ export function nodeId(node: ViewNode): string {
 }
 
 /** The last segment of a key or prefix ("a/b/c.txt" → "c.txt", "a/b/" → "b/"). */
-export function lastSegment(keyOrPrefix: string): string {
+export function entryLabel(keyOrPrefix: string): string {
   const trimmed = keyOrPrefix.endsWith('/') ? keyOrPrefix.slice(0, -1) : keyOrPrefix;
   const name = trimmed.slice(trimmed.lastIndexOf('/') + 1);
   return keyOrPrefix.endsWith('/') ? `${name}/` : name;
@@ -159,9 +159,9 @@ function labelOf(node: ViewNode): string {
     case 'profile':
       return node.profile;
     case 'prefix':
-      return lastSegment(node.prefix);
+      return entryLabel(node.prefix);
     case 'object':
-      return lastSegment(node.key);
+      return entryLabel(node.key);
     case 'loadMore':
       return vscode.l10n.t('Load more…');
     case 'incomplete':

@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import { describeError, downloadPrefix, formatBytes, normalizePrefix, prefixDownloadIncomplete, type PrefixDownloadResult } from '../../core';
 import { sseOf, targetOf, type BucketProfile } from '../profiles/profileStore';
 import { readTransport } from '../settings/proxySettings';
-import { joinSentences, showFailure } from '../ui/errorUi';
+import { showFailure, showRunSummary } from '../ui/errorUi';
 import { nodeArgs, profileForNode } from './cosObjectArgs';
 import type { ExtensionCommandContext } from './index';
 
@@ -94,14 +94,8 @@ function toUri(value: vscode.Uri | string): vscode.Uri {
 
 async function showResult(ctx: ExtensionCommandContext, result: PrefixDownloadResult): Promise<void> {
   const text = vscode.l10n.t('Downloaded {0} files ({1}) to {2}.', result.downloaded.length, formatBytes(result.bytes), result.destDir);
-  if (!prefixDownloadIncomplete(result)) {
-    await vscode.window.showInformationMessage(text);
-    return;
-  }
-  const showLog = vscode.l10n.t('Show Log');
-  const answer = await vscode.window.showWarningMessage(
-    joinSentences(text, vscode.l10n.t('{0} files failed and {1} keys could not be placed in the folder; see the log. Run the download again to retry the failed ones.', result.failed.length, result.refused.length)),
-    showLog,
-  );
-  if (answer === showLog) ctx.log.show();
+  const problems = prefixDownloadIncomplete(result)
+    ? vscode.l10n.t('{0} files failed and {1} keys could not be placed in the folder; see the log. Run the download again to retry the failed ones.', result.failed.length, result.refused.length)
+    : undefined;
+  await showRunSummary(ctx.log, text, problems);
 }

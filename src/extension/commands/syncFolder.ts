@@ -23,7 +23,7 @@ import { sseOf, targetOf, type BucketProfile } from '../profiles/profileStore';
 import { sessionClockOffset } from '../profiles/sessionClock';
 import { readTransport } from '../settings/proxySettings';
 import { SECTION } from '../settings/settings';
-import { joinSentences, showFailure } from '../ui/errorUi';
+import { showFailure, showRunSummary } from '../ui/errorUi';
 import { SyncProgressDisplay } from '../ui/syncStatusBar';
 import type { ExtensionCommandContext } from './index';
 
@@ -222,15 +222,9 @@ async function showResult(ctx: ExtensionCommandContext, result: SyncResult, buck
     result.summary['skip-unchanged'].count,
     result.deleted.length,
   );
-  const problems = result.failed.length + result.deleteRefused.length;
-  if (problems === 0) {
-    await vscode.window.showInformationMessage(text);
-    return;
-  }
-  const showLog = vscode.l10n.t('Show Log');
-  const answer = await vscode.window.showWarningMessage(
-    joinSentences(text, vscode.l10n.t('{0} files failed and {1} deletions were refused; run the sync again once fixed.', result.failed.length, result.deleteRefused.length)),
-    showLog,
-  );
-  if (answer === showLog) ctx.log.show();
+  const problems =
+    result.failed.length + result.deleteRefused.length === 0
+      ? undefined
+      : vscode.l10n.t('{0} files failed and {1} deletions were refused; run the sync again once fixed.', result.failed.length, result.deleteRefused.length);
+  await showRunSummary(ctx.log, text, problems);
 }

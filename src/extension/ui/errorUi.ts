@@ -271,3 +271,14 @@ function isInsecureRemote(endpoint: string | undefined): boolean {
     return false;
   }
 }
+
+/** The end of a run: information when all went well, else a warning that names the problems and offers Show Log. */
+export async function showRunSummary(log: { show(): void }, text: string, problems: string | undefined): Promise<void> {
+  if (problems === undefined) {
+    await vscode.window.showInformationMessage(text);
+    return;
+  }
+  const showLog = vscode.l10n.t('Show Log');
+  const answer = await vscode.window.showWarningMessage(joinSentences(text, problems), showLog);
+  if (answer === showLog) log.show();
+}

@@ -5,7 +5,7 @@
 
 import * as path from 'node:path';
 import { isPrefixKey } from '../core/download/prefixPlan';
-import { MAX_DOWNLOAD_FILES } from '../core/download/downloadPrefix';
+import { MAX_DOWNLOAD_FILES } from '../core/download/prefixPlan';
 import type { UploadOptions } from '../core/types';
 import { defaultStateDir } from './cliEnvironment';
 import { strictParse } from './flagTable';

@@ -14,11 +14,8 @@ import type { BucketTarget, CredentialSource, Logger } from '../types';
 import { silentLogger } from '../types';
 import type { DownloadCheckpointStore } from './downloadCheckpoint';
 import { downloadObject, type DownloadOptions, type DownloadResult } from './downloadObject';
-import { planPrefixDownload, type PrefixFile, type RefusedKey } from './prefixPlan';
+import { DEFAULT_DOWNLOAD_FILES, MAX_DOWNLOAD_FILES, planPrefixDownload, type PrefixFile, type RefusedKey } from './prefixPlan';
 
-/** Files of a prefix fetched at once unless asked, and the most allowed (each takes several connections). */
-export const DEFAULT_DOWNLOAD_FILES = 8;
-export const MAX_DOWNLOAD_FILES = 64;
 
 export interface PrefixDownloadRequest {
   /** As listed: '' is the whole bucket, otherwise it ends in '/'. */

@@ -7,6 +7,10 @@
 import * as path from 'node:path';
 import type { ListedObject } from '../bucketListing';
 
+/** Files of a prefix fetched at once unless asked, and the most allowed (each takes several connections). */
+export const DEFAULT_DOWNLOAD_FILES = 8;
+export const MAX_DOWNLOAD_FILES = 64;
+
 export interface PrefixFile {
   key: string;
   size: number;

@@ -159,3 +159,11 @@ export async function uploadFromPalette(page: Page, fileName: string, profile: s
   await input.press('Enter');
   return key;
 }
+
+/** Shows the Explorer: the workbench reopens the view container the previous UI test left active. */
+export async function showExplorer(page: Page): Promise<void> {
+  const explorer = page.locator('.explorer-folders-view');
+  if (await explorer.isVisible()) return;
+  await runCommand(page, 'View: Show Explorer');
+  await explorer.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+}

@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { CosClient, staticCredentials } from '../../../src/core';
-import { runCommand, STEP_TIMEOUT_MS, waitUntil, type UiTestContext } from '../uiTest';
+import { runCommand, showExplorer, STEP_TIMEOUT_MS, waitUntil, type UiTestContext } from '../uiTest';
 
 export const name = 'COS view: expand a profile and a folder, right-click an object';
 
@@ -23,7 +23,7 @@ const OBJECTS: Record<string, number> = {
   'bucket-view-demo/images/cover.png': 210_000,
 };
 const README_SCREENSHOT = 'media/screenshot-bucket-view.png';
-const OBJECT_ACTIONS = ['Download…', 'Copy URL', 'Copy Presigned URL', 'Copy Key', 'Delete', 'Properties'];
+const OBJECT_ACTIONS = ['Open COS Object (Read-Only)…', 'Download…', 'Copy URL', 'Copy Presigned URL', 'Copy Key', 'Delete', 'Properties'];
 
 export async function run(ctx: UiTestContext): Promise<void> {
   const { page, emulator } = ctx;
@@ -66,6 +66,7 @@ export async function run(ctx: UiTestContext): Promise<void> {
     ctx.log(`screenshot: ${shot} (${size} bytes); COS_UPDATE_SCREENSHOTS=1 copies it to ${README_SCREENSHOT}`);
   }
   await page.keyboard.press('Escape');
+  await showExplorer(page);
 }
 
 /** The view through its activity-bar icon, or the palette when the icon is not there. */

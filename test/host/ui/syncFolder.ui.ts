@@ -9,7 +9,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
-import { notificationTexts, quickInputTitle, STEP_TIMEOUT_MS, waitUntil, type UiTestContext } from '../uiTest';
+import { notificationTexts, quickInputTitle, showExplorer, STEP_TIMEOUT_MS, waitUntil, type UiTestContext } from '../uiTest';
 
 export const name = 'sync a folder from the Explorer: plan shown, Sync, then nothing left to send';
 
@@ -55,6 +55,7 @@ export async function run(ctx: UiTestContext): Promise<void> {
 
 /** Right-click the folder in the Explorer, Sync Folder to COS, the profile, the proposed prefix. */
 async function startSync(page: Page): Promise<string> {
+  await showExplorer(page);
   const row = page.locator('.explorer-folders-view .monaco-list-row', { hasText: FOLDER }).first();
   await waitUntil('the folder in the Explorer', async () => ((await row.count()) > 0 ? true : undefined));
   await row.click({ button: 'right', timeout: STEP_TIMEOUT_MS });

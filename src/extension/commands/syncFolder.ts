@@ -24,6 +24,7 @@ import { sessionClockOffset } from '../profiles/sessionClock';
 import { readTransport } from '../settings/proxySettings';
 import { SECTION } from '../settings/settings';
 import { showFailure, showRunSummary } from '../ui/errorUi';
+import { askPick } from '../ui/prompts';
 import { SyncProgressDisplay } from '../ui/syncStatusBar';
 import type { ExtensionCommandContext } from './index';
 
@@ -172,28 +173,40 @@ interface PlanItem extends vscode.QuickPickItem {
 
 /** "132 to upload (48.0 MiB), 2,310 unchanged, 4 to delete" with Sync, Sync and delete, Cancel. */
 export async function pickPlan(summary: PlanSummary, bucket: string, prefix: string): Promise<Choice | undefined> {
-  // Files sent again for their headers are uploads too (cosUpload.syncUpdateHeaders).
-  const upload = summary['upload-new'].count + summary['upload-changed'].count + summary['update-headers'].count;
-  const bytes = summary['upload-new'].bytes + summary['upload-changed'].bytes + summary['update-headers'].bytes;
+  const counts = planCounts(summary);
   const toDelete = summary['delete-remote'].count;
-  const counts = vscode.l10n.t(
-    '{0} to upload ({1}), {2} unchanged, {3} to delete',
-    upload.toLocaleString(),
-    formatBytes(bytes),
-    summary['skip-unchanged'].count.toLocaleString(),
-    toDelete.toLocaleString(),
-  );
   const items: PlanItem[] = [
     { label: vscode.l10n.t('Sync'), description: toDelete ? vscode.l10n.t('upload; keep the {0} remote-only objects', toDelete) : vscode.l10n.t('upload'), choice: 'sync' },
     ...(toDelete ? [{ label: vscode.l10n.t('Sync and delete {0}', toDelete), description: vscode.l10n.t('also delete the objects that have no local file'), choice: 'syncAndDelete' as const }] : []),
     { label: vscode.l10n.t('Cancel') },
   ];
-  const picked = await vscode.window.showQuickPick(items, {
-    title: vscode.l10n.t('Sync to {0}: {1}', `${bucket}/${prefix}`, counts),
-    placeHolder: counts,
-    ignoreFocusOut: true,
-  });
+  // Through askPick(): the extension-host tests read the plan and pick a row.
+  const picked = await askPick(items, { title: vscode.l10n.t('Sync to {0}: {1}', `${bucket}/${prefix}`, counts), placeHolder: counts });
   return picked?.choice;
+}
+
+/**
+ * The plan's counts. Files whose only change is their object headers (cosUpload.syncUpdateHeaders)
+ * are sent again too, but counted on their own, so a header rule edit does not read as changed files.
+ */
+function planCounts(summary: PlanSummary): string {
+  const upload = summary['upload-new'].count + summary['upload-changed'].count;
+  const bytes = summary['upload-new'].bytes + summary['upload-changed'].bytes;
+  const headers = summary['update-headers'];
+  const unchanged = summary['skip-unchanged'].count.toLocaleString();
+  const toDelete = summary['delete-remote'].count.toLocaleString();
+  if (headers.count === 0) {
+    return vscode.l10n.t('{0} to upload ({1}), {2} unchanged, {3} to delete', upload.toLocaleString(), formatBytes(bytes), unchanged, toDelete);
+  }
+  return vscode.l10n.t(
+    '{0} to upload ({1}), {2} headers to update ({3}), {4} unchanged, {5} to delete',
+    upload.toLocaleString(),
+    formatBytes(bytes),
+    headers.count.toLocaleString(),
+    formatBytes(headers.bytes),
+    unchanged,
+    toDelete,
+  );
 }
 
 async function confirmDelete(count: number, bucket: string, prefix: string): Promise<boolean> {

@@ -18,6 +18,13 @@ export interface MessageRequest {
   detail?: string;
 }
 
+export interface PickRequest {
+  title: string;
+  placeHolder: string;
+  /** Row labels, in order. */
+  labels: string[];
+}
+
 export interface CredentialsRequest {
   profileId: string;
   profileName: string;
@@ -26,6 +33,8 @@ export interface CredentialsRequest {
 /** Answers instead of the user. A hook returns the label of the button it "clicks", or undefined to dismiss. */
 export interface PromptHooks {
   message?(request: MessageRequest): string | undefined | Promise<string | undefined>;
+  /** Answers a quick pick (the sync plan): returns the label of the row it picks, or undefined to dismiss. */
+  pick?(request: PickRequest): string | undefined | Promise<string | undefined>;
   /** Replaces the whole "temporary credentials expired" exchange (notification and input boxes). */
   credentials?(request: CredentialsRequest): Credentials | undefined | Promise<Credentials | undefined>;
 }
@@ -56,4 +65,13 @@ export async function ask(
     severity === 'error' ? vscode.window.showErrorMessage : severity === 'warning' ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
   const messageOptions: vscode.MessageOptions = { modal: options.modal ?? false, ...(options.detail ? { detail: options.detail } : {}) };
   return show(message, messageOptions, ...actions);
+}
+
+/** A quick pick of rows; resolves with the row picked, undefined when dismissed. */
+export async function askPick<T extends vscode.QuickPickItem>(items: T[], options: { title: string; placeHolder: string }): Promise<T | undefined> {
+  if (hooks.pick) {
+    const label = await hooks.pick({ ...options, labels: items.map((item) => item.label) });
+    return items.find((item) => item.label === label);
+  }
+  return vscode.window.showQuickPick(items, { ...options, ignoreFocusOut: true });
 }

@@ -3,8 +3,9 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { SyncResult } from '../../../src/core';
-import { addEmulatorProfile, emulatorLog, extensionApi, manifest, sha256, testEnv, trackAddedProfiles } from './extensionHelpers';
-import { objectSha256 } from './resumeHelpers';
+import type { PickRequest } from '../../../src/extension/ui/prompts';
+import { addEmulatorProfile, emulatorLog, extensionApi, manifest, sha256, testEnv, trackAddedProfiles, withSettings } from './extensionHelpers';
+import { emulatorClient, objectSha256 } from './resumeHelpers';
 
 const PROFILE = 'sync-folder';
 
@@ -69,5 +70,49 @@ describe('Sync Folder to COS', function () {
       ['synced/index.html'],
     );
     assert.equal(await objectSha256('synced/index.html'), hashes['index.html']);
+  });
+
+  it('with cosUpload.syncUpdateHeaders, a changed header rule shows "1 headers to update" in the plan and sends only that file', async () => {
+    const folder = vscode.Uri.file(path.join(testEnv().workspace, 'synchdr'));
+    await write('synchdr/index.html', '<h1>same</h1>');
+    await write('synchdr/site.css', 'body{}');
+    const rule = (cacheControl: string) => ({ syncUpdateHeaders: true, headers: [{ glob: '*.css', headers: { 'Cache-Control': cacheControl } }] });
+    const api = await extensionApi();
+    let restore = await withSettings(rule('max-age=60'));
+    const picks: PickRequest[] = [];
+    try {
+      const first = await sync({ folder, prefix: 'synchdr' });
+      assert.equal(first?.uploaded.length, 2);
+      await restore();
+      restore = await withSettings(rule('max-age=120'));
+      const from = (await emulatorLog()).length;
+      api.prompts.set({
+        pick: (request) => {
+          picks.push(request);
+          return 'Sync';
+        },
+      });
+      const second = await sync({ folder, prefix: 'synchdr', confirm: false });
+      assert.equal(picks.length, 1, 'the plan was not shown once');
+      assert.match(picks[0].title, /: 0 to upload \(0 B\), 1 headers to update \(6 B\), 1 unchanged, 0 to delete$/);
+      assert.deepEqual(
+        second?.uploaded.map((u) => [u.key, u.action]),
+        [['synchdr/site.css', 'update-headers']],
+      );
+      const writes = (await emulatorLog()).slice(from).filter((e) => e.operation === 'putObject' || e.operation === 'uploadPart');
+      assert.deepEqual(
+        writes.map((e) => e.key),
+        ['synchdr/site.css'],
+      );
+      const client = emulatorClient();
+      try {
+        assert.equal((await client.headObject('synchdr/site.css'))?.cacheControl, 'max-age=120');
+      } finally {
+        await client.close();
+      }
+    } finally {
+      api.prompts.set(undefined);
+      await restore();
+    }
   });
 });

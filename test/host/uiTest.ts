@@ -163,7 +163,12 @@ export async function uploadFromPalette(page: Page, fileName: string, profile: s
 /** Shows the Explorer: the workbench reopens the view container the previous UI test left active. */
 export async function showExplorer(page: Page): Promise<void> {
   const explorer = page.locator('.explorer-folders-view');
-  if (await explorer.isVisible()) return;
-  await runCommand(page, 'View: Show Explorer');
-  await explorer.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+  // Again until it stays: the workbench may bring the restored container back after our first try.
+  await waitUntil('the Explorer', async () => {
+    if (await explorer.isVisible()) return true;
+    await page.keyboard.press('Escape');
+    await runCommand(page, 'View: Show Explorer');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    return undefined;
+  }, 60_000);
 }

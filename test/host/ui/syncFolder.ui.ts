@@ -58,8 +58,14 @@ async function startSync(page: Page): Promise<string> {
   await showExplorer(page);
   const row = page.locator('.explorer-folders-view .monaco-list-row', { hasText: FOLDER }).first();
   await waitUntil('the folder in the Explorer', async () => ((await row.count()) > 0 ? true : undefined));
-  await row.click({ button: 'right', timeout: STEP_TIMEOUT_MS });
   const item = page.locator('.monaco-menu .action-label', { hasText: 'Sync Folder to COS' }).first();
+  // Until the extension has activated, the folder's menu lacks our entry: close it and ask again.
+  await waitUntil('Sync Folder to COS in the folder menu', async () => {
+    await row.click({ button: 'right', timeout: STEP_TIMEOUT_MS });
+    if (await item.waitFor({ state: 'visible', timeout: 2_000 }).then(() => true, () => false)) return true;
+    await page.keyboard.press('Escape');
+    return undefined;
+  }, 60_000);
   await item.click({ timeout: STEP_TIMEOUT_MS });
   const input = page.locator('.quick-input-widget input');
   const next = await waitUntil('the profile pick or the prefix input', async () => {

@@ -4,7 +4,7 @@ import type { CheckpointStore } from '../core/types';
 import type { TransportOptions } from '../core/transport';
 import { onDemand } from './commands/onDemand';
 import type { UploadLog } from './ui/log';
-import type { BucketProfile, ProfileSecrets, ProfileStore } from './profiles/profileStore';
+import { type BucketProfile, type ProfileSecrets, type ProfileStore, secretStorageKey } from './profiles/profileStore';
 import type { PromptHooks } from './ui/prompts';
 import { readTransport } from './settings/proxySettings';
 import type { StartupReport } from './uploads/resumeOnStartup';
@@ -29,6 +29,13 @@ export interface CosUploadTestApi {
   profiles: {
     list(): BucketProfile[];
     hasSecret(profileId: string, field: keyof ProfileSecrets): Promise<boolean>;
+    /** Values the profile store has read from SecretStorage this session (its cache keeps this low). */
+    secretReads(): number;
+    /**
+     * Writes a secret straight to SecretStorage, past the profile store, as another window would:
+     * only SecretStorage's change event tells the store. Takes a value from the test, returns none.
+     */
+    storeSecretDirectly(profileId: string, field: keyof ProfileSecrets, value: string): Promise<void>;
   };
   log: {
     /** Recent lines of the "COS Upload" log, oldest first, as `[level] message`. */
@@ -119,7 +126,12 @@ export function createTestApi(parts: {
   };
   return {
     uploads: { list: () => manager.list(), onDidChange: manager.onDidChange },
-    profiles: { list: () => profiles.list(), hasSecret: (id, field) => profiles.hasSecret(id, field) },
+    profiles: {
+      list: () => profiles.list(),
+      hasSecret: (id, field) => profiles.hasSecret(id, field),
+      secretReads: () => profiles.secretReads(),
+      storeSecretDirectly: async (id, field, value) => context.secrets.store(secretStorageKey(id, field), value),
+    },
     log: { lines: () => log.recentLines() },
     statusBar: { snapshot: () => statusBar.snapshot() },
     uploadOnSave: { snapshot: () => uploadOnSave.snapshot() },

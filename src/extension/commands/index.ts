@@ -8,6 +8,7 @@ import { timeCommand } from '../debugTiming';
 import { COMMAND_IDS, type CommandId } from './ids';
 import { onDemand } from './onDemand';
 import { isViewNode } from '../bucketView/nodes';
+import { prefetchUploadSecrets } from '../profiles/secretPrefetch';
 
 /** What every command handler may use; built once in activate(). */
 export interface ExtensionCommandContext extends UploadUiDeps {
@@ -31,8 +32,15 @@ export type CommandHandler = (ctx: ExtensionCommandContext, ...args: unknown[]) 
  * The implementations load on the first command that needs them (onDemand), not at activation.
  */
 export const COMMANDS: Record<CommandId, CommandHandler> = {
-  'cosUpload.uploadFile': (ctx, first, second) => onDemand().uploadCommand(ctx, first, second),
-  'cosUpload.uploadFromExplorer': (ctx, first, second) => onDemand().uploadCommand(ctx, first, second),
+  // The secrets are asked for before the bundle loads, so the round trip overlaps the load and the picks.
+  'cosUpload.uploadFile': (ctx, first, second) => {
+    prefetchUploadSecrets(ctx.profiles, first);
+    return onDemand().uploadCommand(ctx, first, second);
+  },
+  'cosUpload.uploadFromExplorer': (ctx, first, second) => {
+    prefetchUploadSecrets(ctx.profiles, first);
+    return onDemand().uploadCommand(ctx, first, second);
+  },
   'cosUpload.syncFolder': (ctx, first) => onDemand().syncFolderCommand(ctx, first),
   'cosUpload.showUploads': (ctx, args) => onDemand().showUploadsCommand(ctx, args),
   'cosUpload.manageIncompleteUploads': (ctx, args) => onDemand().manageIncompleteUploadsCommand(ctx, args),
@@ -54,7 +62,10 @@ export const COMMANDS: Record<CommandId, CommandHandler> = {
   'cosUpload.view.delete': (ctx, node, selection) => onDemand().deleteObjectsCommand(ctx, node, selection),
   'cosUpload.view.properties': (ctx, node) => onDemand().objectPropertiesCommand(ctx, node),
   'cosUpload.view.deletePrefix': (ctx, node) => onDemand().deletePrefixCommand(ctx, node),
-  'cosUpload.view.uploadHere': (ctx, node, second) => onDemand().uploadHereCommand(ctx, node, second),
+  'cosUpload.view.uploadHere': (ctx, node, second) => {
+    prefetchUploadSecrets(ctx.profiles, node);
+    return onDemand().uploadHereCommand(ctx, node, second);
+  },
   'cosUpload.openObject': (ctx, first) => onDemand().openObjectCommand(ctx, first),
   'cosUpload.downloadFolder': (ctx, first) => onDemand().downloadFolderCommand(ctx, first),
 };

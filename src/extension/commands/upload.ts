@@ -74,6 +74,8 @@ export async function uploadCommand(deps: UploadUiDeps, first?: unknown, second?
 
   const profile = args?.profile !== undefined ? findProfile(deps, args.profile) : await pickProfile(deps.profiles, vscode.l10n.t('Upload to which bucket?'));
   if (!profile) return [];
+  // Another profile than the one guessed at the command: its read starts now, before the key prompt.
+  deps.profiles.prefetchSecrets(profile.id);
 
   const planned = await planKeys(deps, profile, files, args, selection.hadFolder);
   if (!planned) return [];

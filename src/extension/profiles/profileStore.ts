@@ -61,6 +61,12 @@ export class ProfileStore implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
   private readonly subscription: vscode.Disposable;
+  /**
+   * Profile id → its stored secret fields, read once per session: each SecretStorage read is a
+   * round trip to VS Code's main process, and an upload used to make several. In memory only.
+   */
+  private readonly secretCache = new Map<string, Promise<StoredSecrets>>();
+  private secretStorageReads = 0;
 
   constructor(
     private readonly state: vscode.Memento,
@@ -68,7 +74,9 @@ export class ProfileStore implements vscode.Disposable {
   ) {
     // Another window may edit a profile's secrets; listeners re-read.
     this.subscription = secrets.onDidChange((e) => {
-      if (e.key.startsWith('cosUpload.profile.')) this.changed.fire();
+      if (!e.key.startsWith('cosUpload.profile.')) return;
+      this.forgetSecrets(profileIdOfKey(e.key));
+      this.changed.fire();
     });
   }
 
@@ -124,12 +132,7 @@ export class ProfileStore implements vscode.Disposable {
     if (others.some((p) => p.name.toLowerCase() === record.name.toLowerCase())) {
       throw new ConfigError('name', `A bucket profile with this name already exists: ${record.name}`);
     }
-    for (const field of SECRET_FIELDS) {
-      const value = secrets[field];
-      if (value === undefined) continue;
-      if (value === '') await this.secrets.delete(secretStorageKey(record.id, field));
-      else await this.secrets.store(secretStorageKey(record.id, field), value);
-    }
+    await this.writeSecrets(record.id, secrets);
     const existing = this.list();
     const index = existing.findIndex((p) => p.id === record.id);
     if (index >= 0) existing[index] = record;
@@ -142,17 +145,16 @@ export class ProfileStore implements vscode.Disposable {
   /** Writes only secrets (fresh temporary credentials) of an existing profile; same rules as {@link save}. */
   async updateSecrets(id: string, secrets: SecretsUpdate): Promise<void> {
     if (!this.list().some((p) => p.id === id)) throw new ConfigError('profile', `No bucket profile has this id: ${id}`);
-    for (const field of SECRET_FIELDS) {
-      const value = secrets[field];
-      if (value === undefined) continue;
-      if (value === '') await this.secrets.delete(secretStorageKey(id, field));
-      else await this.secrets.store(secretStorageKey(id, field), value);
-    }
+    await this.writeSecrets(id, secrets);
     this.changed.fire();
   }
 
   async remove(id: string): Promise<void> {
-    for (const field of SECRET_FIELDS) await this.secrets.delete(secretStorageKey(id, field));
+    try {
+      for (const field of SECRET_FIELDS) await this.secrets.delete(secretStorageKey(id, field));
+    } finally {
+      this.forgetSecrets(id);
+    }
     await this.state.update(
       PROFILES_KEY,
       this.list().filter((p) => p.id !== id),
@@ -163,25 +165,80 @@ export class ProfileStore implements vscode.Disposable {
 
   /** undefined when the SecretId or SecretKey is missing (for example after a Settings Sync). */
   async getSecrets(id: string): Promise<ProfileSecrets | undefined> {
-    const [secretId, secretKey, sessionToken, sseCustomerKey] = await Promise.all(
-      SECRET_FIELDS.map((field) => this.secrets.get(secretStorageKey(id, field))),
-    );
+    const { secretId, secretKey, sessionToken, sseCustomerKey } = await this.storedSecrets(id);
     if (!secretId || !secretKey) return undefined;
     return { secretId, secretKey, ...(sessionToken ? { sessionToken } : {}), ...(sseCustomerKey ? { sseCustomerKey } : {}) };
   }
 
   /** Whether a secret field is stored, without revealing it (for the test API and the Edit wizard). */
   async hasSecret(id: string, field: keyof ProfileSecrets): Promise<boolean> {
-    return (await this.secrets.get(secretStorageKey(id, field))) !== undefined;
+    return (await this.storedSecrets(id))[field] !== undefined;
   }
 
   /**
-   * Credentials read from SecretStorage on every request, so re-entering a session token with
-   * Edit Bucket Profile takes effect in a running upload.
+   * Starts reading a profile's secrets into the session cache without waiting, so an upload
+   * command's own read finds them while the user is still picking a file. A failed read is not
+   * cached: the upload reads again and reports it.
+   */
+  prefetchSecrets(id: string): void {
+    this.storedSecrets(id).catch(() => undefined);
+  }
+
+  /** How many values this store has asked SecretStorage for in this session (for the test API). */
+  secretReads(): number {
+    return this.secretStorageReads;
+  }
+
+  /** The cached fields, or one read of all of them shared by every caller until invalidated. */
+  private storedSecrets(id: string): Promise<StoredSecrets> {
+    let cached = this.secretCache.get(id);
+    if (!cached) {
+      cached = this.readSecrets(id);
+      this.secretCache.set(id, cached);
+      // A failed read is dropped (if still the cached one), so the next caller tries again.
+      cached.catch(() => {
+        if (this.secretCache.get(id) === cached) this.secretCache.delete(id);
+      });
+    }
+    return cached;
+  }
+
+  private async readSecrets(id: string): Promise<StoredSecrets> {
+    this.secretStorageReads += SECRET_FIELDS.length;
+    const [secretId, secretKey, sessionToken, sseCustomerKey] = await Promise.all(SECRET_FIELDS.map((field) => this.secrets.get(secretStorageKey(id, field))));
+    return { secretId, secretKey, sessionToken, sseCustomerKey };
+  }
+
+  /** Stores or deletes the given fields; the cache is dropped afterwards, even when a write failed. */
+  private async writeSecrets(id: string, secrets: SecretsUpdate): Promise<void> {
+    try {
+      for (const field of SECRET_FIELDS) {
+        const value = secrets[field];
+        if (value === undefined) continue;
+        if (value === '') await this.secrets.delete(secretStorageKey(id, field));
+        else await this.secrets.store(secretStorageKey(id, field), value);
+      }
+    } finally {
+      this.forgetSecrets(id);
+    }
+  }
+
+  /** Drops one profile's cached secrets (all profiles' when the id is not known). */
+  private forgetSecrets(id: string | undefined): void {
+    if (id === undefined) this.secretCache.clear();
+    else this.secretCache.delete(id);
+  }
+
+  /**
+   * Credentials looked up on every request (in the session cache, which every save and every
+   * SecretStorage change clears), so re-entering a session token with Edit Bucket Profile takes
+   * effect in a running upload.
    */
   credentialSource(id: string, onRead?: (secrets: ProfileSecrets) => void): CredentialSource {
     let lastToken: string | undefined;
-    const read = async (): Promise<Credentials> => {
+    const read = async (fresh = false): Promise<Credentials> => {
+      // A refresh reads SecretStorage itself: another window's write may not have been announced yet.
+      if (fresh) this.forgetSecrets(id);
       const secrets = await this.getSecrets(id);
       if (!secrets) {
         throw new ConfigError('credentials', 'The bucket profile has no SecretId or SecretKey: enter them with COS: Edit Bucket Profile.');
@@ -191,12 +248,12 @@ export class ProfileStore implements vscode.Disposable {
       return { secretId: secrets.secretId, secretKey: secrets.secretKey, ...(secrets.sessionToken ? { sessionToken: secrets.sessionToken } : {}) };
     };
     return {
-      get: read,
+      get: () => read(),
       // Fresh temporary credentials may have been stored meanwhile; the same token again means
       // there is nothing new, and the upload pauses until the user enters one.
       refresh: async () => {
         const before = lastToken;
-        const fresh = await read();
+        const fresh = await read(true);
         return fresh.sessionToken && fresh.sessionToken !== before ? fresh : undefined;
       },
     };
@@ -232,6 +289,14 @@ export function sseOf(profile: BucketProfile, secrets: ProfileSecrets | undefine
     default:
       return { type: 'none' };
   }
+}
+
+/** A profile's secret fields as SecretStorage holds them: undefined where none is stored. */
+type StoredSecrets = Record<keyof ProfileSecrets, string | undefined>;
+
+/** The profile id in a key written by {@link secretStorageKey}. */
+function profileIdOfKey(key: string): string | undefined {
+  return /^cosUpload\.profile\.(.+)\.[A-Za-z]+$/.exec(key)?.[1];
 }
 
 function isProfile(value: unknown): value is BucketProfile {

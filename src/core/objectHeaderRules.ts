@@ -4,7 +4,6 @@
  * the key, and the x-cos-tagging syntax. Pure: no I/O.
  */
 
-import { lookup } from 'mime-types';
 import { InvalidHeaderError } from './errors';
 import { globToRegex } from './gitignore';
 import { expandBraces } from './excludeGlobs';
@@ -33,16 +32,6 @@ const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 // COS keeps header values as printable ASCII; anything else must be encoded (RFC 5987 for file names).
 const PRINTABLE = /^[\x20-\x7e]*$/;
 const MAX_TAGS = 10;
-
-/** Text types get an explicit charset, so browsers do not guess the encoding of the object. */
-const CHARSET_TYPES = /^(text\/.+|application\/(javascript|json|xml))$/;
-
-/** The Content-Type for a key: mime-types' lookup, with `; charset=utf-8` for text types. */
-export function contentTypeForKey(key: string): string {
-  const type = lookup(key);
-  if (!type) return 'application/octet-stream';
-  return CHARSET_TYPES.test(type) ? `${type}; charset=utf-8` : type;
-}
 
 /** Checks one header and returns its lower-case name and trimmed value; `source` names where it came from. */
 export function validateRuleHeader(name: string, value: string, source: string): [string, string] {

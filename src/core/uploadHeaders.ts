@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { contentTypeForKey, ruleHeadersForKey } from './objectHeaderRules';
+import { contentTypeForKey } from './contentType';
+import { ruleHeadersForKey } from './objectHeaderRules';
 import type { ServerSideEncryption, UploadOptions } from './types';
 
 export type HeaderMap = Record<string, string>;

@@ -1,7 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { CosError } from '../../src/core/errors';
 import {
-  contentTypeForKey,
   globMatchesKey,
   parseHeaderFlag,
   ruleHeadersForKey,
@@ -9,6 +8,7 @@ import {
   validateRuleHeader,
   validateTagging,
 } from '../../src/core/objectHeaderRules';
+import { contentTypeForKey } from '../../src/core/contentType';
 import { resolveUploadOptions } from '../../src/core/options';
 import { objectHeaders } from '../../src/core/uploadHeaders';
 

@@ -27,20 +27,21 @@ export interface ExtensionCommandContext extends UploadUiDeps {
  */
 export type CommandHandler = (ctx: ExtensionCommandContext, ...args: unknown[]) => unknown;
 
+/** An upload command that first asks for its likely profile's secrets, so the round trip overlaps the bundle load and the picks. */
+function prefetchingSecrets(run: CommandHandler): CommandHandler {
+  return (ctx, first, ...rest) => {
+    prefetchUploadSecrets(ctx.profiles, first);
+    return run(ctx, first, ...rest);
+  };
+}
+
 /**
  * Every command, id → handler. A Record over CommandId: a missing or unknown id does not compile.
  * The implementations load on the first command that needs them (onDemand), not at activation.
  */
 export const COMMANDS: Record<CommandId, CommandHandler> = {
-  // The secrets are asked for before the bundle loads, so the round trip overlaps the load and the picks.
-  'cosUpload.uploadFile': (ctx, first, second) => {
-    prefetchUploadSecrets(ctx.profiles, first);
-    return onDemand().uploadCommand(ctx, first, second);
-  },
-  'cosUpload.uploadFromExplorer': (ctx, first, second) => {
-    prefetchUploadSecrets(ctx.profiles, first);
-    return onDemand().uploadCommand(ctx, first, second);
-  },
+  'cosUpload.uploadFile': prefetchingSecrets((ctx, first, second) => onDemand().uploadCommand(ctx, first, second)),
+  'cosUpload.uploadFromExplorer': prefetchingSecrets((ctx, first, second) => onDemand().uploadCommand(ctx, first, second)),
   'cosUpload.syncFolder': (ctx, first) => onDemand().syncFolderCommand(ctx, first),
   'cosUpload.showUploads': (ctx, args) => onDemand().showUploadsCommand(ctx, args),
   'cosUpload.manageIncompleteUploads': (ctx, args) => onDemand().manageIncompleteUploadsCommand(ctx, args),
@@ -62,10 +63,7 @@ export const COMMANDS: Record<CommandId, CommandHandler> = {
   'cosUpload.view.delete': (ctx, node, selection) => onDemand().deleteObjectsCommand(ctx, node, selection),
   'cosUpload.view.properties': (ctx, node) => onDemand().objectPropertiesCommand(ctx, node),
   'cosUpload.view.deletePrefix': (ctx, node) => onDemand().deletePrefixCommand(ctx, node),
-  'cosUpload.view.uploadHere': (ctx, node, second) => {
-    prefetchUploadSecrets(ctx.profiles, node);
-    return onDemand().uploadHereCommand(ctx, node, second);
-  },
+  'cosUpload.view.uploadHere': prefetchingSecrets((ctx, node, second) => onDemand().uploadHereCommand(ctx, node, second)),
   'cosUpload.openObject': (ctx, first) => onDemand().openObjectCommand(ctx, first),
   'cosUpload.downloadFolder': (ctx, first) => onDemand().downloadFolderCommand(ctx, first),
 };

@@ -34,6 +34,8 @@ interface Invocation {
   env?: NodeJS.ProcessEnv;
   /** Which exit codes mean the command did what it was asked. */
   okCodes: number[];
+  /** Run on core 1 while this process (the emulator) is held on core 0. */
+  apart?: boolean;
 }
 
 interface Timed {
@@ -79,7 +81,25 @@ async function signPut(emulator: RunningEmulator, key: string): Promise<string> 
   });
 }
 
-function invocations(emulator: RunningEmulator, options: WholeProcessOptions, curl: boolean, stateDir: string): Invocation[] {
+function onCore1(apart: boolean): string[] {
+  return apart ? ['taskset', '-c', '1'] : [];
+}
+
+/** Whether the "cores apart" rows can run: taskset present and at least 2 cores. */
+function canRunApart(): boolean {
+  if (os.availableParallelism() < 2) return false;
+  const probe = spawnSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' });
+  return !probe.error && probe.status === 0;
+}
+
+/** Holds this process (the emulator, all its threads) on core 0, or gives it every core again. */
+function holdOnCore0(hold: boolean): void {
+  const cores = hold ? '0' : `0-${os.availableParallelism() - 1}`;
+  const result = spawnSync('taskset', ['-a', '-p', '-c', cores, String(process.pid)], { stdio: 'ignore' });
+  if (result.error || result.status !== 0) throw new Error(`taskset could not set this process's cores to ${cores}`);
+}
+
+function invocations(emulator: RunningEmulator, options: WholeProcessOptions, curl: boolean, stateDir: string, apartSizes: readonly number[]): Invocation[] {
   const cli = path.join(findRepoRoot(), 'dist', 'cli.js');
   const node = process.execPath;
   const env = { PATH: process.env.PATH, HOME: process.env.HOME };
@@ -89,30 +109,37 @@ function invocations(emulator: RunningEmulator, options: WholeProcessOptions, cu
     { command: '--version', argv: async () => [node, cli, '--version'], okCodes: [0] },
     { command: 'argument error', argv: async () => [node, cli, 'upload', '--no-such-flag'], okCodes: [2] },
   ];
+  const ours = (size: number, apart: boolean): Invocation => ({
+    command: apart ? 'ours, cores apart' : 'ours',
+    size,
+    apart,
+    env: { ...env, COS_SECRET_ID: emulator.credentials.secretId, COS_SECRET_KEY: emulator.credentials.secretKey },
+    argv: async (key) => {
+      const file = await options.fileFor(size);
+      return [...onCore1(apart), node, cli, 'upload', file.path, '--key', key, '--bucket', emulator.bucket, '--region', emulator.region, '--endpoint', emulator.url, '--state-dir', stateDir];
+    },
+    okCodes: [0],
+  });
+  const curlPut = (size: number, apart: boolean): Invocation => ({
+    command: apart ? 'curl -T, cores apart' : 'curl -T',
+    size,
+    apart,
+    argv: async (key) => {
+      const file = await options.fileFor(size);
+      const authorization = await signPut(emulator, key);
+      // No `Expect: 100-continue` round trip: the ceiling is the bytes on one connection.
+      return [...onCore1(apart), 'curl', '-sS', '-f', '-o', '/dev/null', '-T', file.path, '-H', 'Expect:', '-H', `Authorization: ${authorization}`, `${emulator.url}/${key}`];
+    },
+    okCodes: [0],
+  });
   for (const size of options.sizes) {
-    list.push({
-      command: 'ours',
-      size,
-      env: { ...env, COS_SECRET_ID: emulator.credentials.secretId, COS_SECRET_KEY: emulator.credentials.secretKey },
-      argv: async (key) => {
-        const file = await options.fileFor(size);
-        return [node, cli, 'upload', file.path, '--key', key, '--bucket', emulator.bucket, '--region', emulator.region, '--endpoint', emulator.url, '--state-dir', stateDir];
-      },
-      okCodes: [0],
-    });
-    if (curl) {
-      list.push({
-        command: 'curl -T',
-        size,
-        argv: async (key) => {
-          const file = await options.fileFor(size);
-          const authorization = await signPut(emulator, key);
-          // No `Expect: 100-continue` round trip: the ceiling is the bytes on one connection.
-          return ['curl', '-sS', '-f', '-o', '/dev/null', '-T', file.path, '-H', 'Expect:', '-H', `Authorization: ${authorization}`, `${emulator.url}/${key}`];
-        },
-        okCodes: [0],
-      });
-    }
+    list.push(ours(size, false));
+    if (curl) list.push(curlPut(size, false));
+  }
+  // Sharing cores matters only where the bytes take a while; a 1-byte upload is all start-up.
+  for (const size of apartSizes) {
+    list.push(ours(size, true));
+    if (curl) list.push(curlPut(size, true));
   }
   return list;
 }
@@ -124,12 +151,15 @@ export async function runWholeProcess(options: WholeProcessOptions): Promise<Who
   if (!curl) notes.push('curl is not installed here: the curl -T rows and the ratios to them are left out.');
   const withTime = existsSync(TIME);
   if (!withTime) notes.push(`${TIME} is missing: no CPU or peak RSS figures.`);
+  const apart = canRunApart();
+  if (!apart) notes.push('taskset is missing or the machine has one core: the "cores apart" rows are left out.');
+  const apartSizes = apart ? options.sizes.filter((size) => size >= 1024 * 1024) : [];
   if (!existsSync(path.join(findRepoRoot(), 'dist', 'cli.js'))) throw new Error('dist/cli.js is missing: run npm run build first.');
   const work = await fs.mkdtemp(path.join(os.tmpdir(), 'cos-bench-whole-'));
   const emulator = await startEmulator({ discard: true, maxLogEntries: 50_000 });
   const records: WholeProcessRecord[] = [];
   try {
-    const list = invocations(emulator, options, curl, path.join(work, 'state'));
+    const list = invocations(emulator, options, curl, path.join(work, 'state'), apartSizes);
     for (const size of options.sizes) await options.fileFor(size);
     for (let run = 1; run <= options.runs; run++) {
       if (options.waitQuietSeconds > 0) await waitForQuiet(options.waitQuietSeconds, options.log);
@@ -163,13 +193,17 @@ async function runOnce(
   const key = `whole/${process.pid}-${++keyCounter}/${inv.command.replace(/\W+/g, '')}-${run}.bin`;
   const argv = await inv.argv(key);
   const env = inv.env ?? { PATH: process.env.PATH, HOME: process.env.HOME };
+  if (inv.apart) holdOnCore0(true);
   const busy0 = machineBusySeconds();
   const parent0 = process.cpuUsage();
-  const result = await timed(argv, env, statsFile);
+  const result = await timed(argv, env, statsFile).finally(() => {
+    if (inv.apart) holdOnCore0(false);
+  });
   const parent = process.cpuUsage(parent0);
   const busy1 = machineBusySeconds();
   const record: WholeProcessRecord = { command: inv.command, ...(inv.size !== undefined ? { size: inv.size } : {}), run, ok: false, seconds: result.seconds };
   if (result.cpuSeconds !== undefined) record.cpuSeconds = result.cpuSeconds;
+  record.serverCpuSeconds = (parent.user + parent.system) / 1e6;
   if (result.peakRssBytes !== undefined) record.peakRssBytes = result.peakRssBytes;
   if (busy0 !== undefined && busy1 !== undefined && result.cpuSeconds !== undefined) {
     // Cores kept busy by anything but the timed process and this one (the emulator).

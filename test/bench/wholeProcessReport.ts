@@ -8,8 +8,12 @@ import { sizeLabel } from './args';
 import { median } from './measure';
 import type { TargetResult } from './report';
 
-/** `node -e 0` is the yardstick of the short commands; `curl -T` (one PUT) the ceiling of uploads. */
-export const WHOLE_PROCESS_COMMANDS = ['node -e 0', '--help', '--version', 'argument error', 'ours', 'curl -T'] as const;
+/**
+ * `node -e 0` is the yardstick of the short commands; `curl -T` (one PUT) the ceiling of uploads.
+ * The "cores apart" pair runs the same uploads with the client on one core and the emulator on the
+ * other, to show how much of the gap is the two sharing 2 cores.
+ */
+export const WHOLE_PROCESS_COMMANDS = ['node -e 0', '--help', '--version', 'argument error', 'ours', 'curl -T', 'ours, cores apart', 'curl -T, cores apart'] as const;
 export type WholeProcessCommand = (typeof WHOLE_PROCESS_COMMANDS)[number];
 
 export interface WholeProcessRecord {
@@ -26,6 +30,8 @@ export interface WholeProcessRecord {
   peakRssBytes?: number;
   /** Cores other processes kept busy during the run. */
   otherCores?: number;
+  /** CPU the emulator (the benchmark's own process) used during the run. */
+  serverCpuSeconds?: number;
 }
 
 export interface Spread {
@@ -56,6 +62,7 @@ export interface WholeProcessRow {
   /** Median of each run's peak RSS. */
   peakRssMB: number;
   otherCores: number;
+  serverCpuSeconds: number;
   /** Short commands: median wall time minus that of `node -e 0`, ms. */
   overNodeMs?: number;
   /** Uploads: curl's median time over ours (throughput as a fraction of curl's). */
@@ -90,6 +97,7 @@ export function summarizeWholeProcess(records: readonly WholeProcessRecord[]): W
       cpuSeconds: median(pick((r) => r.cpuSeconds)),
       peakRssMB: median(pick((r) => (r.peakRssBytes === undefined ? undefined : r.peakRssBytes / 1e6))),
       otherCores: median(pick((r) => r.otherCores)),
+      serverCpuSeconds: median(pick((r) => r.serverCpuSeconds)),
       errors: runs.filter((r) => !r.ok).map((r) => r.error ?? 'failed'),
     };
   });
@@ -98,8 +106,9 @@ export function summarizeWholeProcess(records: readonly WholeProcessRecord[]): W
     if (node && (row.command === '--help' || row.command === '--version' || row.command === 'argument error')) {
       row.overNodeMs = (row.seconds.median - node.seconds.median) * 1000;
     }
-    if (row.command === 'ours') {
-      const curl = rows.find((r) => r.command === 'curl -T' && r.size === row.size);
+    if (row.command === 'ours' || row.command === 'ours, cores apart') {
+      const yardstick = row.command === 'ours' ? 'curl -T' : 'curl -T, cores apart';
+      const curl = rows.find((r) => r.command === yardstick && r.size === row.size);
       if (curl && Number.isFinite(curl.seconds.median)) row.vsCurl = curl.seconds.median / row.seconds.median;
     }
   }
@@ -138,8 +147,8 @@ export function wholeProcessTargets(rows: readonly WholeProcessRow[]): TargetRes
   return targets;
 }
 
-export const WHOLE_PROCESS_COLUMNS = ['command', 'size', 'median s', 'min-max s', 'spread', 'vs node -e 0', 'vs curl -T', 'CPU s', 'peak RSS MB', 'other load'];
-export const WHOLE_PROCESS_RIGHT = [false, true, true, true, true, true, true, true, true, true];
+export const WHOLE_PROCESS_COLUMNS = ['command', 'size', 'median s', 'min-max s', 'spread', 'vs node -e 0', 'vs curl -T', 'CPU s', 'server CPU s', 'peak RSS MB', 'other load'];
+export const WHOLE_PROCESS_RIGHT = [false, true, true, true, true, true, true, true, true, true, true];
 
 export function wholeProcessCells(row: WholeProcessRow): string[] {
   const failed = row.okRuns < row.runs ? ` (${row.runs - row.okRuns}/${row.runs} failed)` : '';
@@ -152,8 +161,65 @@ export function wholeProcessCells(row: WholeProcessRow): string[] {
     row.overNodeMs === undefined ? '-' : `${signed(row.overNodeMs)} ms`,
     row.vsCurl === undefined ? '-' : `${row.vsCurl.toFixed(2)}x`,
     fixedOrDash(row.cpuSeconds, 3),
+    fixedOrDash(row.serverCpuSeconds, 3),
     fixedOrDash(row.peakRssMB, 1),
     fixedOrDash(row.otherCores, 2),
+  ];
+}
+
+/**
+ * The best time ours could reach for a size on this emulator: the emulator takes its bytes on one
+ * thread, so no client sends them faster than curl's one PUT does; ours also pays its own fixed
+ * cost (a Node process, the bundle, a connection), which its 1-byte upload measures. So the
+ * floor is ours at 1 B plus curl's time for the size beyond curl's own 1-byte run.
+ */
+export interface WholeProcessBound {
+  size: number;
+  oursFixedSeconds: number;
+  curlTransferSeconds: number;
+  floorSeconds: number;
+  /** curl's time over the floor: the highest "vs curl -T" ours could show. */
+  bestVsCurl: number;
+  measuredVsCurl?: number;
+  /** The emulator's CPU over curl's wall time for the size: near 1, one thread was its limit. */
+  serverBusyDuringCurl: number;
+}
+
+export function wholeProcessBounds(rows: readonly WholeProcessRow[]): WholeProcessBound[] {
+  const find = (command: WholeProcessCommand, size: number) => rows.find((r) => r.command === command && r.size === size && Number.isFinite(r.seconds.median));
+  const oursTiny = find('ours', 1);
+  const curlTiny = find('curl -T', 1);
+  if (!oursTiny || !curlTiny) return [];
+  const bounds: WholeProcessBound[] = [];
+  for (const curl of rows) {
+    if (curl.command !== 'curl -T' || curl.size === undefined || curl.size <= 1 || !Number.isFinite(curl.seconds.median)) continue;
+    const curlTransferSeconds = Math.max(0, curl.seconds.median - curlTiny.seconds.median);
+    const floorSeconds = oursTiny.seconds.median + curlTransferSeconds;
+    const measured = find('ours', curl.size)?.vsCurl;
+    bounds.push({
+      size: curl.size,
+      oursFixedSeconds: oursTiny.seconds.median,
+      curlTransferSeconds,
+      floorSeconds,
+      bestVsCurl: curl.seconds.median / floorSeconds,
+      serverBusyDuringCurl: curl.serverCpuSeconds / curl.seconds.median,
+      ...(measured !== undefined ? { measuredVsCurl: measured } : {}),
+    });
+  }
+  return bounds;
+}
+
+export const WHOLE_PROCESS_BOUND_COLUMNS = ['size', 'emulator busy during curl', 'ours at 1 B s', 'curl beyond its 1 B s', 'floor for ours s', 'best possible vs curl -T', 'measured vs curl -T'];
+
+export function wholeProcessBoundCells(bound: WholeProcessBound): string[] {
+  return [
+    sizeLabel(bound.size),
+    Number.isFinite(bound.serverBusyDuringCurl) ? `${(bound.serverBusyDuringCurl * 100).toFixed(0)}%` : '-',
+    bound.oursFixedSeconds.toFixed(3),
+    bound.curlTransferSeconds.toFixed(3),
+    bound.floorSeconds.toFixed(3),
+    `${bound.bestVsCurl.toFixed(2)}x`,
+    bound.measuredVsCurl === undefined ? '-' : `${bound.measuredVsCurl.toFixed(2)}x`,
   ];
 }
 

@@ -1,7 +1,7 @@
 /** The benchmark's whole-process section: its options, medians and spreads, ratios and verdicts. */
 import * as assert from 'node:assert/strict';
 import { parseBenchArgs } from '../bench/args';
-import { spreadOf, summarizeWholeProcess, wholeProcessCells, wholeProcessTargets, type WholeProcessRecord } from '../bench/wholeProcessReport';
+import { spreadOf, summarizeWholeProcess, wholeProcessBoundCells, wholeProcessBounds, wholeProcessCells, wholeProcessTargets, type WholeProcessRecord } from '../bench/wholeProcessReport';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -101,6 +101,37 @@ describe('bench: whole-process section', () => {
         '64 MiB LAN, whole process: >= 0.85 of curl -T': true,
         '1 GiB LAN, whole process: >= 0.92 of curl -T': false,
       });
+    });
+
+    it('sets the floor for ours at its 1-byte time plus curl\'s time beyond curl\'s own 1-byte run', () => {
+      // ours 1 B 0.19 s, curl 1 B 0.02 s; curl 64 MiB 0.9 s -> floor 0.19 + 0.88 = 1.07 s, best 0.9 / 1.07.
+      const bounds = wholeProcessBounds(rows);
+      assert.deepEqual(bounds.map((b) => b.size), [64 * MiB, GiB]);
+      const [mid, big] = bounds;
+      assert.ok(Math.abs(mid.floorSeconds - 1.07) < 1e-9, `${mid.floorSeconds}`);
+      assert.ok(Math.abs(mid.bestVsCurl - 0.9 / 1.07) < 1e-9);
+      assert.equal(mid.measuredVsCurl, 0.9);
+      assert.ok(Math.abs(big.floorSeconds - (0.19 + 8.98)) < 1e-9, `${big.floorSeconds}`);
+      assert.deepEqual(wholeProcessBoundCells(mid), ['64 MiB', '-', '0.190', '0.880', '1.070', '0.84x', '0.90x'], 'no server CPU in these records');
+      const busy = wholeProcessBounds(summarizeWholeProcess(records.map((r) => (r.command === 'curl -T' ? { ...r, serverCpuSeconds: r.seconds * 0.9 } : r))));
+      assert.equal(wholeProcessBoundCells(busy[0])[1], '90%');
+      assert.deepEqual(wholeProcessBounds(summarizeWholeProcess(records.filter((r) => !(r.command === 'curl -T' && r.size === 1)))), [], 'no floor without curl at 1 B');
+    });
+
+    it('compares "ours, cores apart" with curl held apart the same way, and shows the emulator\'s CPU', () => {
+      const apart = summarizeWholeProcess([
+        ...records,
+        run('ours, cores apart', 2, { size: 64 * MiB, serverCpuSeconds: 0.7 }),
+        run('curl -T, cores apart', 1.5, { size: 64 * MiB, serverCpuSeconds: 0.6 }),
+      ]);
+      const row = apart.find((r) => r.command === 'ours, cores apart');
+      assert.equal(row?.vsCurl, 0.75);
+      assert.equal(apart.find((r) => r.command === 'ours' && r.size === 64 * MiB)?.vsCurl, 0.9);
+      assert.equal(wholeProcessCells(row as NonNullable<typeof row>)[8], '0.700');
+      assert.deepEqual(
+        apart.filter((r) => r.size === 64 * MiB).map((r) => r.command),
+        ['ours', 'curl -T', 'ours, cores apart', 'curl -T, cores apart'],
+      );
     });
 
     it('leaves the curl targets open when curl did not run', () => {

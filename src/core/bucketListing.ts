@@ -8,7 +8,7 @@
 
 import { createHash } from 'node:crypto';
 import { CosError } from './errors';
-import { badResponse, booleanField, elements, escapeXml, integerField, parseRoot, requiredText, text, type XmlNode } from './xml';
+import { badResponse, booleanField, elements, escapeXml, integerField, parseRoot, requiredText, text, type XmlNode } from './xmlReading';
 
 const OP_LIST = 'List Objects';
 const OP_DELETE = 'Delete Multiple Objects';

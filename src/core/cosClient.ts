@@ -27,10 +27,10 @@ import {
   parseInitiateResult,
   parseListMultipartUploadsResult,
   parseListPartsResult,
-  type CosErrorDocument,
   type ListedPart,
   type ListedUpload,
 } from './xml';
+import type { CosErrorDocument } from './xmlReading';
 
 export interface CosClientOptions {
   target: BucketTarget;

@@ -1,7 +1,7 @@
 import { credentialCause, isBareDenial } from './credentialDiagnosis';
 import { CosServiceError, type CosErrorCode } from './errors';
 import { isRetryableStatus } from './retry';
-import type { CosErrorDocument } from './xml';
+import type { CosErrorDocument } from './xmlReading';
 
 /** What one COS error code means for the caller; fields left out keep what the HTTP status gave. */
 export interface CosCodeRule {

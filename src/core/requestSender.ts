@@ -8,7 +8,7 @@ import { backoffDelay, isTransientNetworkError, parseRetryAfter, sleep, type Ret
 import { signAuthorization } from './signer';
 import { readCapped, Watchdog, watchedBody } from './stallWatchdog';
 import type { Credentials, CredentialSource, Logger } from './types';
-import { parseErrorDocument } from './xml';
+import { parseErrorDocument } from './xmlReading';
 
 /** Bodies we read into memory are XML documents; anything bigger is not a COS answer. */
 const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;

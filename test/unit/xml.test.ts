@@ -4,11 +4,11 @@ import { CosError } from '../../src/core/errors';
 import {
   buildCompleteBody,
   parseCompleteResult,
-  parseErrorDocument,
   parseInitiateResult,
   parseListMultipartUploadsResult,
   parseListPartsResult,
 } from '../../src/core/xml';
+import { parseErrorDocument } from '../../src/core/xmlReading';
 import { prng } from '../seededRandom';
 
 // Shapes from the COS API docs (Initiate 7746, List Parts 7747, Complete 7742, List Multipart Uploads 7736, Error 7730).

@@ -3,6 +3,7 @@ import type { Logger, UploadEvent, UploadResult } from '../../core';
 import { CosError, describeError, UploadAbortedError } from '../../core/errors';
 import { silentLogger } from '../../core/types';
 import { SpeedEstimator } from './speedEstimator';
+import { applyUploadEvent, snapshotOf } from './uploadSnapshots';
 
 /** One file to upload: where from, where to. Holds no secret. */
 export interface UploadJob {
@@ -357,40 +358,7 @@ export class UploadManager implements vscode.Disposable {
 
   private onEvent(entry: Entry, event: UploadEvent): void {
     if (entry.state !== 'running') return;
-    switch (event.type) {
-      case 'start':
-        entry.uploadId = event.uploadId;
-        entry.bytesTotal = event.fileSize;
-        entry.partCount = event.partCount;
-        entry.resumedParts = event.resumedParts;
-        entry.partsDone = event.resumedParts;
-        entry.bytesConfirmed = Math.min(event.fileSize, event.resumedParts * event.partSize);
-        break;
-      case 'part':
-        // Parts and confirmed bytes move together, so "1/14 parts" never shows beside a percent
-        // that has not counted that part yet (the core's progress event comes just before this one).
-        entry.bytesConfirmed = Math.min(entry.bytesTotal, entry.bytesConfirmed + event.bytes);
-        entry.partsDone = Math.min(entry.partCount, entry.partsDone + 1);
-        break;
-      case 'progress':
-        entry.bytesSent = event.bytesSent;
-        entry.bytesTotal = event.bytesTotal;
-        entry.partCount = event.partCount;
-        entry.speed.add(event.bytesSent);
-        entry.bytesPerSecond = entry.speed.bytesPerSecond();
-        entry.secondsLeft = entry.speed.secondsLeft(event.bytesTotal - event.bytesSent);
-        break;
-      case 'complete':
-        entry.uploadId = event.uploadId ?? entry.uploadId;
-        break;
-      case 'restarted':
-        // The backend logs it; the UI says it in the notification and the closing message.
-        entry.restarted = { reason: event.reason, previousUploadId: event.previousUploadId, serverForgot: event.cause === 'NO_SUCH_UPLOAD' };
-        break;
-      default:
-        return;
-    }
-    this.emit(entry, false);
+    if (applyUploadEvent(entry, event)) this.emit(entry, false);
   }
 
   private emit(entry: Entry, stateChanged: boolean): void {
@@ -402,25 +370,4 @@ export class UploadManager implements vscode.Disposable {
     if (!entry) throw new CosError('INVALID_ARGUMENT', `No upload with this id is listed: ${id}`);
     return entry;
   }
-}
-
-function snapshotOf(entry: Entry): UploadSnapshot {
-  const snapshot: UploadSnapshot = {
-    id: entry.id,
-    job: { ...entry.job },
-    state: entry.state,
-    bytesSent: entry.bytesSent,
-    bytesConfirmed: entry.bytesConfirmed,
-    bytesTotal: entry.bytesTotal,
-    partsDone: entry.partsDone,
-    partCount: entry.partCount,
-    resumedParts: entry.resumedParts,
-  };
-  if (entry.bytesPerSecond !== undefined) snapshot.bytesPerSecond = entry.bytesPerSecond;
-  if (entry.secondsLeft !== undefined) snapshot.secondsLeft = entry.secondsLeft;
-  if (entry.uploadId !== undefined) snapshot.uploadId = entry.uploadId;
-  if (entry.result !== undefined) snapshot.result = entry.result;
-  if (entry.error !== undefined) snapshot.error = { ...entry.error };
-  if (entry.restarted !== undefined) snapshot.restarted = { ...entry.restarted };
-  return snapshot;
 }

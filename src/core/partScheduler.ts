@@ -110,7 +110,7 @@ function recheckRoundTrip(ctx: UploadContext, session: Session, adaptive: Adapti
   );
 }
 
-/** Reads one part into a pooled buffer, hashes it, and sends it verified. */
+/** Reads one part into a pooled buffer and sends it verified, hashing it meanwhile. */
 async function uploadOnePart(
   ctx: UploadContext,
   session: Session,
@@ -124,7 +124,9 @@ async function uploadOnePart(
     await ctx.file.assertUnchanged();
     throwIfAborted(signal);
     const data = await ctx.file.read(range, buffer);
-    const digest = await ctx.hashes.digest(data, ctx.sender.sendsMd5);
+    // Content-MD5 has to be known before the part goes; the CRC64 only when COS answers.
+    const hashing = ctx.hashes.digest(data, ctx.sender.sendsMd5);
+    const digest = ctx.sender.sendsMd5 ? await hashing : hashing;
     const headers = partHeaders(ctx.options);
     const { key } = ctx.request;
     const uploadId = session.checkpoint.uploadId;

@@ -108,7 +108,7 @@ export class UploadContext {
   async sendPart(
     partNumber: number,
     data: Buffer,
-    digest: PartDigest,
+    digest: PartDigest | Promise<PartDigest>,
     signal: AbortSignal | undefined,
     sendOnce: SendOnce,
   ): Promise<VerifiedPart & { event: PartEventFields }> {

@@ -58,23 +58,33 @@ export class VerifiedSender {
     return this.md5Always;
   }
 
-  async send(partNumber: number, data: Buffer, digest: PartDigest, sendOnce: SendOnce, signal: AbortSignal | undefined): Promise<VerifiedPart> {
+  /**
+   * `digest` may still be computing when no Content-MD5 goes with the part: the bytes are sent while
+   * they are hashed, and the CRC64 is awaited only to check COS's answer. The buffer is not touched
+   * until this returns, so the hash is still of the bytes that went.
+   */
+  async send(partNumber: number, data: Buffer, digest: PartDigest | Promise<PartDigest>, sendOnce: SendOnce, signal: AbortSignal | undefined): Promise<VerifiedPart> {
     const { deps } = this;
-    const localCrc = crc64ToDecimal(digest.crc64);
+    const pending = Promise.resolve(digest);
+    // A send that fails first must not leave the hash's own failure unhandled.
+    pending.catch(() => undefined);
     const sse = deps.sse();
     const etagIsMd5 = etagIsBodyMd5(sse);
-    let md5 = digest.md5;
+    let md5 = digest instanceof Promise ? undefined : digest.md5;
     let sends = 0;
     for (let integrityAttempt = 1; ; ) {
       const t0 = Date.now();
       const sentWithMd5 = md5 !== undefined;
       const answer = await sendOnce(md5?.base64, signal, (bytes) => deps.onSent(partNumber, bytes));
       sends++;
+      const local = await pending;
+      md5 ??= local.md5;
+      const localCrc = crc64ToDecimal(local.crc64);
       const serverCrc = answer.crc64 === undefined ? undefined : parseCrc64(answer.crc64);
       if (serverCrc === undefined && !sentWithMd5 && etagIsMd5) md5 = await deps.md5Of(data);
       const byEtag = md5 && etagIsMd5 ? etagMatchesMd5(answer.etag, md5.hex) : 'not-md5';
       let failure: CosError | undefined;
-      if (answer.crc64 !== undefined && serverCrc !== digest.crc64) {
+      if (answer.crc64 !== undefined && serverCrc !== local.crc64) {
         failure = new IntegrityError(`CRC64 of part ${partNumber}`, localCrc, answer.crc64, { requestId: answer.requestId });
       } else if (byEtag === 'mismatch') {
         failure = new IntegrityError(`ETag (MD5) of part ${partNumber}`, `"${md5?.hex}"`, answer.etag, { requestId: answer.requestId });

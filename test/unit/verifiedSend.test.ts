@@ -50,6 +50,34 @@ describe('VerifiedSender', () => {
     assert.equal(h.md5Computed(), 0);
   });
 
+  it('sends the part while its CRC64 is still being computed, and checks the answer once the hash is in', async () => {
+    const h = harness();
+    let finishHash: (digest: ReturnType<typeof digestPart>) => void = () => undefined;
+    const hashing = new Promise<ReturnType<typeof digestPart>>((resolve) => (finishHash = resolve));
+    let hashDoneWhenSent: boolean | undefined;
+    let hashDone = false;
+    void hashing.then(() => (hashDone = true));
+    const wrong = (BigInt(h.crc) ^ 1n).toString();
+    const answers = [wrong, h.crc];
+    const sending = h.sender.send(3, Buffer.alloc(0), hashing, async () => {
+      hashDoneWhenSent ??= hashDone;
+      // The hash finishes only after the first send went out.
+      setImmediate(() => finishHash({ crc64: h.full.crc64 }));
+      return { etag: OPAQUE_ETAG, crc64: answers.shift() };
+    }, undefined);
+    const part = await sending;
+    assert.equal(hashDoneWhenSent, false, 'the send waited for the hash');
+    assert.equal(part.sends, 2, 'the first answer, checked against the late hash, was a mismatch and the part went again');
+    assert.equal(part.crc64, h.crc);
+    assert.match(h.resends[0].error.message, /CRC64 of part 3 does not match/);
+  });
+
+  it('fails the part with the hash\'s own error when hashing fails after the send', async () => {
+    const h = harness();
+    const broken = Promise.reject(new Error('worker died'));
+    await assert.rejects(h.sender.send(4, Buffer.alloc(0), broken, async () => ({ etag: OPAQUE_ETAG, crc64: h.crc }), undefined), /worker died/);
+  });
+
   it('sends a part again when its CRC64 differs, and gives up with INTEGRITY after the retries', async () => {
     const h = harness({ retries: 2 });
     const wrong = (BigInt(h.crc) ^ 1n).toString();

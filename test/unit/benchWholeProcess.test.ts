@@ -113,7 +113,7 @@ describe('bench: whole-process section', () => {
       assert.equal(mid.measuredVsCurl, 0.9);
       assert.ok(Math.abs(big.floorSeconds - (0.19 + 8.98)) < 1e-9, `${big.floorSeconds}`);
       assert.deepEqual(wholeProcessBoundCells(mid), ['64 MiB', '-', '0.190', '0.880', '1.070', '0.84x', '0.90x'], 'no server CPU in these records');
-      const busy = wholeProcessBounds(summarizeWholeProcess(records.map((r) => (r.command === 'curl -T' ? { ...r, serverCpuSeconds: r.seconds * 0.9 } : r))));
+      const busy = wholeProcessBounds(summarizeWholeProcess(records.map((r) => (r.command === 'curl -T' ? { ...r, serverCpuSeconds: (r.seconds ?? 0) * 0.9 } : r))));
       assert.equal(wholeProcessBoundCells(busy[0])[1], '90%');
       assert.deepEqual(wholeProcessBounds(summarizeWholeProcess(records.filter((r) => !(r.command === 'curl -T' && r.size === 1)))), [], 'no floor without curl at 1 B');
     });

@@ -1,12 +1,14 @@
 /**
  * `cos-upload download <prefix/> [destDir]`: every object under a prefix, one line per file (one
  * JSON object per line with --json), a summary last; exit 1 when any file failed or was refused.
+ * On a terminal, a live files-and-bytes line on stderr as the sync draws it.
  */
 
 import { DownloadCheckpointStore, downloadPrefix, formatBytes, listingPrefix, prefixDownloadIncomplete, staticCredentials, type PrefixDownloadEvent, type PrefixDownloadResult } from '../core';
 import { credentialsFromEnv } from './args';
 import type { DownloadCommand } from './downloadArgs';
-import { EXIT_FAILURE, EXIT_OK, errorJson, exitCodeFor, formatErrorLines, formatSeconds, redact, UploadReporter } from './output';
+import { FilesProgressLine } from './filesProgressLine';
+import { EXIT_FAILURE, EXIT_OK, errorJson, exitCodeFor, formatErrorLines, formatSeconds, UploadReporter } from './output';
 import { checkTarget, secretsIn, stderrLogger, transportFromEnv, type CommandContext } from './upload';
 
 /** The human line of one event, or undefined when it has none (progress). */
@@ -40,7 +42,8 @@ export async function runPrefixDownload(command: DownloadCommand, context: Comma
   const prefix = listingPrefix(command.key);
   const source = `cos://${command.bucket}/${prefix}`;
   const reporter = new UploadReporter(context.streams, { json: command.json, quiet: command.quiet, destination: source, secrets });
-  const out = (line: string) => context.streams.stdout.write(`${redact(line, secrets)}\n`);
+  const progressLine = new FilesProgressLine(context.streams, command.quiet, secrets);
+  const out = (line: string) => progressLine.line('stdout', line);
   try {
     const target = checkTarget(command);
     const credentials = credentialsFromEnv(context.env);
@@ -57,7 +60,11 @@ export async function runPrefixDownload(command: DownloadCommand, context: Comma
       signal: context.signal,
       logger: stderrLogger(reporter, command.verbose ? 'debug' : 'silent'),
       onEvent: (event) => {
-        if (event.type === 'progress' || command.quiet) return;
+        if (event.type === 'progress') {
+          progressLine.update({ filesDone: event.filesDone, filesTotal: event.filesTotal, bytesSent: event.bytesDone, bytesTotal: event.bytesTotal });
+          return;
+        }
+        if (command.quiet) return;
         if (command.json) out(JSON.stringify(eventJson(event)));
         else out(prefixEventLine(event, source, command.dest) ?? '');
       },
@@ -66,10 +73,11 @@ export async function runPrefixDownload(command: DownloadCommand, context: Comma
     else for (const line of prefixSummaryLines(result, source)) out(line);
     return prefixDownloadIncomplete(result) ? EXIT_FAILURE : EXIT_OK;
   } catch (error) {
+    progressLine.clear();
     reporter.error(error);
     return exitCodeFor(error);
   } finally {
-    reporter.clearProgress();
+    progressLine.clear();
   }
 }
 

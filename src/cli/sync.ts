@@ -12,19 +12,19 @@ import {
   resolveUploadOptions,
   staticCredentials,
   syncFolder,
+  syncOutcomeCounts,
   type PlanItem,
   type PlanSummary,
   type SyncEvent,
   type SyncResult,
 } from '../core';
 import { formatRate } from '../core/sizes';
-import { formatSyncProgress, SyncProgressMeter } from '../core/sync/syncProgress';
+import { groupDigits } from '../core/sync/syncProgress';
 import { credentialsFromEnv } from './cliEnvironment';
-import { EXIT_FAILURE, EXIT_OK, exitCodeFor, formatErrorLines, errorJson, formatSeconds, redact, type CliStreams } from './output';
+import { FilesProgressLine } from './filesProgressLine';
+import { EXIT_FAILURE, EXIT_OK, exitCodeFor, formatErrorLines, errorJson, formatSeconds, type CliStreams } from './output';
 import type { SyncCommand } from './syncArgs';
 import { checkTarget, secretsIn, stderrLogger, transportFromEnv, type CommandContext } from './upload';
-
-const CLEAR_LINE = '\r\u001b[2K';
 
 /** `132 to upload (48.0 MiB), 2310 unchanged, 4 to delete, 3 excluded` */
 export function formatPlanCounts(summary: PlanSummary, dryRun: boolean): string {
@@ -71,11 +71,13 @@ export function syncSummaryLines(result: SyncResult): string[] {
         `would delete ${s['delete-remote'].count}, ${s.excluded.count} excluded (${formatSeconds(result.seconds)})`,
     ];
   }
-  const uploadedBytes = result.uploaded.reduce((n, u) => n + u.bytes, 0);
+  const c = syncOutcomeCounts(result);
+  const headers = c.headersUpdated ? `${groupDigits(c.headersUpdated)} headers updated (${formatBytes(c.headersUpdatedBytes)}), ` : '';
+  const sentBytes = c.uploadedBytes + c.headersUpdatedBytes;
   const lines = [
-    `${result.uploaded.length} uploaded (${formatBytes(uploadedBytes)}), ${s['skip-unchanged'].count} unchanged, ` +
-      `${result.deleted.length} deleted, ${result.failed.length} failed, ${s.excluded.count} excluded in ${formatSeconds(result.seconds)}` +
-      (result.seconds > 0 && uploadedBytes > 0 ? ` (${formatRate(uploadedBytes / result.seconds)})` : ''),
+    `${groupDigits(c.uploaded)} uploaded (${formatBytes(c.uploadedBytes)}), ${headers}${groupDigits(c.unchanged)} unchanged, ` +
+      `${groupDigits(c.deleted)} deleted, ${groupDigits(c.failed)} failed, ${groupDigits(c.excluded)} excluded in ${formatSeconds(result.seconds)}` +
+      (result.seconds > 0 && sentBytes > 0 ? ` (${formatRate(sentBytes / result.seconds)})` : ''),
   ];
   if (result.deleteRefused.length) lines.push(`${result.deleteRefused.length} deletions were refused by COS (see above)`);
   if (result.deletesSkipped) lines.push(`${result.deletesSkipped} remote-only objects were not deleted because files failed to upload; run the same command again`);
@@ -84,14 +86,18 @@ export function syncSummaryLines(result: SyncResult): string[] {
 }
 
 function summaryJson(result: SyncResult): Record<string, unknown> {
+  const c = syncOutcomeCounts(result);
   return {
     type: 'summary',
     dryRun: result.dryRun,
     plan: result.summary,
-    uploaded: result.uploaded.length,
-    uploadedBytes: result.uploaded.reduce((n, u) => n + u.bytes, 0),
-    unchanged: result.summary['skip-unchanged'].count,
-    deleted: result.deleted.length,
+    // New and changed files; files sent again only for their headers are headersUpdated.
+    uploaded: c.uploaded,
+    uploadedBytes: c.uploadedBytes,
+    headersUpdated: c.headersUpdated,
+    headersUpdatedBytes: c.headersUpdatedBytes,
+    unchanged: c.unchanged,
+    deleted: c.deleted,
     deleteRefused: result.deleteRefused,
     deletesSkipped: result.deletesSkipped,
     failed: result.failed.map((f) => ({ key: f.key, ...errorJson(f.error) })),
@@ -100,23 +106,21 @@ function summaryJson(result: SyncResult): Record<string, unknown> {
 }
 
 class SyncReporter {
-  private readonly live: boolean;
-  private readonly meter = new SyncProgressMeter(performance.now());
-  private progressShown = false;
+  private readonly progressLine: FilesProgressLine;
 
   constructor(
-    private readonly streams: CliStreams,
+    streams: CliStreams,
     private readonly command: SyncCommand,
-    private readonly secrets: readonly string[],
+    secrets: readonly string[],
   ) {
-    this.live = !command.quiet && streams.stderr.isTTY === true;
+    this.progressLine = new FilesProgressLine(streams, command.quiet, secrets);
   }
 
   readonly onEvent = (event: SyncEvent): void => {
     const { json, quiet, bucket } = this.command;
     switch (event.type) {
       case 'progress':
-        this.progress(event);
+        this.progressLine.update(event);
         return;
       case 'planned':
         if (json) this.out(JSON.stringify({ type: 'plan', ...event.summary, localFiles: event.localFiles, remoteObjects: event.remoteObjects }));
@@ -169,30 +173,15 @@ class SyncReporter {
   }
 
   clearProgress(): void {
-    if (!this.progressShown) return;
-    this.streams.stderr.write(CLEAR_LINE);
-    this.progressShown = false;
-  }
-
-  private progress(event: Extract<SyncEvent, { type: 'progress' }>): void {
-    if (!this.live) return;
-    const figures = this.meter.due(event, performance.now());
-    if (!figures) return;
-    const line = `${formatSyncProgress(figures)} · ${formatBytes(event.bytesSent)}/${formatBytes(event.bytesTotal)}`;
-    this.streams.stderr.write(`${CLEAR_LINE}${line.slice(0, Math.max(10, (this.streams.stderr.columns || 80) - 1))}`);
-    this.progressShown = true;
+    this.progressLine.clear();
   }
 
   private out(line: string): void {
-    const had = this.progressShown;
-    this.clearProgress();
-    this.streams.stdout.write(`${redact(line, this.secrets)}\n`);
-    if (had) this.meter.showNext();
+    this.progressLine.line('stdout', line);
   }
 
   private err(line: string): void {
-    this.clearProgress();
-    this.streams.stderr.write(`${redact(line, this.secrets)}\n`);
+    this.progressLine.line('stderr', line);
   }
 }
 

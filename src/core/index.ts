@@ -42,6 +42,7 @@ export { syncFolder } from './sync/syncFolder';
 export { normalizePrefix, summarizePlan, type PlanItem, type PlannedAction, type PlanSummary } from './sync/syncPlan';
 export { DEFAULT_MAX_CONCURRENT_FILES, MAX_CONCURRENT_FILES, type SyncEvent, type SyncRequest, type SyncResult, type UploadedFile } from './sync/syncTypes';
 export { listLocalFolder, type LocalFile } from './sync/localFiles';
+export { syncOutcomeCounts, type SyncOutcomeCounts } from './sync/syncOutcome';
 export { formatSyncProgress, SyncProgressMeter, type SyncProgressFigures, type SyncProgressWords } from './sync/syncProgress';
 export { downloadObject, type DownloadEvent, type DownloadOptions, type DownloadRequest, type DownloadResult } from './download/downloadObject';
 export { DownloadCheckpointStore } from './download/downloadCheckpoint';

@@ -39,7 +39,8 @@ export function activate(context: vscode.ExtensionContext): CosUploadTestApi | u
   activeManager = manager;
   const statusBar = new UploadStatusBar(manager);
   const deps: UploadUiDeps = { manager, profiles, log, settings: readSettings };
-  const uploadOnSave = new UploadOnSave({ profiles, log, upload: (file) => onDemand().uploadSavedFile({ manager }, file) });
+  const makeUploadOnSave = () => new UploadOnSave({ profiles, log, state: context.workspaceState, upload: (file) => onDemand().uploadSavedFile({ manager }, file) });
+  const uploadOnSave = makeUploadOnSave();
   // The test API exposes state for the extension-host tests; never in production, never a secret.
   // COS_UPLOADER_TEST_API=1 in the extension host's environment lets the packaged (.vsix) extension
   // be tested too; a user install has neither development mode nor that variable.
@@ -92,6 +93,7 @@ export function activate(context: vscode.ExtensionContext): CosUploadTestApi | u
         log,
         statusBar,
         uploadOnSave,
+        makeUploadOnSave,
         checkpointDir,
         checkpoints,
         loadedAtActivation: onDemandLoaded(),

@@ -11,7 +11,7 @@ import type { StartupReport } from './uploads/resumeOnStartup';
 import { readSettings } from './settings/settings';
 import type { StatusBarSnapshot, UploadStatusBar } from './ui/statusBar';
 import type { SaveStatusSnapshot } from './uploadOnSave/saveStatusBar';
-import type { UploadOnSave } from './uploadOnSave/uploadOnSave';
+import { SAVE_PAUSED_STATE_KEY, type UploadOnSave } from './uploadOnSave/uploadOnSave';
 import type { BucketViewProvider } from './bucketView/bucketView';
 import type { ViewNode } from './bucketView/nodes';
 import { UploadManager, type UploadChange, type UploadSnapshot } from './uploads/uploadManager';
@@ -47,6 +47,13 @@ export interface CosUploadTestApi {
   /** The upload-on-save status bar item and whether it is paused. */
   uploadOnSave: {
     snapshot(): SaveStatusSnapshot & { paused: boolean };
+    /** What workspaceState holds for the pause (true while paused). */
+    pausedState(): unknown;
+    /**
+     * A second upload on save built as activate() builds it (same profiles, log, workspaceState and
+     * upload manager), as after a window reload; it watches saves until the caller disposes it.
+     */
+    reactivate(): { snapshot(): SaveStatusSnapshot & { paused: boolean }; dispose(): void };
   };
   storage: {
     globalStateKeys(): readonly string[];
@@ -98,6 +105,7 @@ export function createTestApi(parts: {
   log: UploadLog;
   statusBar: UploadStatusBar;
   uploadOnSave: UploadOnSave;
+  makeUploadOnSave: () => UploadOnSave;
   checkpointDir: string;
   checkpoints: CheckpointStore;
   loadedAtActivation: boolean;
@@ -134,7 +142,14 @@ export function createTestApi(parts: {
     },
     log: { lines: () => log.recentLines() },
     statusBar: { snapshot: () => statusBar.snapshot() },
-    uploadOnSave: { snapshot: () => uploadOnSave.snapshot() },
+    uploadOnSave: {
+      snapshot: () => uploadOnSave.snapshot(),
+      pausedState: () => context.workspaceState.get(SAVE_PAUSED_STATE_KEY),
+      reactivate: () => {
+        const fresh = parts.makeUploadOnSave();
+        return { snapshot: () => fresh.snapshot(), dispose: () => fresh.dispose() };
+      },
+    },
     storage: {
       globalStateKeys: () => context.globalState.keys(),
       globalStateValue: (key) => context.globalState.get(key),

@@ -8,11 +8,14 @@ import * as assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { jsonLines, lastJson, runCli, type RunResult } from './cliHarness';
+import { jsonLines, lastJson, runCli, runCliOnTerminal, type RunResult } from './cliHarness';
 import { useDownloadCliFixture } from './downloadCliFixture';
 
 const MiB = 1024 * 1024;
 const EXIT_LOCKED = 75;
+const ESC = String.fromCharCode(27);
+/** How the CLI's live line is redrawn in place. */
+const CLEAR_LINE = `\r${ESC}[2K`;
 const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
 
 describe('cos-upload download of a prefix, and the download lock (dist/cli.js)', function () {
@@ -51,6 +54,28 @@ describe('cos-upload download of a prefix, and the download lock (dist/cli.js)',
     await assert.rejects(fs.access(path.join(dest, 'sitemap.xml')));
     const leftovers = (await fs.readdir(dest, { recursive: true })).filter((n) => String(n).endsWith('.cosdownload'));
     assert.deepEqual(leftovers, []);
+  });
+
+  it('draws a live files-and-bytes line on a terminal, none on a pipe, where each file has its line', async () => {
+    for (let i = 0; i < 3; i++) await put(`live/f${i}.bin`, randomBytes(200_000 + i));
+    const terminal = await runCliOnTerminal(['download', 'live/', path.join(fx.work, 'live-tty'), ...fx.target(), '--part-size', '1MiB'], fx.env);
+    assert.equal(terminal.code, 0, terminal.stdout);
+    // Cleared and redrawn in place: the last drawing shows every file done, then the summary.
+    const drawings = terminal.stdout
+      .split(CLEAR_LINE)
+      .slice(1)
+      .map((drawn) => drawn.split('\r')[0])
+      .filter((drawn) => /^\d+\/\d+ files/.test(drawn));
+    assert.ok(drawings.length >= 1, `no live line: ${JSON.stringify(terminal.stdout)}`);
+    assert.match(drawings[drawings.length - 1], /^3\/3 files( · [\d.]+ \S+\/s)? · 585\.9 KiB\/585\.9 KiB$/);
+    for (const d of drawings) assert.match(d, /^[0-3]\/3 files/);
+    assert.match(terminal.stdout, /downloaded 3 of 3 file\(s\) under cos:\/\/[^/]+\/live\//);
+
+    const piped = await runCli(['download', 'live/', path.join(fx.work, 'live-pipe'), ...fx.target(), '--part-size', '1MiB'], fx.env);
+    assert.equal(piped.code, 0, piped.stderr);
+    assert.ok(!(piped.stderr + piped.stdout).includes(ESC), 'no terminal control on a pipe');
+    assert.doesNotMatch(piped.stderr + piped.stdout, /files ·/, 'no live line on a pipe');
+    assert.equal(piped.stdout.split('\n').filter((l) => l.startsWith('downloaded live/')).length, 3, 'one line per file');
   });
 
   it('keeps an existing local file without --overwrite, downloads the rest, exits 1 naming it', async () => {

@@ -89,6 +89,31 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv, options: RunOptio
   });
 }
 
+/**
+ * Runs the CLI on a pseudo-terminal (util-linux `script`), as a user at a terminal would: stdout
+ * and stderr are both the terminal, so the result's stdout holds both and stderr is empty.
+ */
+export function runCliOnTerminal(args: string[], env: NodeJS.ProcessEnv): Promise<RunResult> {
+  const quote = (arg: string): string => `'${arg.replace(/'/g, "'\\''")}'`;
+  const command = [process.execPath, CLI, ...args].map(quote).join(' ');
+  return new Promise((resolve, reject) => {
+    const child = spawn('script', ['-qfec', command, '/dev/null'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    live.add(child);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', (error) => {
+      live.delete(child);
+      reject(error);
+    });
+    child.on('close', (code, signal) => {
+      live.delete(child);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
 /** SIGKILLs every child still running; for afterEach. */
 export async function killLiveChildren(): Promise<void> {
   const waits = [...live].map(

@@ -142,5 +142,11 @@ describe('object headers (dist/cli.js)', function () {
     assert.deepEqual(puts, ['www/app.css'], 'only the drifted file went up again');
     assert.equal(emu.objectInfo('www/app.css')?.headers['cache-control'], 'max-age=3600');
     assert.equal(lastJson(update.stdout).plan && (lastJson(update.stdout).plan as Record<string, { count: number }>)['update-headers'].count, 1);
+    // Sent again for its headers, not counted as an upload of a changed file.
+    const summary = lastJson(update.stdout);
+    assert.equal(summary.uploaded, 0);
+    assert.equal(summary.headersUpdated, 1);
+    assert.equal(summary.headersUpdatedBytes, Buffer.byteLength('body{}'));
+    assert.equal(summary.unchanged, 2);
   });
 });

@@ -31,7 +31,7 @@ export interface SyncProgressWords {
 }
 
 /** Digits grouped by thousands the same way everywhere (not by the machine's locale). */
-function grouped(n: number): string {
+export function groupDigits(n: number): string {
   return Math.round(n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
@@ -43,7 +43,7 @@ export const ENGLISH_SYNC_WORDS: SyncProgressWords = {
 
 /** `1,204/2,442 files · 38.0 MiB/s · 12 s left`; rate and time left only once they are known. */
 export function formatSyncProgress(figures: SyncProgressFigures, words: SyncProgressWords = ENGLISH_SYNC_WORDS): string {
-  const parts = [words.files(grouped(figures.filesDone), grouped(figures.filesTotal))];
+  const parts = [words.files(groupDigits(figures.filesDone), groupDigits(figures.filesTotal))];
   if (figures.bytesPerSecond !== undefined) parts.push(words.rate(figures.bytesPerSecond));
   if (figures.secondsLeft !== undefined && figures.filesDone < figures.filesTotal) parts.push(words.left(figures.secondsLeft));
   return parts.join(' · ');

@@ -9,6 +9,7 @@ import { describeError, downloadPrefix, formatBytes, normalizePrefix, prefixDown
 import { sseOf, targetOf, type BucketProfile } from '../profiles/profileStore';
 import { readTransport } from '../settings/proxySettings';
 import { showFailure, showRunSummary } from '../ui/errorUi';
+import { askInput, askOpenDialog } from '../ui/prompts';
 import { nodeArgs, profileForNode } from './cosObjectArgs';
 import type { ExtensionCommandContext } from './index';
 
@@ -68,16 +69,15 @@ export async function downloadFolderCommand(ctx: ExtensionCommandContext, first?
 }
 
 async function askPrefix(profile: BucketProfile): Promise<string | undefined> {
-  return vscode.window.showInputBox({
+  return askInput({
     title: vscode.l10n.t('Download Folder from COS'),
     prompt: vscode.l10n.t('Key prefix in {0} to download (empty: the whole bucket)', profile.bucket),
     value: profile.prefix ?? '',
-    ignoreFocusOut: true,
   });
 }
 
 async function askDestination(prefix: string): Promise<vscode.Uri | undefined> {
-  const picked = await vscode.window.showOpenDialog({
+  const picked = await askOpenDialog({
     canSelectFiles: false,
     canSelectFolders: true,
     canSelectMany: false,

@@ -9,7 +9,7 @@ import { describeError, formatBytes } from '../../core';
 import { statCosObject } from '../cosFs/cosFsOperations';
 import { cosUri } from '../cosFs/cosUri';
 import { SECTION } from '../settings/settings';
-import { ask } from '../ui/prompts';
+import { ask, askInput } from '../ui/prompts';
 import { nodeArgs, profileForNode } from './cosObjectArgs';
 import type { ExtensionCommandContext } from './index';
 
@@ -53,10 +53,9 @@ export async function openObjectCommand(ctx: ExtensionCommandContext, first?: un
 }
 
 async function askKey(bucket: string): Promise<string | undefined> {
-  return vscode.window.showInputBox({
+  return askInput({
     title: vscode.l10n.t('Open COS Object'),
     prompt: vscode.l10n.t('Object key in {0}', bucket),
-    ignoreFocusOut: true,
     validateInput: (value) =>
       value === ''
         ? vscode.l10n.t('Type the key of an object, for example: docs/readme.md')

@@ -14,6 +14,7 @@ import {
   MAX_CONCURRENT_FILES,
   normalizePrefix,
   syncFolder,
+  syncOutcomeCounts,
   type PlanSummary,
   type SyncRequest,
   type SyncResult,
@@ -226,15 +227,20 @@ async function failed(ctx: ExtensionCommandContext, profile: BucketProfile, erro
 }
 
 async function showResult(ctx: ExtensionCommandContext, result: SyncResult, bucket: string): Promise<void> {
-  const uploadedBytes = result.uploaded.reduce((n, u) => n + u.bytes, 0);
-  const text = vscode.l10n.t(
-    'Synced to {0}: {1} uploaded ({2}), {3} unchanged, {4} deleted.',
-    bucket,
-    result.uploaded.length,
-    formatBytes(uploadedBytes),
-    result.summary['skip-unchanged'].count,
-    result.deleted.length,
-  );
+  const c = syncOutcomeCounts(result);
+  // Files sent again only for their headers are counted apart, as in the plan.
+  const text = c.headersUpdated
+    ? vscode.l10n.t(
+        'Synced to {0}: {1} uploaded ({2}), {3} headers updated ({4}), {5} unchanged, {6} deleted.',
+        bucket,
+        c.uploaded.toLocaleString(),
+        formatBytes(c.uploadedBytes),
+        c.headersUpdated.toLocaleString(),
+        formatBytes(c.headersUpdatedBytes),
+        c.unchanged.toLocaleString(),
+        c.deleted.toLocaleString(),
+      )
+    : vscode.l10n.t('Synced to {0}: {1} uploaded ({2}), {3} unchanged, {4} deleted.', bucket, c.uploaded.toLocaleString(), formatBytes(c.uploadedBytes), c.unchanged.toLocaleString(), c.deleted.toLocaleString());
   const problems =
     result.failed.length + result.deleteRefused.length === 0
       ? undefined

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { runCommand } from '../commands/run';
+import { askPick } from '../ui/prompts';
 import type { BucketProfile, ProfileStore } from './profileStore';
 
 interface ProfileItem extends vscode.QuickPickItem {
@@ -35,6 +36,7 @@ export async function pickProfile(store: ProfileStore, placeholder: string, opti
     ...(index === 0 && profile.id === store.lastUsedId() ? { detail: vscode.l10n.t('last used') } : {}),
     profile,
   }));
-  const picked = await vscode.window.showQuickPick(items, { title: vscode.l10n.t('Bucket profile'), placeHolder: placeholder, matchOnDescription: true, ignoreFocusOut: true });
+  // Through askPick(): the extension-host tests pick a profile by name.
+  const picked = await askPick(items, { title: vscode.l10n.t('Bucket profile'), placeHolder: placeholder, matchOnDescription: true });
   return picked?.profile;
 }

@@ -9,6 +9,8 @@ import { type SaveStatusSnapshot, SaveStatusBar } from './saveStatusBar';
 import type { SavedFile } from './saveUpload';
 
 const SETTING = 'uploadOnSave';
+/** workspaceState key: whether upload on save is paused in this workspace (kept across reloads). */
+export const SAVE_PAUSED_STATE_KEY = 'cosUpload.uploadOnSavePaused';
 
 /** A save the scheduler uploads, or the reason it cannot (its entry names no existing profile). */
 type SaveJob = { file: SavedFile } | { problem: string };
@@ -16,13 +18,17 @@ type SaveJob = { file: SavedFile } | { problem: string };
 export interface UploadOnSaveDeps {
   profiles: ProfileStore;
   log: UploadLog;
+  /** The workspace's Memento (context.workspaceState): a pause outlives a window reload. */
+  state: vscode.Memento;
   /** Uploads one saved file (uploadSavedFile, loaded with the command bundle on first use). */
   upload(file: SavedFile): Promise<SaveAttempt>;
 }
 
 /**
  * Upload on save: watches saves, matches them against `cosUpload.uploadOnSave`, and hands them to
- * the save scheduler, which uploads through the upload manager. Pausing holds saves until resumed.
+ * the save scheduler, which uploads through the upload manager. Pausing holds saves until resumed,
+ * and stays paused across reloads (workspaceState). Text documents and notebooks are watched;
+ * a file changed on disk by another program is not (no save event).
  */
 export class UploadOnSave implements vscode.Disposable {
   private readonly scheduler: SaveScheduler<SaveJob>;
@@ -39,24 +45,32 @@ export class UploadOnSave implements vscode.Disposable {
     });
     this.subscriptions = [
       vscode.workspace.onDidSaveTextDocument((document) => this.saved(document.uri)),
+      vscode.workspace.onDidSaveNotebookDocument((notebook) => this.saved(notebook.uri)),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration(`${SECTION}.${SETTING}`)) this.readRules();
       }),
       vscode.workspace.onDidChangeWorkspaceFolders(() => this.readRules()),
     ];
+    if (deps.state.get<boolean>(SAVE_PAUSED_STATE_KEY) === true) {
+      this.scheduler.pause();
+      deps.log.info('upload on save: paused (as it was left in this workspace)');
+      void vscode.commands.executeCommand('setContext', 'cosUpload.uploadOnSavePaused', true);
+    }
     this.readRules();
   }
 
-  pause(): void {
+  pause(): Promise<void> {
     this.scheduler.pause();
     this.deps.log.info('upload on save: paused');
     void vscode.commands.executeCommand('setContext', 'cosUpload.uploadOnSavePaused', true);
+    return Promise.resolve(this.deps.state.update(SAVE_PAUSED_STATE_KEY, true));
   }
 
-  resume(): void {
+  resume(): Promise<void> {
     this.scheduler.resume();
     this.deps.log.info('upload on save: resumed');
     void vscode.commands.executeCommand('setContext', 'cosUpload.uploadOnSavePaused', false);
+    return Promise.resolve(this.deps.state.update(SAVE_PAUSED_STATE_KEY, undefined));
   }
 
   snapshot(): SaveStatusSnapshot & { paused: boolean } {

@@ -5,8 +5,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { PrefixDownloadResult } from '../../../src/core';
-import type { MessageRequest } from '../../../src/extension/ui/prompts';
-import { hostSuite, sha256, waitFor, withSettings } from './extensionHelpers';
+import type { InputRequest, MessageRequest, OpenDialogRequest, PickRequest } from '../../../src/extension/ui/prompts';
+import { addEmulatorProfile, hostSuite, sha256, waitFor, withSettings } from './extensionHelpers';
 import { emulatorClient } from './resumeHelpers';
 
 const PROFILE = 'cos-fs';
@@ -143,5 +143,78 @@ describe('cos: read-only file system, Open COS Object and Download Folder', func
     } finally {
       await fs.rm(parent, { recursive: true, force: true });
     }
+  });
+
+  describe('from the palette, without a COS view item: the prompts answered through the test API', () => {
+    const OTHER = 'cos-fs-other';
+    const picks: PickRequest[] = [];
+    const inputs: InputRequest[] = [];
+    const dialogs: OpenDialogRequest[] = [];
+    const answer = (key: string, folder?: vscode.Uri) =>
+      host.api.prompts.set({
+        pick: (request) => (picks.push(request), PROFILE),
+        input: (request) => (inputs.push(request), key),
+        openDialog: (request) => (dialogs.push(request), folder ? [folder] : undefined),
+        message: () => undefined,
+      });
+
+    // A second profile, so the profile is asked for (with one there is nothing to ask).
+    before(() => addEmulatorProfile(OTHER));
+    beforeEach(() => {
+      picks.length = 0;
+      inputs.length = 0;
+      dialogs.length = 0;
+    });
+
+    it('Open COS Object asks for the profile and the key, then shows the object read-only; a folder key is refused', async () => {
+      answer('cosfs/sub/inner.txt');
+      const opened = await vscode.commands.executeCommand<string | undefined>('cosUpload.openObject');
+      assert.equal(opened, uriOf('cosfs/sub/inner.txt').toString());
+      assert.equal(picks.length, 1);
+      assert.ok(picks[0].labels.includes(PROFILE) && picks[0].labels.includes(OTHER), picks[0].labels.join(', '));
+      assert.equal(inputs.length, 1);
+      assert.match(inputs[0].prompt, /^Object key in /);
+      const doc = await waitFor('the cos: document', () => vscode.workspace.textDocuments.find((d) => d.uri.toString() === opened));
+      assert.equal(doc.getText(), 'inner');
+      assert.equal(vscode.window.activeTextEditor?.document.uri.toString(), opened);
+      assert.equal(vscode.workspace.fs.isWritableFileSystem('cos'), false);
+
+      // The key box refuses a key ending in "/": nothing opens.
+      answer('cosfs/sub/');
+      assert.equal(await vscode.commands.executeCommand<string | undefined>('cosUpload.openObject'), undefined);
+    });
+
+    it('Download Folder asks for the profile, the prefix and the folder, then writes the objects byte for byte', async () => {
+      const objects = new Map<string, Buffer>([
+        ['pal/a.txt', Buffer.from('from the palette')],
+        ['pal/deep/b.bin', randomBytes(1024 * 1024 + 3)],
+      ]);
+      for (const [key, data] of objects) await put(key, data);
+      const parent = await fs.mkdtemp(path.join(os.tmpdir(), 'cos-fs-palette-'));
+      try {
+        answer('pal/', vscode.Uri.file(parent));
+        const result = await vscode.commands.executeCommand<PrefixDownloadResult | undefined>('cosUpload.downloadFolder');
+        assert.ok(result, 'the download returned no result');
+        assert.equal(picks.length, 1);
+        assert.equal(inputs.length, 1);
+        assert.match(inputs[0].prompt, /^Key prefix in .* to download/);
+        assert.equal(dialogs.length, 1);
+        assert.equal(dialogs[0].canSelectFolders, true);
+        assert.equal(result.destDir, path.join(parent, 'pal'));
+        assert.deepEqual(result.failed, []);
+        for (const [key, data] of objects) {
+          assert.equal(sha256(await fs.readFile(path.join(parent, 'pal', ...key.slice('pal/'.length).split('/')))), sha256(data), key);
+        }
+        const names = (await fs.readdir(path.join(parent, 'pal'), { recursive: true, encoding: 'utf8' })).sort();
+        assert.deepEqual(names, ['a.txt', 'deep', 'deep/b.bin'].map((n) => n.split('/').join(path.sep)));
+
+        // Cancelling the folder dialog downloads nothing.
+        answer('pal/');
+        assert.equal(await vscode.commands.executeCommand<PrefixDownloadResult | undefined>('cosUpload.downloadFolder'), undefined);
+        assert.equal(dialogs.length, 2);
+      } finally {
+        await fs.rm(parent, { recursive: true, force: true });
+      }
+    });
   });
 });

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { SyncResult } from '../../../src/core';
 import type { PickRequest } from '../../../src/extension/ui/prompts';
-import { addEmulatorProfile, emulatorLog, extensionApi, manifest, sha256, testEnv, trackAddedProfiles, withSettings } from './extensionHelpers';
+import { addEmulatorProfile, emulatorLog, extensionApi, manifest, sha256, testEnv, trackAddedProfiles, waitFor, withSettings } from './extensionHelpers';
 import { emulatorClient, objectSha256 } from './resumeHelpers';
 
 const PROFILE = 'sync-folder';
@@ -86,11 +86,13 @@ describe('Sync Folder to COS', function () {
       await restore();
       restore = await withSettings(rule('max-age=120'));
       const from = (await emulatorLog()).length;
+      const said: string[] = [];
       api.prompts.set({
         pick: (request) => {
           picks.push(request);
           return 'Sync';
         },
+        message: (request) => void said.push(request.message),
       });
       const second = await sync({ folder, prefix: 'synchdr', confirm: false });
       assert.equal(picks.length, 1, 'the plan was not shown once');
@@ -104,6 +106,9 @@ describe('Sync Folder to COS', function () {
         writes.map((e) => e.key),
         ['synchdr/site.css'],
       );
+      // The end message counts the header-only re-send apart from uploads.
+      const done = await waitFor('the end-of-sync message', () => said.find((m) => m.startsWith('Synced to ')));
+      assert.match(done, /: 0 uploaded \(0 B\), 1 headers updated \(6 B\), 1 unchanged, 0 deleted\.$/);
       const client = emulatorClient();
       try {
         assert.equal((await client.headObject('synchdr/site.css'))?.cacheControl, 'max-age=120');

@@ -167,6 +167,51 @@ describe('upload on save', function () {
     await waitFor('the held save on COS', () => objectIs(key, sha256(Buffer.from('held\n'))));
   });
 
+  it('a pause outlives a reload: kept in workspaceState, and upload on save rebuilt from it is paused and sends nothing', async () => {
+    const uri = await createFile('reload.txt', 'start\n');
+    const key = `${PREFIX}reload.txt`;
+    assert.equal(host.api.uploadOnSave.pausedState(), undefined, 'an earlier test left it paused');
+    await vscode.commands.executeCommand('cosUpload.pauseUploadOnSave');
+    let reloaded: ReturnType<typeof host.api.uploadOnSave.reactivate> | undefined;
+    try {
+      assert.equal(host.api.uploadOnSave.pausedState(), true);
+      reloaded = host.api.uploadOnSave.reactivate();
+      assert.equal(reloaded.snapshot().paused, true, 'rebuilt from workspaceState, it is not paused');
+      assert.equal(reloaded.snapshot().text, '$(debug-pause) on save');
+      const since = Date.now();
+      await saveText(uri, 'held after reload\n');
+      const rebuilt = reloaded;
+      await waitFor('the save held by the rebuilt upload on save', () => (/1 saved files wait for Resume/.test(rebuilt.snapshot().tooltip) ? true : undefined));
+      await pause(1500);
+      assert.equal(await putsSince(key, since), 0, 'a save uploaded while paused');
+    } finally {
+      reloaded?.dispose();
+      await vscode.commands.executeCommand('cosUpload.resumeUploadOnSave');
+    }
+    assert.equal(host.api.uploadOnSave.pausedState(), undefined, 'resume did not clear the stored pause');
+    const again = host.api.uploadOnSave.reactivate();
+    try {
+      assert.equal(again.snapshot().paused, false);
+    } finally {
+      again.dispose();
+    }
+    await waitFor('the held save on COS', () => objectIs(key, sha256(Buffer.from('held after reload\n'))));
+  });
+
+  it('saving a notebook that matches an entry uploads it (the built-in .ipynb serializer)', async () => {
+    const uri = await createFile('analysis.ipynb', JSON.stringify({ cells: [], metadata: {}, nbformat: 4, nbformat_minor: 5 }));
+    const key = `${PREFIX}analysis.ipynb`;
+    const notebook = await vscode.workspace.openNotebookDocument(uri);
+    const edit = new vscode.WorkspaceEdit();
+    edit.set(uri, [vscode.NotebookEdit.insertCells(0, [new vscode.NotebookCellData(vscode.NotebookCellKind.Code, 'print("saved from a notebook")', 'python')])]);
+    assert.ok(await vscode.workspace.applyEdit(edit), 'could not edit the notebook');
+    assert.ok(await notebook.save(), 'could not save the notebook');
+    const saved = await fs.readFile(uri.fsPath);
+    assert.match(saved.toString('utf8'), /saved from a notebook/);
+    await waitFor('the notebook on COS', () => objectIs(key, sha256(saved)));
+    assert.deepEqual(asked, [], 'no notification');
+  });
+
   it('the CLI uploading the same file: waits for its lock without a message, then uploads', async () => {
     // Every size goes multipart here: only a checkpointed upload takes the lock the CLI holds.
     const restoreSettings = await withSettings({ multipartThreshold: 0 });

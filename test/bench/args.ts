@@ -87,10 +87,11 @@ export const USAGE = `Usage: npm run bench -- [options]
   --from-json FILE        re-render the report an earlier --json saved (print it, write the Markdown), without running
   --tmp DIR               where to create the test files
   --small-files-only      only the many-small-files section: 2,000 x 64 KiB and 200 x 1 MiB, ours (sync) against the
-                          SDK's uploadFiles, LAN and WAN (--quick: a tenth of the files; record test/bench/LAST_RUN_SMALL_FILES.md)
+                          SDK's uploadFiles and a bare PUT loop (the ceiling), LAN and WAN (--quick: a tenth of the
+                          files; record test/bench/LAST_RUN_SMALL_FILES.md)
   --small-sets LIST       only the sets of these file sizes (64KiB, 1MiB)
   --small-contenders LIST only these contenders of the small-files section (ours, sdk-default, sdk-our-files,
-                          ours-resync)
+                          ours-resync, bare-put)
   --cpu-prof DIR          write a V8 CPU profile of our small-files child processes into DIR
   --whole-process-only    only the whole-process section: cos-upload and curl -T spawned per run, timed spawn to exit
   --no-whole-process      skip that section

@@ -65,9 +65,9 @@ describe('benchmark options', () => {
   });
 
   it('--small-sets, --small-contenders and --cpu-prof pick a set, contenders and a profile folder for the small-files section', () => {
-    const o = parseBenchArgs(['--small-files-only', '--small-sets', '64KiB', '--small-contenders', 'ours,sdk-default', '--cpu-prof', '/tmp/prof']);
+    const o = parseBenchArgs(['--small-files-only', '--small-sets', '64KiB', '--small-contenders', 'ours,bare-put', '--cpu-prof', '/tmp/prof']);
     assert.deepEqual(o.smallFileSizes, [64 * 1024]);
-    assert.deepEqual(o.smallFilesContenders, ['ours', 'sdk-default']);
+    assert.deepEqual(o.smallFilesContenders, ['ours', 'bare-put']);
     assert.equal(o.cpuProfDir, '/tmp/prof');
     assert.equal(parseBenchArgs(['--small-files-only']).smallFilesContenders, undefined);
     assert.throws(() => parseBenchArgs(['--small-contenders', 'ours,aws']), /Unknown small-files contender.*aws/);

@@ -1,8 +1,9 @@
 /**
  * `npm run bench -- --small-files-only`: many small files (issue #17 part 5). Each contender runs
  * in its own process against one emulator per network profile: ours (sync of a fresh prefix), the
- * SDK's uploadFiles at its defaults and at our ceiling of files in flight, then ours again over the
- * same unchanged files (the re-sync). Every object is checked on the emulator.
+ * SDK's uploadFiles at its defaults and at our ceiling of files in flight, a bare PUT loop (what the
+ * emulator absorbs at all on these cores), then ours again over the same unchanged files (the
+ * re-sync). Every object is checked on the emulator.
  */
 
 import { spawn } from 'node:child_process';
@@ -113,7 +114,8 @@ async function runOne(emulator: RunningEmulator, made: MadeSet, profile: Profile
     secretKey: emulator.credentials.secretKey,
     folder: made.folder,
     prefix,
-    ...(contender === 'sdk-our-files' ? { fileParallelLimit: DEFAULT_MAX_CONCURRENT_FILES } : {}),
+    fileSize: made.set.size,
+    ...(contender === 'sdk-our-files' || contender === 'bare-put' ? { fileParallelLimit: DEFAULT_MAX_CONCURRENT_FILES } : {}),
   };
   const result = await runChild(contender, args, 600_000, options.cpuProfDir);
   const record: SmallFilesRecord = { profile, set: made.set, contender, run, ok: false };
@@ -151,7 +153,7 @@ export async function runSmallFiles(options: SmallFilesOptions): Promise<number>
         for (const m of made) {
           for (let run = 1; run <= options.runs; run++) {
             const wanted = (c: SmallFilesContender): boolean => !options.contenders || options.contenders.includes(c);
-            const contenders = (['ours', 'sdk-default', 'sdk-our-files'] as const).filter(wanted);
+            const contenders = (['ours', 'sdk-default', 'sdk-our-files', 'bare-put'] as const).filter(wanted);
             // Rotate so no contender always goes first.
             const order = contenders.map((_, i) => contenders[(i + run - 1) % contenders.length]);
             const base = `small/${runId}/${profile}/${m.set.count}x${m.set.size}/run${run}`;

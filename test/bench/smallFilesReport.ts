@@ -8,7 +8,7 @@ import type { ProfileName } from './args';
 import { machineInfo, markdownTable, textTable, type MachineInfo, type TargetResult } from './report';
 import { median } from './measure';
 
-export const SMALL_FILES_CONTENDERS = ['ours', 'sdk-default', 'sdk-our-files', 'ours-resync'] as const;
+export const SMALL_FILES_CONTENDERS = ['ours', 'sdk-default', 'sdk-our-files', 'ours-resync', 'bare-put'] as const;
 export type SmallFilesContender = (typeof SMALL_FILES_CONTENDERS)[number];
 
 export interface FileSet {
@@ -108,6 +108,19 @@ export function smallFilesTargets(rows: readonly SmallFilesRow[], sets: readonly
       });
     }
   }
+  // Not a target: how far the emulator goes at all on these cores, when a target looks out of reach.
+  for (const profile of ['wan', 'lan'] as const) {
+    for (const set of sets) {
+      const bare = find(profile, set, 'bare-put');
+      const sdk = find(profile, set, 'sdk-default');
+      if (!bare || !sdk) continue;
+      targets.push({
+        target: `${profile.toUpperCase()} ${setLabel(set)}: bare PUT ceiling against the SDK's defaults (diagnostic)`,
+        measured: `${(bare.filesPerSecond / sdk.filesPerSecond).toFixed(2)}x (${bare.filesPerSecond.toFixed(0)} vs ${sdk.filesPerSecond.toFixed(0)} files/s)`,
+        pass: undefined,
+      });
+    }
+  }
   for (const set of sets) {
     const resync = find('lan', set, 'ours-resync');
     if (!resync) continue;
@@ -130,6 +143,7 @@ const CONTENDER_WORDS: Record<SmallFilesContender, string> = {
   'sdk-default': 'SDK uploadFiles (3 files x 3 parts)',
   'sdk-our-files': 'SDK uploadFiles (our ceiling of files)',
   'ours-resync': 'ours, unchanged re-sync',
+  'bare-put': 'bare PUT ceiling (no hashing, no checks)',
 };
 
 const fixed = (n: number | undefined, digits: number): string => (n === undefined || !Number.isFinite(n) ? '-' : n.toFixed(digits));

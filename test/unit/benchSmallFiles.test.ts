@@ -48,6 +48,14 @@ describe('bench: many small files report', () => {
     assert.match(md, /\| WAN 2,000 x 64 KiB: files\/s >= 5x the SDK's defaults \| 7\.50x \(500 vs 67 files\/s\) \| PASS \|/);
   });
 
+  it('puts the bare PUT ceiling beside the targets as a diagnostic, with no verdict', () => {
+    const section = newSmallFilesSection('t', [rec('lan', 'bare-put', 2), rec('lan', 'sdk-default', 3)], [SET], machine);
+    const ceiling = section.targets.find((t) => t.target === "LAN 2,000 x 64 KiB: bare PUT ceiling against the SDK's defaults (diagnostic)");
+    assert.equal(ceiling?.measured, '1.50x (1000 vs 667 files/s)');
+    assert.equal(ceiling?.pass, undefined);
+    assert.match(renderSmallFiles(section, true), /\| bare PUT ceiling \(no hashing, no checks\) \|/);
+  });
+
   it('fails a re-sync that sent bytes, and says n/a where a row is missing', () => {
     const section = newSmallFilesSection('t', [rec('lan', 'ours-resync', 1, { objectBytesSent: 10 })], [SET], machine);
     const resync = section.targets.find((t) => t.target.includes('re-sync'));

@@ -117,7 +117,10 @@ async function runOne(emulator: RunningEmulator, made: MadeSet, profile: Profile
     fileSize: made.set.size,
     ...(contender === 'sdk-our-files' || contender === 'bare-put' ? { fileParallelLimit: DEFAULT_MAX_CONCURRENT_FILES } : {}),
   };
+  // This process serves the emulator; while the child runs it does little else.
+  const cpu0 = process.cpuUsage();
   const result = await runChild(contender, args, 600_000, options.cpuProfDir);
+  const cpu = process.cpuUsage(cpu0);
   const record: SmallFilesRecord = { profile, set: made.set, contender, run, ok: false };
   if (!result.ok) return { ...record, error: result.error };
   const objectBytesSent = emulator.log.filter((e) => e.operation === 'putObject' || e.operation === 'uploadPart').reduce((n, e) => n + e.bytes, 0);
@@ -130,6 +133,7 @@ async function runOne(emulator: RunningEmulator, made: MadeSet, profile: Profile
     peakRssBytes: result.figures.peakRssBytes,
     loopP99Ms: result.figures.loopP99Ms,
     cpuSeconds: result.figures.cpuSeconds,
+    emulatorCpuSeconds: (cpu.user + cpu.system) / 1e6,
     objectBytesSent,
     fileConcurrency: result.fileConcurrency,
   };

@@ -45,7 +45,9 @@ export class Watchdog {
 /** A request body as undici takes it: sliced, touching the watchdog and reporting progress per slice written. */
 export function watchedBody(body: Buffer | string | undefined, onProgress: ((sent: number) => void) | undefined, watchdog: Watchdog): Dispatcher.DispatchOptions['body'] {
   if (body === undefined) return undefined;
-  if (typeof body === 'string' || body.length === 0 || !onProgress) {
+  // A body of one slice goes whole: undici then writes it with the headers in one call (as an
+  // iterable it is a second write and a second read on the server); its caller reports it done.
+  if (typeof body === 'string' || body.length <= MIN_BODY_SLICE || !onProgress) {
     return body;
   }
   const sliceSize = Math.min(MAX_BODY_SLICE, Math.max(MIN_BODY_SLICE, Math.ceil(body.length / SLICES_PER_BODY)));

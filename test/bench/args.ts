@@ -2,6 +2,7 @@
 
 import { parseSize } from '../../src/core';
 import { CONTENDER_NAMES, isContenderName, type ContenderName } from './contenders';
+import { SMALL_FILES_CONTENDERS } from './smallFilesReport';
 
 export const PROFILE_NAMES = ['lan', 'wan'] as const;
 export type ProfileName = (typeof PROFILE_NAMES)[number];
@@ -57,6 +58,12 @@ export interface BenchOptions {
   smallFilesOnly: boolean;
   /** With --quick: a tenth of the files in each set. */
   quick: boolean;
+  /** Many-small-files sets to run, by file size (bytes); undefined: every set. */
+  smallFileSizes?: number[];
+  /** Many-small-files contenders to run; undefined: every one. */
+  smallFilesContenders?: string[];
+  /** Write a V8 CPU profile of each of our many-small-files child processes into this folder. */
+  cpuProfDir?: string;
   /** Re-render the report an earlier --json saved (print it, write the Markdown) instead of running. */
   fromJson?: string;
   help: boolean;
@@ -80,7 +87,12 @@ export const USAGE = `Usage: npm run bench -- [options]
   --from-json FILE        re-render the report an earlier --json saved (print it, write the Markdown), without running
   --tmp DIR               where to create the test files
   --small-files-only      only the many-small-files section: 2,000 x 64 KiB and 200 x 1 MiB, ours (sync) against the
-                          SDK's uploadFiles, LAN and WAN (--quick: a tenth of the files; record test/bench/LAST_RUN_SMALL_FILES.md)
+                          SDK's uploadFiles and a bare PUT loop (the ceiling), LAN and WAN (--quick: a tenth of the
+                          files; record test/bench/LAST_RUN_SMALL_FILES.md)
+  --small-sets LIST       only the sets of these file sizes (64KiB, 1MiB)
+  --small-contenders LIST only these contenders of the small-files section (ours, sdk-default, sdk-our-files,
+                          ours-resync, bare-put)
+  --cpu-prof DIR          write a V8 CPU profile of our small-files child processes into DIR
   --whole-process-only    only the whole-process section: cos-upload and curl -T spawned per run, timed spawn to exit
   --no-whole-process      skip that section
   --whole-process-sizes L its upload sizes (default 1B,64MiB,1GiB; --quick 1B,64MiB)
@@ -210,6 +222,18 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
         break;
       case '--small-files-only':
         options.smallFilesOnly = true;
+        break;
+      case '--small-sets':
+        options.smallFileSizes = list(value(), flag).map((text) => parseSize(text, flag));
+        break;
+      case '--small-contenders':
+        options.smallFilesContenders = list(value(), flag);
+        for (const n of options.smallFilesContenders) {
+          if (!(SMALL_FILES_CONTENDERS as readonly string[]).includes(n)) throw new Error(`Unknown small-files contender (use ${SMALL_FILES_CONTENDERS.join(', ')}): ${n}`);
+        }
+        break;
+      case '--cpu-prof':
+        options.cpuProfDir = list(value(), flag)[0];
         break;
       case '--no-whole-process':
         options.wholeProcess = false;

@@ -64,6 +64,15 @@ describe('benchmark options', () => {
     assert.throws(() => parseBenchArgs(['--runs', '0']), /whole number of at least 1/);
   });
 
+  it('--small-sets, --small-contenders and --cpu-prof pick a set, contenders and a profile folder for the small-files section', () => {
+    const o = parseBenchArgs(['--small-files-only', '--small-sets', '64KiB', '--small-contenders', 'ours,bare-put', '--cpu-prof', '/tmp/prof']);
+    assert.deepEqual(o.smallFileSizes, [64 * 1024]);
+    assert.deepEqual(o.smallFilesContenders, ['ours', 'bare-put']);
+    assert.equal(o.cpuProfDir, '/tmp/prof');
+    assert.equal(parseBenchArgs(['--small-files-only']).smallFilesContenders, undefined);
+    assert.throws(() => parseBenchArgs(['--small-contenders', 'ours,aws']), /Unknown small-files contender.*aws/);
+  });
+
   it('labels sizes in binary units', () => {
     assert.equal(sizeLabel(64 * MiB), '64 MiB');
     assert.equal(sizeLabel(GiB), '1 GiB');

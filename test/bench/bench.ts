@@ -21,6 +21,7 @@ import { machineBusySeconds, mbPerSecond, median, waitForQuiet } from './measure
 import { createFile, testFileSource, type TestFile } from './testFile';
 import { downloadOnly, renderDownloadSection, runDownloads } from './downloadBench';
 import { QUICK_SMALL_FILE_SETS, runSmallFiles, SMALL_FILE_SETS } from './smallFiles';
+import type { SmallFilesContender } from './smallFilesReport';
 import { runWholeProcess } from './wholeProcess';
 import { wholeProcessTargets, type WholeProcessSection } from './wholeProcessReport';
 import {
@@ -268,9 +269,17 @@ export async function runBench(argv: string[]): Promise<number> {
   if (options.wholeProcessOnly) return wholeProcessOnly(options);
   if (options.downloadOnly) return downloadOnly(options, options.profiles.map((p) => PROFILES[p]), log);
   if (options.smallFilesOnly) {
+    const known = SMALL_FILE_SETS.map((set) => set.size);
+    const unknown = options.smallFileSizes?.find((size) => !known.includes(size));
+    if (unknown !== undefined) {
+      log(`--small-sets: no set has files of ${unknown} bytes (sets: ${known.join(', ')} bytes)`);
+      return 2;
+    }
     return runSmallFiles({
       profiles: options.profiles,
-      sets: options.quick ? QUICK_SMALL_FILE_SETS : SMALL_FILE_SETS,
+      sets: (options.quick ? QUICK_SMALL_FILE_SETS : SMALL_FILE_SETS).filter((set) => !options.smallFileSizes || options.smallFileSizes.includes(set.size)),
+      ...(options.smallFilesContenders ? { contenders: options.smallFilesContenders as SmallFilesContender[] } : {}),
+      ...(options.cpuProfDir ? { cpuProfDir: options.cpuProfDir } : {}),
       runs: options.quick ? 1 : options.runs,
       waitQuietSeconds: options.waitQuietSeconds,
       ...(options.tmpDir ? { tmpDir: options.tmpDir } : {}),

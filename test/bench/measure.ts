@@ -49,11 +49,11 @@ export class ProcessMeter {
     this.rssStartBytes = this.atPeak.rss;
     this.peakRss = this.rssStartBytes;
     this.sampler = setInterval(() => {
+      // rss() alone is cheap; the full snapshot walks the heap, so it is taken only at a new peak.
+      if (process.memoryUsage.rss() <= this.peakRss) return;
       const now = snapshot();
-      if (now.rss > this.peakRss) {
-        this.peakRss = now.rss;
-        this.atPeak = now;
-      }
+      this.peakRss = Math.max(this.peakRss, now.rss);
+      this.atPeak = now;
     }, RSS_SAMPLE_MS);
     this.cpu0 = process.cpuUsage();
     this.startEpochMs = Date.now();

@@ -1,8 +1,9 @@
 /**
  * `npm run bench -- --small-files-only`: many small files (issue #17 part 5). Each contender runs
  * in its own process against one emulator per network profile: ours (sync of a fresh prefix), the
- * SDK's uploadFiles at its defaults and at our ceiling of files in flight, then ours again over the
- * same unchanged files (the re-sync). Every object is checked on the emulator.
+ * SDK's uploadFiles at its defaults and at our ceiling of files in flight, a bare PUT loop (what the
+ * emulator absorbs at all on these cores), then ours again over the same unchanged files (the
+ * re-sync). Every object is checked on the emulator.
  */
 
 import { spawn } from 'node:child_process';
@@ -44,6 +45,10 @@ export interface SmallFilesOptions {
   json?: string;
   /** Markdown file, relative to the repository root; none when undefined. */
   markdown?: string;
+  /** Only these contenders (default all). */
+  contenders?: readonly SmallFilesContender[];
+  /** Write a V8 CPU profile of each of our child processes here. */
+  cpuProfDir?: string;
   log: (message: string) => void;
 }
 
@@ -69,11 +74,12 @@ async function makeSet(dir: string, set: FileSet): Promise<MadeSet> {
   return { set, folder, crc64 };
 }
 
-function runChild(contender: SmallFilesContender, args: SmallFilesChildArgs, timeoutMs: number): Promise<SmallFilesChildResult> {
+function runChild(contender: SmallFilesContender, args: SmallFilesChildArgs, timeoutMs: number, cpuProfDir?: string): Promise<SmallFilesChildResult> {
   const ext = path.extname(__filename);
   const script = path.join(__dirname, `smallFilesChild${ext}`);
+  const profile = cpuProfDir && contender.startsWith('ours') ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(cpuProfDir)] : [];
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...(ext === '.ts' ? ['--import', 'tsx'] : []), script, contender, JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...profile, ...(ext === '.ts' ? ['--import', 'tsx'] : []), script, contender, JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -108,9 +114,13 @@ async function runOne(emulator: RunningEmulator, made: MadeSet, profile: Profile
     secretKey: emulator.credentials.secretKey,
     folder: made.folder,
     prefix,
-    ...(contender === 'sdk-our-files' ? { fileParallelLimit: DEFAULT_MAX_CONCURRENT_FILES } : {}),
+    fileSize: made.set.size,
+    ...(contender === 'sdk-our-files' || contender === 'bare-put' ? { fileParallelLimit: DEFAULT_MAX_CONCURRENT_FILES } : {}),
   };
-  const result = await runChild(contender, args, 600_000);
+  // This process serves the emulator; while the child runs it does little else.
+  const cpu0 = process.cpuUsage();
+  const result = await runChild(contender, args, 600_000, options.cpuProfDir);
+  const cpu = process.cpuUsage(cpu0);
   const record: SmallFilesRecord = { profile, set: made.set, contender, run, ok: false };
   if (!result.ok) return { ...record, error: result.error };
   const objectBytesSent = emulator.log.filter((e) => e.operation === 'putObject' || e.operation === 'uploadPart').reduce((n, e) => n + e.bytes, 0);
@@ -122,6 +132,8 @@ async function runOne(emulator: RunningEmulator, made: MadeSet, profile: Profile
     seconds: result.figures.seconds,
     peakRssBytes: result.figures.peakRssBytes,
     loopP99Ms: result.figures.loopP99Ms,
+    cpuSeconds: result.figures.cpuSeconds,
+    emulatorCpuSeconds: (cpu.user + cpu.system) / 1e6,
     objectBytesSent,
     fileConcurrency: result.fileConcurrency,
   };
@@ -144,11 +156,14 @@ export async function runSmallFiles(options: SmallFilesOptions): Promise<number>
       try {
         for (const m of made) {
           for (let run = 1; run <= options.runs; run++) {
-            const contenders: SmallFilesContender[] = ['ours', 'sdk-default', 'sdk-our-files'];
+            const wanted = (c: SmallFilesContender): boolean => !options.contenders || options.contenders.includes(c);
+            const contenders = (['ours', 'sdk-default', 'sdk-our-files', 'bare-put'] as const).filter(wanted);
             // Rotate so no contender always goes first.
             const order = contenders.map((_, i) => contenders[(i + run - 1) % contenders.length]);
             const base = `small/${runId}/${profile}/${m.set.count}x${m.set.size}/run${run}`;
-            for (const contender of [...order, 'ours-resync' as const]) {
+            // The re-sync needs the objects `ours` just sent.
+            const resync = wanted('ours-resync') && wanted('ours') ? ['ours-resync' as const] : [];
+            for (const contender of [...order, ...resync]) {
               // The re-sync goes over what `ours` just sent.
               const prefix = `${base}/${contender === 'ours-resync' ? 'ours' : contender}/`;
               const record = await runOne(emulator, m, profile, contender, run, prefix, options);

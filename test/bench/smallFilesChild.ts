@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { RESULT_MARKER } from './child';
 import { ProcessMeter, type ProcessFigures } from './measure';
 import { SMALL_FILES_CONTENDERS, type SmallFilesContender } from './smallFilesReport';
+import { barePutFiles } from './smallFilesBare';
 import { sdkUploadFiles } from './smallFilesSdk';
 
 export interface SmallFilesChildArgs {
@@ -20,8 +21,10 @@ export interface SmallFilesChildArgs {
   folder: string;
   /** Key prefix, ending in '/'. */
   prefix: string;
-  /** sdk-our-files: the SDK's FileParallelLimit. */
+  /** sdk-our-files: the SDK's FileParallelLimit; bare-put: its files at once. */
   fileParallelLimit?: number;
+  /** Bytes of each file (bare-put sizes its buffers by it). */
+  fileSize: number;
 }
 
 export type SmallFilesChildResult = { ok: true; figures: ProcessFigures; fileConcurrency: number } | { ok: false; error: string };
@@ -62,12 +65,16 @@ async function main([name, json]: string[]): Promise<void> {
       const core = await import('../../src/core');
       core.tuneDedicatedUploadProcess();
       await core.hashingStatus();
-    } else {
+    } else if (contender !== 'bare-put') {
       await import('cos-nodejs-sdk-v5');
     }
     const files = ours ? [] : await listFiles(args.folder);
     const meter = new ProcessMeter();
-    const fileConcurrency = ours ? await runOurs(args) : await sdkUploadFiles(args, files, { fileParallelLimit: args.fileParallelLimit });
+    const fileConcurrency = ours
+      ? await runOurs(args)
+      : contender === 'bare-put'
+        ? await barePutFiles(args, files, args.fileParallelLimit ?? 1, args.fileSize)
+        : await sdkUploadFiles(args, files, { fileParallelLimit: args.fileParallelLimit });
     result = { ok: true, figures: meter.stop(), fileConcurrency };
   } catch (error) {
     result = { ok: false, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };

@@ -17,6 +17,14 @@ describe('bench: many small files report', () => {
     assert.equal(rows[0].filesPerSecond, 2000 / 3);
   });
 
+  it('gives the median CPU seconds per 1,000 files and prints them', () => {
+    const rows = summarizeSmallFiles([rec('lan', 'ours', 2, { cpuSeconds: 2 }), { ...rec('lan', 'ours', 2, { cpuSeconds: 4 }), run: 2 }]);
+    assert.equal(rows[0].cpuPerThousandFiles, 1.5);
+    const md = renderSmallFiles(newSmallFilesSection('t', [rec('lan', 'ours', 2, { cpuSeconds: 3, emulatorCpuSeconds: 5 })], [SET], machine), true);
+    assert.match(md, /\| CPU s \/ 1,000 files \| emulator CPU s \/ 1,000 files \|/);
+    assert.match(md, /\| 1\.50 \| 2\.50 \| 100 \|/, 'CPU columns, then peak RSS');
+  });
+
   it('judges files/s against the SDK defaults and the unchanged re-sync', () => {
     const section = newSmallFilesSection(
       '2026-12-06T00:00:00Z',
@@ -38,6 +46,14 @@ describe('bench: many small files report', () => {
     const md = renderSmallFiles(section, true);
     assert.match(md, /load average 3\.5 at start/);
     assert.match(md, /\| WAN 2,000 x 64 KiB: files\/s >= 5x the SDK's defaults \| 7\.50x \(500 vs 67 files\/s\) \| PASS \|/);
+  });
+
+  it('puts the bare PUT ceiling beside the targets as a diagnostic, with no verdict', () => {
+    const section = newSmallFilesSection('t', [rec('lan', 'bare-put', 2), rec('lan', 'sdk-default', 3)], [SET], machine);
+    const ceiling = section.targets.find((t) => t.target === "LAN 2,000 x 64 KiB: bare PUT ceiling against the SDK's defaults (diagnostic)");
+    assert.equal(ceiling?.measured, '1.50x (1000 vs 667 files/s)');
+    assert.equal(ceiling?.pass, undefined);
+    assert.match(renderSmallFiles(section, true), /\| bare PUT ceiling \(no hashing, no checks\) \|/);
   });
 
   it('fails a re-sync that sent bytes, and says n/a where a row is missing', () => {

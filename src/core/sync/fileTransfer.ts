@@ -4,7 +4,8 @@
  * uploadFile instead (checkpoints, resume, lock).
  */
 
-import { promises as fs } from 'node:fs';
+import * as fs from 'node:fs';
+import type { SizedBufferPool } from '../bufferPool';
 import type { CosClient } from '../cosClient';
 import { crc64ToDecimal } from '../crc64';
 import { CosError, IntegrityError, throwIfAborted } from '../errors';
@@ -20,33 +21,69 @@ export interface ReadFile {
   data: Buffer;
   crc64: string;
   md5Base64?: string;
+  /** Gives the buffer back to its pool: call it once `data` is sent or no longer needed, never while a request may still read it. */
+  release: () => void;
 }
 
-/** Reads a small file whole and hashes it (MD5 too when Content-MD5 is to be sent). */
-export async function readAndHash(filePath: string, withMd5: boolean, signal?: AbortSignal): Promise<ReadFile> {
+/**
+ * Reads a small file whole into a pooled buffer and hashes it (MD5 too when Content-MD5 is to be
+ * sent). One read asks for a byte more than the listing's size: getting exactly that size is the
+ * whole file with no stat call; anything else means it changed since, and it is read as it is now.
+ */
+export async function readAndHash(filePath: string, listedSize: number, withMd5: boolean, buffers: SizedBufferPool, signal?: AbortSignal): Promise<ReadFile> {
   throwIfAborted(signal);
-  const handle = await openForRead(filePath);
+  const fd = await openForRead(filePath);
+  let buffer = buffers.acquire(listedSize + 1);
+  let length: number;
   try {
-    const { size } = await handle.stat();
-    const pool = sharedHashPool();
-    const data = pool.allocate(size);
-    let filled = 0;
-    while (filled < size) {
-      const { bytesRead } = await handle.read(data, filled, size - filled, filled);
-      if (bytesRead === 0) break;
-      filled += bytesRead;
+    length = await readAt(fd, buffer, 0, listedSize + 1, 0, filePath);
+    if (length !== listedSize) {
+      buffers.release(buffer);
+      const size = await statSize(fd, filePath);
+      buffer = buffers.acquire(size);
+      length = 0;
+      while (length < size) {
+        const bytesRead = await readAt(fd, buffer, length, size - length, length, filePath);
+        if (bytesRead === 0) break;
+        length += bytesRead;
+      }
     }
-    const bytes = filled === size ? data : data.subarray(0, filled);
-    const digest = await pool.digest(bytes, withMd5);
-    return { data: bytes, crc64: crc64ToDecimal(digest.crc64), ...(digest.md5 ? { md5Base64: digest.md5.base64 } : {}) };
   } finally {
-    await handle.close();
+    await closeFd(fd);
   }
+  const data = buffer.subarray(0, length);
+  const digest = await sharedHashPool().digest(data, withMd5);
+  const pooled = buffer;
+  return {
+    data,
+    crc64: crc64ToDecimal(digest.crc64),
+    ...(digest.md5 ? { md5Base64: digest.md5.base64 } : {}),
+    release: () => buffers.release(pooled),
+  };
+}
+
+// Callback fs calls: per small file, FileHandle promises cost more CPU than the read itself.
+function openForRead(filePath: string): Promise<number> {
+  return new Promise((resolve, reject) => fs.open(filePath, 'r', (error, fd) => (error ? reject(unreadable(error, filePath)) : resolve(fd))));
+}
+
+/** Reads `length` bytes at file `position` into `buffer` at `offset`. */
+function readAt(fd: number, buffer: Buffer, offset: number, length: number, position: number, filePath: string): Promise<number> {
+  return new Promise((resolve, reject) => fs.read(fd, buffer, offset, length, position, (error, bytesRead) => (error ? reject(unreadable(error, filePath)) : resolve(bytesRead))));
+}
+
+function statSize(fd: number, filePath: string): Promise<number> {
+  return new Promise((resolve, reject) => fs.fstat(fd, (error, stats) => (error ? reject(unreadable(error, filePath)) : resolve(stats.size))));
+}
+
+function closeFd(fd: number): Promise<void> {
+  // A failed close of a file only read loses nothing.
+  return new Promise((resolve) => fs.close(fd, () => resolve()));
 }
 
 /** CRC64 (decimal) of a file of any size, read in slices: nothing beyond one slice is held. */
 export async function fileCrc64(filePath: string, signal?: AbortSignal): Promise<{ crc64: string; size: number }> {
-  const handle = await openForRead(filePath);
+  const fd = await openForRead(filePath);
   try {
     const pool = sharedHashPool();
     const parts: Array<{ crc64: bigint; size: number }> = [];
@@ -55,7 +92,7 @@ export async function fileCrc64(filePath: string, signal?: AbortSignal): Promise
     const slice = pool.allocate(HASH_SLICE);
     for (;;) {
       throwIfAborted(signal);
-      const { bytesRead } = await handle.read(slice, 0, HASH_SLICE, position);
+      const bytesRead = await readAt(fd, slice, 0, HASH_SLICE, position, filePath);
       if (bytesRead === 0) break;
       const digest = await pool.digest(slice.subarray(0, bytesRead), false);
       parts.push({ crc64: digest.crc64, size: bytesRead });
@@ -63,18 +100,13 @@ export async function fileCrc64(filePath: string, signal?: AbortSignal): Promise
     }
     return { crc64: crc64ToDecimal(combinePartCrcs(parts)), size: position };
   } finally {
-    await handle.close();
+    await closeFd(fd);
   }
 }
 
-async function openForRead(filePath: string): Promise<fs.FileHandle> {
-  try {
-    return await fs.open(filePath, 'r');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new CosError('FILE_NOT_FOUND', `The file vanished before it could be read: ${filePath}`, { cause: error });
-    throw new CosError('FILE_UNREADABLE', `The file cannot be read (${code ?? 'error'}): ${filePath}`, { cause: error });
-  }
+function unreadable(error: NodeJS.ErrnoException, filePath: string): CosError {
+  if (error.code === 'ENOENT') return new CosError('FILE_NOT_FOUND', `The file vanished before it could be read: ${filePath}`, { cause: error });
+  return new CosError('FILE_UNREADABLE', `The file cannot be read (${error.code ?? 'error'}): ${filePath}`, { cause: error });
 }
 
 export interface PutResult {

@@ -14,6 +14,8 @@ import { CosClient, type ObjectInfo } from '../cosClient';
 import { resolveEndpoint } from '../endpoint';
 import { ConfigError, CosError, describeError, throwIfAborted } from '../errors';
 import { runAdaptivePool } from '../adaptivePool';
+import { SizedBufferPool } from '../bufferPool';
+import { sharedHashPool } from '../hashPool';
 import { uploadFile } from '../multipartUpload';
 import { resolveUploadOptions } from '../options';
 import { createDispatcher } from '../transport';
@@ -115,6 +117,8 @@ class SyncRun {
   private bytesTotal: number;
   private bytesSent = 0;
   private deletesSkipped = 0;
+  /** Whole small files are read into these, reused from file to file for the run. */
+  private readonly readBuffers = new SizedBufferPool((size) => sharedHashPool().allocate(size));
 
   constructor(
     private readonly request: SyncRequest,
@@ -176,19 +180,25 @@ class SyncRun {
         if (earlier && earlier.size === item.size) {
           item.action = earlier.action;
         } else {
-          read = small ? await readAndHash(file.absolutePath, this.options.contentMd5, this.request.signal) : undefined;
+          read = small ? await this.read(file) : undefined;
           const localCrc = read?.crc64 ?? (await fileCrc64(file.absolutePath, this.request.signal)).crc64;
           const head = item.remote?.crc64 !== undefined && !this.request.updateHeaders ? undefined : await this.head(item.key);
           item.action = decideComparison(localCrc, item.remote?.crc64 ?? head?.crc64?.trim());
           if (item.action === 'skip-unchanged' && head && this.request.updateHeaders) this.checkHeaders(item, head.headers);
         }
         this.emit({ type: 'compared', key: item.key, unchanged: item.action === 'skip-unchanged' });
-        if (item.action === 'skip-unchanged') return 0;
+        if (item.action === 'skip-unchanged') {
+          read?.release();
+          return 0;
+        }
         this.filesTotal++;
         this.bytesTotal += item.size;
         this.progress();
       }
-      if (this.request.dryRun) return 0;
+      if (this.request.dryRun) {
+        read?.release();
+        return 0;
+      }
       return await this.send(item, file, small, read);
     } catch (error) {
       if (CosError.is(error) && error.code === 'ABORTED') throw error;
@@ -199,6 +209,10 @@ class SyncRun {
       this.emit({ type: 'file-failed', key: item.key, error: err });
       return undefined;
     }
+  }
+
+  private read(file: LocalFile): Promise<ReadFile> {
+    return readAndHash(file.absolutePath, file.size, this.options.contentMd5, this.readBuffers, this.request.signal);
   }
 
   /** Head Object (its CRC64 and headers); undefined when the object is gone. */
@@ -224,8 +238,10 @@ class SyncRun {
     };
     let outcome: UploadedFile & { multipart: boolean };
     if (small) {
-      const bytes = read ?? (await readAndHash(file.absolutePath, this.options.contentMd5, this.request.signal));
+      const bytes = read ?? (await this.read(file));
       const put = await putVerified(this.client, item.key, bytes, this.options, this.request.signal, onSent);
+      // Only after a success: a failed request's buffer is dropped, in case its socket still holds it.
+      bytes.release();
       outcome = { key: item.key, action, bytes: bytes.data.length, etag: put.etag, crc64: put.crc64, multipart: false, ...(put.requestId ? { requestId: put.requestId } : {}) };
     } else {
       const result = await uploadFile({

@@ -9,6 +9,7 @@ import type { CosClient } from '../cosClient';
 import type { Crc64Engine } from '../crc64';
 import { abortError, CosError } from '../errors';
 import { backoffDelay, isTransientNetworkError, sleep, type RetryPolicy } from '../retry';
+import type { FlushBehind } from './flushBehind';
 import { contentRangeProblem, type ByteRange } from './rangePlan';
 
 /**
@@ -26,6 +27,8 @@ export interface RangeFetchContext {
   /** SSE-C key headers, when the object needs them. */
   headers: Record<string, string>;
   file: FileHandle;
+  /** Told of every write, so the file is flushed to disk while ranges still arrive. */
+  flushBehind: FlushBehind;
   engine: Crc64Engine;
   retry: RetryPolicy;
   signal: AbortSignal;
@@ -73,6 +76,7 @@ async function fetchOnce(ctx: RangeFetchContext, range: ByteRange): Promise<bigi
   let batch: Buffer[] = [];
   const flush = async (): Promise<void> => {
     await writeBatchAt(ctx.file, batch, written);
+    ctx.flushBehind.written(position - written);
     written = position;
     batch = [];
     ctx.onBytes(range, written - range.start);

@@ -18,6 +18,12 @@ export interface Crc64Engine {
    * Start from 0n for a fresh CRC.
    */
   update(crc: bigint, data: Uint8Array): bigint;
+  /**
+   * `update` over each buffer in order, in one call: a download hashes a batch of small network
+   * chunks at once, and the native engine's per-call cost (a state buffer, BigInt conversions) is
+   * paid once per batch.
+   */
+  updateAll(crc: bigint, chunks: readonly Uint8Array[]): bigint;
 }
 
 export interface Crc64EngineStatus {
@@ -123,7 +129,11 @@ function typescriptUpdate(crc: bigint, data: Uint8Array): bigint {
 }
 
 /** The pure TypeScript engine; always available. */
-export const typescriptCrc64: Crc64Engine = Object.freeze({ name: 'typescript', update: typescriptUpdate });
+export const typescriptCrc64: Crc64Engine = Object.freeze({
+  name: 'typescript',
+  update: typescriptUpdate,
+  updateAll: (crc: bigint, chunks: readonly Uint8Array[]) => chunks.reduce((sum, data) => typescriptUpdate(sum, data), crc),
+});
 
 // ---------------------------------------------------------------------------------------------
 // Native engine.
@@ -149,16 +159,16 @@ function asBuffer(data: Uint8Array): Buffer {
 }
 
 function wrapNative(module: NativeCrc64Module): Crc64Engine {
-  const update = (crc: bigint, data: Uint8Array): bigint => {
+  const updateAll = (crc: bigint, chunks: readonly Uint8Array[]): bigint => {
     // The addon keeps the CRC in a uint64 in host byte order.
     const state = Buffer.alloc(8);
     const value = BigInt.asUintN(64, crc);
     if (hostIsLittleEndian) state.writeBigUInt64LE(value);
     else state.writeBigUInt64BE(value);
-    if (data.byteLength > 0) module.crc64(asBuffer(data), state);
+    for (const data of chunks) if (data.byteLength > 0) module.crc64(asBuffer(data), state);
     return hostIsLittleEndian ? state.readBigUInt64LE(0) : state.readBigUInt64BE(0);
   };
-  return Object.freeze({ name: 'native', update });
+  return Object.freeze({ name: 'native', update: (crc: bigint, data: Uint8Array) => updateAll(crc, [data]), updateAll });
 }
 
 function isNativeModule(value: unknown): value is NativeCrc64Module {

@@ -5,6 +5,7 @@
 import * as assert from 'node:assert/strict';
 import { parseBenchArgs, sizeLabel } from './args';
 import { median } from './measure';
+import { DOWNLOAD_COLUMNS, downloadCells, downloadTargets, summarizeDownloads, type DownloadRecord } from './downloadReport';
 import { evaluateTargets, markdownTable, summarize, textTable, type RunRecord, type TrafficLimitResult } from './report';
 
 const MiB = 1024 * 1024;
@@ -164,5 +165,59 @@ describe('benchmark tables', () => {
   it('writes Markdown with right-aligned figure columns and escaped pipes', () => {
     const md = markdownTable(['a', 'b'], [['x|y', '1']], [false, true]);
     assert.equal(md, '| a | b |\n| --- | ---: |\n| x\\|y | 1 |');
+  });
+});
+
+describe('download report: the verified single GET', () => {
+  const download = (contender: DownloadRecord['contender'], mbps: number, crc64Verified: boolean): DownloadRecord => ({
+    profile: 'lan',
+    size: GiB,
+    contender,
+    run: 1,
+    ok: true,
+    seconds: GiB / 1e6 / mbps,
+    mbps,
+    cpuSeconds: 2,
+    peakRssBytes: 100e6,
+    loopP99Ms: 4,
+    details: contender === 'ours-download' ? { ranges: 64, partSize: 16 * MiB, concurrency: 6, crc64Verified } : { ranges: 1, partSize: GiB, concurrency: 1, crc64Verified },
+  });
+  const rows = summarizeDownloads([
+    download('ours-download', 400, true),
+    download('single-get', 500, false),
+    download('single-get-verified', 320, true),
+    download('sdk-getobject', 200, false),
+  ]);
+  const row = (name: DownloadRecord['contender']) => {
+    const found = rows.find((r) => r.contender === name);
+    assert.ok(found, name);
+    return found;
+  };
+
+  it('compares every row with the verified single GET as well as with the plain one', () => {
+    assert.equal(row('ours-download').vsVerified, 400 / 320);
+    assert.equal(row('ours-download').vsCeiling, 400 / 500);
+    assert.equal(row('single-get').vsVerified, 500 / 320);
+    assert.equal(row('single-get-verified').vsVerified, 1);
+    assert.equal(row('single-get-verified').vsCeiling, 320 / 500);
+  });
+
+  it('shows the ratio in its own column, next to the single GET one, and the verification', () => {
+    const at = (column: string): number => DOWNLOAD_COLUMNS.indexOf(column);
+    assert.equal(at('vs verified GET'), at('vs single GET') + 1);
+    const ours = downloadCells(row('ours-download'));
+    assert.equal(ours.length, DOWNLOAD_COLUMNS.length);
+    assert.equal(ours[at('vs single GET')], '0.80x');
+    assert.equal(ours[at('vs verified GET')], '1.25x');
+    const verified = downloadCells(row('single-get-verified'));
+    assert.equal(verified[at('GETs')], 'one GET');
+    assert.equal(verified[at('CRC64')], 'verified');
+  });
+
+  it('leaves the LAN target against the plain single GET', () => {
+    const lan = downloadTargets(rows)[0];
+    assert.match(lan.target, /^Download LAN: ours \(CRC64 verified\) >= 0\.90x one streamed GET, 1 GiB$/);
+    assert.equal(lan.measured, '0.80x (400 vs 500 MB/s)');
+    assert.equal(lan.pass, false, 'beating the verified GET does not meet the target');
   });
 });

@@ -4,15 +4,16 @@
  * checks the file's CRC64 against the object's, so a fast wrong answer cannot win.
  */
 
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, promises as fs } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import type COS from 'cos-nodejs-sdk-v5';
+import type { Dispatcher } from 'undici';
 import type { DownloadEvent } from '../../src/core';
 
 const loadCore = (): Promise<typeof import('../../src/core')> => import('../../src/core');
 const loadSdk = async (): Promise<typeof COS> => (await import('cos-nodejs-sdk-v5')).default;
 
-export const DOWNLOAD_CONTENDER_NAMES = ['ours-download', 'sdk-getobject', 'single-get'] as const;
+export const DOWNLOAD_CONTENDER_NAMES = ['ours-download', 'sdk-getobject', 'single-get', 'single-get-verified'] as const;
 export type DownloadContenderName = (typeof DOWNLOAD_CONTENDER_NAMES)[number];
 
 export function isDownloadContenderName(name: string): name is DownloadContenderName {
@@ -78,11 +79,8 @@ async function runSdk(args: DownloadContenderArgs): Promise<DownloadContenderDet
   return { ranges: 1, partSize: args.size, concurrency: 1, crc64Verified: false };
 }
 
-/**
- * The ceiling: one signed, streamed GET piped into the file with no hashing; no downloader reading
- * these bytes from this server over one connection can beat it.
- */
-async function runSingleGet(args: DownloadContenderArgs): Promise<DownloadContenderDetails> {
+/** One signed, streamed GET of the whole object, its answer handed to `consume` (the body still unread). */
+async function singleGet(args: DownloadContenderArgs, consume: (answer: Dispatcher.ResponseData) => Promise<void>): Promise<DownloadContenderDetails> {
   const origin = new URL(args.url);
   const headers: Record<string, string> = { host: origin.host };
   // Signed with the SDK's signer so the ceiling shares no code with our core.
@@ -93,11 +91,51 @@ async function runSingleGet(args: DownloadContenderArgs): Promise<DownloadConten
   try {
     const res = await client.request({ method: 'GET', path: '/' + args.key.split('/').map(encodeURIComponent).join('/'), headers: { ...headers, authorization } });
     if (res.statusCode !== 200) throw new Error(`The single Get Object failed with HTTP ${res.statusCode}: ${(await res.body.text()).slice(0, 300)}`);
-    await pipeline(res.body, createWriteStream(args.destPath, { highWaterMark: 1024 * 1024 }));
+    await consume(res);
   } finally {
     await client.close();
   }
   return { ranges: 1, partSize: args.size, concurrency: 1, crc64Verified: false };
+}
+
+/**
+ * The ceiling: one streamed GET piped into the file with no hashing; no downloader reading
+ * these bytes from this server over one connection can beat it.
+ */
+function runSingleGet(args: DownloadContenderArgs): Promise<DownloadContenderDetails> {
+  return singleGet(args, (res) => pipeline(res.body, createWriteStream(args.destPath, { highWaterMark: 1024 * 1024 })));
+}
+
+/**
+ * The verified ceiling: one streamed GET with our guarantees done the simplest way, sharing no code
+ * with src/core/download: the CRC64 of every byte (the engine ours uses) compared with the object's,
+ * the file fsynced before it is closed, and only then renamed into place.
+ */
+async function runSingleGetVerified(args: DownloadContenderArgs): Promise<DownloadContenderDetails> {
+  const engine = (await loadCore()).getCrc64Engine();
+  const temp = `${args.destPath}.verifying`;
+  const details = await singleGet(args, async (res) => {
+    const expected = res.headers['x-cos-hash-crc64ecma'];
+    if (typeof expected !== 'string') throw new Error('The single Get Object answered without x-cos-hash-crc64ecma: nothing to verify against.');
+    let crc = 0n;
+    const hash = async function* (chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+      for await (const chunk of chunks) {
+        crc = engine.update(crc, chunk);
+        yield chunk;
+      }
+    };
+    try {
+      // flush: the write stream fsyncs the file before closing it.
+      await pipeline(res.body, hash, createWriteStream(temp, { highWaterMark: 1024 * 1024, flush: true }));
+      const got = BigInt.asUintN(64, crc).toString();
+      if (got !== expected.trim()) throw new Error(`The single Get Object's CRC64 is ${got}, the object's ${expected}: the bytes were damaged.`);
+      await fs.rename(temp, args.destPath);
+    } catch (error) {
+      await fs.rm(temp, { force: true });
+      throw error;
+    }
+  });
+  return { ...details, crc64Verified: true };
 }
 
 export const DOWNLOAD_CONTENDERS: Record<DownloadContenderName, (args: DownloadContenderArgs) => Promise<DownloadContenderDetails>> = {
@@ -105,6 +143,7 @@ export const DOWNLOAD_CONTENDERS: Record<DownloadContenderName, (args: DownloadC
   'ours-download': runOurs,
   'sdk-getobject': runSdk,
   'single-get': runSingleGet,
+  'single-get-verified': runSingleGetVerified,
 };
 
 /** Loads a download contender's modules, so loading is not counted as download time. */
@@ -116,6 +155,7 @@ export async function preloadDownloader(name: DownloadContenderName): Promise<vo
     core.getCrc64Engine();
   } else {
     await loadSdk();
-    if (name === 'single-get') await import('undici');
+    if (name === 'single-get' || name === 'single-get-verified') await import('undici');
+    if (name === 'single-get-verified') (await loadCore()).getCrc64Engine();
   }
 }

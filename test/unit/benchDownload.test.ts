@@ -114,12 +114,13 @@ describe('bench: download section', () => {
       assert.equal(cells[0], 'ours-download (1/2 ok)');
       assert.equal(cells[2], '450.0');
       assert.equal(cells[3], '0.90x');
-      assert.equal(cells[4], '-');
-      assert.equal(cells[9], '16 MiB x 64, 6 in flight');
-      assert.equal(cells[10], 'verified');
+      assert.equal(cells[4], '-', 'no verified single GET measured');
+      assert.equal(cells[5], '-', 'no SDK row measured');
+      assert.equal(cells[10], '16 MiB x 64, 6 in flight');
+      assert.equal(cells[11], 'verified');
       const single = rows.find((r) => r.contender === 'single-get');
       assert.ok(single);
-      assert.equal(downloadCells(single)[9], 'one GET');
+      assert.equal(downloadCells(single)[10], 'one GET');
       const lines = downloadLines({ profiles: [{ name: 'lan', description: 'loopback' }], runs: 2, rows, targets: [], loadAverageEnd: 1, records }, true);
       assert.ok(lines.includes('Run by run (MB/s, in run order): ours-download 1 GiB 450.0, failed; single-get 1 GiB 500.0.'));
       assert.ok(lines.includes('  ours-download 1 GiB failed: exit 1'));

@@ -114,6 +114,22 @@ describe('crc64', () => {
         const view = new Uint8Array(backing.buffer, 3, 4001);
         assert.equal(engine.update(0n, view), bitwiseCrc64(view));
       });
+
+      it('updateAll over chunks equals update over them joined: empty chunks, odd views and a running CRC included', () => {
+        const random = prng(11);
+        for (let round = 0; round < 30; round++) {
+          const chunks = Array.from({ length: Math.floor(random() * 6) }, () => {
+            const length = random() < 0.2 ? 0 : Math.floor(random() * 8 * 1024);
+            const offset = Math.floor(random() * 8);
+            return randomBytes(random, length + offset).subarray(offset);
+          });
+          const start = engine.update(0n, randomBytes(random, 100));
+          const joined = Buffer.concat(chunks);
+          assert.equal(engine.updateAll(start, chunks), engine.update(start, joined), `round ${round}`);
+          assert.equal(engine.updateAll(0n, chunks), bitwiseCrc64(joined), `round ${round}, from nothing`);
+        }
+        assert.equal(engine.updateAll(777n, []), 777n);
+      });
     });
   }
 

@@ -26,6 +26,7 @@ import { silentLogger } from '../types';
 import { sseHeaders } from '../uploadHeaders';
 import { acquireUploadLock, downloadLockRequest } from '../uploadLock';
 import { downloadCheckpointId, type DownloadCheckpoint, type DownloadCheckpointStore } from './downloadCheckpoint';
+import { FlushBehind } from './flushBehind';
 import { fetchRange, type RangeFetchContext } from './rangeFetch';
 import { combineRangeCrcs, downloadTempPath, missingRanges, planDownload, rangeLength, type ByteRange, type DownloadPlan } from './rangePlan';
 import { checkpointMismatch, verifiedRanges } from './resumeRanges';
@@ -187,14 +188,17 @@ class Download {
     const save = (): Promise<void> | undefined =>
       writer?.write({ ...checkpoint, ranges: [...done].map(([index, crc]) => ({ index, crc64: crc64ToDecimal(crc) })), updatedAt: new Date().toISOString() });
     const resumed = done.size;
+    const flushBehind = new FlushBehind(file);
     this.emit({ type: 'start', key, size: info.size, etag: info.etag, partSize: plan.partSize, rangeCount: plan.ranges.length, resumedRanges: resumed, tempPath: this.tempPath });
     try {
       await save();
-      await this.fetchAll(plan, info, file, done, roundTripMs, save);
+      await this.fetchAll(plan, info, { file, flushBehind }, done, roundTripMs, save);
       await writer?.flush();
-      await file.sync();
+      // Every byte on disk before the rename; the background flushes left this sync little to do.
+      await flushBehind.syncAll();
     } catch (error) {
       await writer?.flush().catch(() => undefined);
+      await flushBehind.settle().catch(() => undefined);
       await file.close().catch(() => undefined);
       if (CosError.is(error) && error.code === 'OBJECT_CHANGED') await this.discard(store, id);
       if (CosError.is(error) && error.code === 'ABORTED') {
@@ -230,7 +234,7 @@ class Download {
     return { file, done: new Map() };
   }
 
-  private async fetchAll(plan: DownloadPlan, info: ObjectInfo, file: FileHandle, done: Map<number, bigint>, roundTripMs: number, save: () => Promise<void> | undefined): Promise<void> {
+  private async fetchAll(plan: DownloadPlan, info: ObjectInfo, output: Pick<RangeFetchContext, 'file' | 'flushBehind'>, done: Map<number, bigint>, roundTripMs: number, save: () => Promise<void> | undefined): Promise<void> {
     const pending = missingRanges(plan, new Set(done.keys()));
     let alreadyBytes = 0;
     for (const r of plan.ranges) if (done.has(r.index)) alreadyBytes += rangeLength(r);
@@ -250,7 +254,7 @@ class Download {
       etag: info.etag,
       size: plan.size,
       headers: this.headers,
-      file,
+      ...output,
       engine: this.engine,
       retry: { ...DEFAULT_RETRY_POLICY, retries: this.options.retries },
       signal,

@@ -1,7 +1,8 @@
 /**
  * One range of a download: a ranged GET with If-Match, its body written at its offset in the
- * temporary file and hashed (CRC64) as it arrives. A failed attempt (5xx, reset, stall, short or
- * misplaced body) is sent again from the range's start, as the retry policy allows.
+ * temporary file and hashed (CRC64) as it arrives, about 1 MiB at a time. A failed attempt (5xx,
+ * reset, stall, short or misplaced body) is sent again from the range's start, as the retry policy
+ * allows.
  */
 
 import type { FileHandle } from 'node:fs/promises';
@@ -9,6 +10,7 @@ import type { CosClient } from '../cosClient';
 import type { Crc64Engine } from '../crc64';
 import { abortError, CosError } from '../errors';
 import { backoffDelay, isTransientNetworkError, sleep, type RetryPolicy } from '../retry';
+import type { FlushBehind } from './flushBehind';
 import { contentRangeProblem, type ByteRange } from './rangePlan';
 
 /**
@@ -26,6 +28,8 @@ export interface RangeFetchContext {
   /** SSE-C key headers, when the object needs them. */
   headers: Record<string, string>;
   file: FileHandle;
+  /** Told of every write, so the file is flushed to disk while ranges still arrive. */
+  flushBehind: FlushBehind;
   engine: Crc64Engine;
   retry: RetryPolicy;
   signal: AbortSignal;
@@ -72,7 +76,11 @@ async function fetchOnce(ctx: RangeFetchContext, range: ByteRange): Promise<bigi
   let crc = 0n;
   let batch: Buffer[] = [];
   const flush = async (): Promise<void> => {
-    await writeBatchAt(ctx.file, batch, written);
+    // The batch is hashed while the thread pool writes it.
+    const writing = writeBatchAt(ctx.file, batch, written);
+    crc = ctx.engine.updateAll(crc, batch);
+    await writing;
+    ctx.flushBehind.written(position - written);
     written = position;
     batch = [];
     ctx.onBytes(range, written - range.start);
@@ -81,7 +89,6 @@ async function fetchOnce(ctx: RangeFetchContext, range: ByteRange): Promise<bigi
     if (position + chunk.length > range.end + 1) {
       throw new CosError('BAD_RESPONSE', `Get Object of bytes ${range.start}-${range.end} sent more bytes than asked for.`, { retryable: true, requestId: answer.requestId });
     }
-    crc = ctx.engine.update(crc, chunk);
     batch.push(chunk);
     position += chunk.length;
     if (position - written >= WRITE_BATCH_BYTES) await flush();

@@ -407,7 +407,7 @@ export function wholeProcessLines(section: WholeProcessSection, markdown: boolea
     `Each row spawns a new process per run, timed from spawn to exit, ${section.runs} interleaved round(s), order rotating; median, range and spread ((max-min)/median). ` +
       '`ours` is `node dist/cli.js upload` (default output, drained); `curl -T` one signed PUT of the same file to the same emulator (the ceiling). ' +
       '"vs curl -T" is curl\'s median time over ours; "vs node -e 0" the median time over an empty Node process. CPU and peak RSS are medians of the processes\' own figures (/usr/bin/time); ' +
-      '"server CPU s" is what the emulator used meanwhile. The "cores apart" rows run the same uploads with the client held on core 1 and the emulator on core 0 (taskset), so neither takes CPU from the other.',
+      '"server CPU s" is what the emulator used meanwhile. The "cores apart" rows run the same uploads with the client held on core 1 and the emulator on core 0 (taskset), so neither takes CPU from the other; they run after all the other rounds, as they slowed the unpinned uploads that followed them.',
     '',
     table(WHOLE_PROCESS_COLUMNS, section.rows.map(wholeProcessCells), WHOLE_PROCESS_RIGHT),
     '',

@@ -7,7 +7,7 @@
 import { sizeLabel, type ProfileName } from './args';
 import { DOWNLOAD_CONTENDER_NAMES, type DownloadContenderDetails, type DownloadContenderName } from './downloadContenders';
 import { median } from './measure';
-import { markdownTable, textTable, type TargetResult } from './report';
+import { markdownTable, ratioToPeer, textTable, type TargetResult } from './report';
 
 const GiB = 1024 ** 3;
 
@@ -102,14 +102,12 @@ export function summarizeDownloads(records: readonly DownloadRecord[]): Download
     });
   }
   for (const row of rows) {
-    const peer = (name: DownloadContenderName): DownloadRow | undefined =>
-      rows.find((r) => r.profile === row.profile && r.size === row.size && r.contender === name && Number.isFinite(r.mbps));
-    const ceiling = peer('single-get');
-    const verified = peer('single-get-verified');
-    const sdk = peer('sdk-getobject');
-    if (ceiling && Number.isFinite(row.mbps)) row.vsCeiling = row.mbps / ceiling.mbps;
-    if (verified && Number.isFinite(row.mbps)) row.vsVerified = row.mbps / verified.mbps;
-    if (sdk && Number.isFinite(row.mbps)) row.vsSdk = row.mbps / sdk.mbps;
+    const ceiling = ratioToPeer(rows, row, 'single-get');
+    const verified = ratioToPeer(rows, row, 'single-get-verified');
+    const sdk = ratioToPeer(rows, row, 'sdk-getobject');
+    if (ceiling !== undefined) row.vsCeiling = ceiling;
+    if (verified !== undefined) row.vsVerified = verified;
+    if (sdk !== undefined) row.vsSdk = sdk;
   }
   return rows;
 }

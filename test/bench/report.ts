@@ -65,6 +65,13 @@ export interface RunRecord {
 }
 
 /** The figures of one contender at one size in one profile, over its runs. */
+/** `row`'s MB/s over that of `contender` at the same profile and size, when both are known (upload and download rows). */
+export function ratioToPeer<R extends { profile: ProfileName; size: number; contender: string; mbps: number }>(rows: readonly R[], row: R, contender: R['contender']): number | undefined {
+  if (!Number.isFinite(row.mbps)) return undefined;
+  const peer = rows.find((r) => r.profile === row.profile && r.size === row.size && r.contender === contender && Number.isFinite(r.mbps));
+  return peer ? row.mbps / peer.mbps : undefined;
+}
+
 export interface RowSummary {
   profile: ProfileName;
   size: number;
@@ -182,12 +189,10 @@ export function summarize(records: readonly RunRecord[]): RowSummary[] {
     });
   }
   for (const row of rows) {
-    const peer = (name: ContenderName): RowSummary | undefined =>
-      rows.find((r) => r.profile === row.profile && r.size === row.size && r.contender === name && Number.isFinite(r.mbps));
-    const sdk = peer('sdk-default');
-    const ceiling = peer('ceiling');
-    if (sdk && Number.isFinite(row.mbps)) row.vsSdkDefault = row.mbps / sdk.mbps;
-    if (ceiling && Number.isFinite(row.mbps)) row.vsCeiling = row.mbps / ceiling.mbps;
+    const sdk = ratioToPeer(rows, row, 'sdk-default');
+    const ceiling = ratioToPeer(rows, row, 'ceiling');
+    if (sdk !== undefined) row.vsSdkDefault = sdk;
+    if (ceiling !== undefined) row.vsCeiling = ceiling;
   }
   return rows;
 }

@@ -108,12 +108,17 @@ export function summarizeWholeProcess(records: readonly WholeProcessRecord[]): W
     }
     if (row.command === 'ours' || row.command === 'ours, cores apart') {
       const yardstick = row.command === 'ours' ? 'curl -T' : 'curl -T, cores apart';
-      const curl = rows.find((r) => r.command === yardstick && r.size === row.size);
-      if (curl && Number.isFinite(curl.seconds.median)) row.vsCurl = curl.seconds.median / row.seconds.median;
+      const curl = timedRow(rows, yardstick, row.size);
+      if (curl) row.vsCurl = curl.seconds.median / row.seconds.median;
     }
   }
   const order = (r: WholeProcessRow): number => WHOLE_PROCESS_COMMANDS.indexOf(r.command);
   return rows.sort((a, b) => (a.size ?? -1) - (b.size ?? -1) || order(a) - order(b));
+}
+
+/** The row of `command` at `size` whose median time is known. */
+function timedRow(rows: readonly WholeProcessRow[], command: WholeProcessCommand, size: number | undefined): WholeProcessRow | undefined {
+  return rows.find((r) => r.command === command && r.size === size && Number.isFinite(r.seconds.median));
 }
 
 const MiB = 1024 * 1024;
@@ -186,16 +191,15 @@ export interface WholeProcessBound {
 }
 
 export function wholeProcessBounds(rows: readonly WholeProcessRow[]): WholeProcessBound[] {
-  const find = (command: WholeProcessCommand, size: number) => rows.find((r) => r.command === command && r.size === size && Number.isFinite(r.seconds.median));
-  const oursTiny = find('ours', 1);
-  const curlTiny = find('curl -T', 1);
+  const oursTiny = timedRow(rows, 'ours', 1);
+  const curlTiny = timedRow(rows, 'curl -T', 1);
   if (!oursTiny || !curlTiny) return [];
   const bounds: WholeProcessBound[] = [];
   for (const curl of rows) {
     if (curl.command !== 'curl -T' || curl.size === undefined || curl.size <= 1 || !Number.isFinite(curl.seconds.median)) continue;
     const curlTransferSeconds = Math.max(0, curl.seconds.median - curlTiny.seconds.median);
     const floorSeconds = oursTiny.seconds.median + curlTransferSeconds;
-    const measured = find('ours', curl.size)?.vsCurl;
+    const measured = timedRow(rows, 'ours', curl.size)?.vsCurl;
     bounds.push({
       size: curl.size,
       oursFixedSeconds: oursTiny.seconds.median,

@@ -51,25 +51,17 @@ export class UploadOnSave implements vscode.Disposable {
       }),
       vscode.workspace.onDidChangeWorkspaceFolders(() => this.readRules()),
     ];
-    if (deps.state.get<boolean>(SAVE_PAUSED_STATE_KEY) === true) {
-      this.scheduler.pause();
-      deps.log.info('upload on save: paused (as it was left in this workspace)');
-      void vscode.commands.executeCommand('setContext', 'cosUpload.uploadOnSavePaused', true);
-    }
+    if (deps.state.get<boolean>(SAVE_PAUSED_STATE_KEY) === true) this.setPaused(true, 'paused (as it was left in this workspace)');
     this.readRules();
   }
 
   pause(): Promise<void> {
-    this.scheduler.pause();
-    this.deps.log.info('upload on save: paused');
-    void vscode.commands.executeCommand('setContext', 'cosUpload.uploadOnSavePaused', true);
+    this.setPaused(true, 'paused');
     return Promise.resolve(this.deps.state.update(SAVE_PAUSED_STATE_KEY, true));
   }
 
   resume(): Promise<void> {
-    this.scheduler.resume();
-    this.deps.log.info('upload on save: resumed');
-    void vscode.commands.executeCommand('setContext', 'cosUpload.uploadOnSavePaused', false);
+    this.setPaused(false, 'resumed');
     return Promise.resolve(this.deps.state.update(SAVE_PAUSED_STATE_KEY, undefined));
   }
 
@@ -81,6 +73,14 @@ export class UploadOnSave implements vscode.Disposable {
     this.scheduler.dispose();
     this.subscriptions.forEach((s) => s.dispose());
     this.statusBar.dispose();
+  }
+
+  /** The scheduler, the log and the menus' context key, in step. */
+  private setPaused(paused: boolean, what: string): void {
+    if (paused) this.scheduler.pause();
+    else this.scheduler.resume();
+    this.deps.log.info(`upload on save: ${what}`);
+    void vscode.commands.executeCommand('setContext', 'cosUpload.uploadOnSavePaused', paused);
   }
 
   private saved(uri: vscode.Uri): void {

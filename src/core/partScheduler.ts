@@ -124,9 +124,8 @@ async function uploadOnePart(
     await ctx.file.assertUnchanged();
     throwIfAborted(signal);
     const data = await ctx.file.read(range, buffer);
-    // Content-MD5 has to be known before the part goes; the CRC64 only when COS answers.
-    const hashing = ctx.hashes.digest(data, ctx.sender.sendsMd5);
-    const digest = ctx.sender.sendsMd5 ? await hashing : hashing;
+    // Hashed while it is sent: the sender awaits the digest when it needs it (verifiedSend.ts).
+    const digest = ctx.hashes.digest(data, ctx.sender.sendsMd5);
     const headers = partHeaders(ctx.options);
     const { key } = ctx.request;
     const uploadId = session.checkpoint.uploadId;

@@ -14,8 +14,7 @@ export async function putWhole(ctx: UploadContext): Promise<UploadResult> {
   const data = await ctx.file.read({ partNumber: 1, offset: 0, length: size }, ctx.hashes.allocate(size));
   await ctx.file.assertUnchanged();
   // As with parts: hashed while it goes, unless Content-MD5 has to be in the headers.
-  const hashing = ctx.hashes.digest(data, ctx.sender.sendsMd5);
-  const digest = ctx.sender.sendsMd5 ? await hashing : hashing;
+  const digest = ctx.hashes.digest(data, ctx.sender.sendsMd5);
   const headers = {
     ...objectHeaders(key, ctx.options),
     ...(ctx.options.trafficLimit !== undefined ? { 'x-cos-traffic-limit': String(ctx.options.trafficLimit) } : {}),

@@ -59,7 +59,7 @@ export class VerifiedSender {
   }
 
   /**
-   * `digest` may still be computing when no Content-MD5 goes with the part: the bytes are sent while
+   * `digest` may still be computing: unless Content-MD5 goes with the part, the bytes are sent while
    * they are hashed, and the CRC64 is awaited only to check COS's answer. The buffer is not touched
    * until this returns, so the hash is still of the bytes that went.
    */
@@ -70,7 +70,8 @@ export class VerifiedSender {
     pending.catch(() => undefined);
     const sse = deps.sse();
     const etagIsMd5 = etagIsBodyMd5(sse);
-    let md5 = digest instanceof Promise ? undefined : digest.md5;
+    // Content-MD5 has to be known before the part goes; the CRC64 only when COS answers.
+    let md5 = this.md5Always || !(digest instanceof Promise) ? (await pending).md5 : undefined;
     let sends = 0;
     for (let integrityAttempt = 1; ; ) {
       const t0 = Date.now();

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { FILE_CONCURRENCY_START, FileConcurrency } from '../../src/core/sync/fileConcurrency';
+import { FILE_CONCURRENCY_START, FileConcurrency, fileConcurrencyStart } from '../../src/core/sync/fileConcurrency';
 
 /**
  * Feeds one 300 ms window in which `filesPerSecond` files of `bytesEach` finish, as a link bound by
@@ -73,5 +73,22 @@ describe('file concurrency (sync)', () => {
     assert.equal(f.current, 3);
     assert.equal(f.done, true);
     assert.throws(() => new FileConcurrency(0), /whole number of at least 1: 0/);
+  });
+
+  it('starts small files near the ceiling and big ones at the usual start, by the median size', () => {
+    const KiB = 1024;
+    // 8 MiB of bodies in flight: 128 files of 64 KiB, capped at the ceiling.
+    assert.equal(fileConcurrencyStart(Array(2000).fill(64 * KiB), 64), 64);
+    assert.equal(fileConcurrencyStart(Array(10).fill(256 * KiB), 64), 32);
+    assert.equal(fileConcurrencyStart(Array(200).fill(1024 * KiB), 64), FILE_CONCURRENCY_START);
+    assert.equal(fileConcurrencyStart([100 * 1024 * KiB], 64), FILE_CONCURRENCY_START, 'never below the usual start');
+    // The median, not the mean: one huge file among many tiny ones does not hold them back.
+    assert.equal(fileConcurrencyStart([...Array(99).fill(4 * KiB), 5 * 1024 * 1024 * KiB], 64), 64);
+    assert.equal(fileConcurrencyStart(Array(5).fill(0), 16), 16, 'empty files start at the ceiling');
+    assert.equal(fileConcurrencyStart([], 64), FILE_CONCURRENCY_START);
+    assert.equal(fileConcurrencyStart(Array(10).fill(KiB), 4), 4, 'never above the ceiling');
+    const started = new FileConcurrency(64, fileConcurrencyStart(Array(2000).fill(64 * KiB), 64));
+    assert.equal(started.current, 64);
+    assert.equal(started.done, true, 'a sync that starts at the ceiling does not grow');
   });
 });

@@ -1,12 +1,28 @@
 /**
  * How many files a sync sends at once, adapted as parts are (see adaptiveConcurrency.ts): start
- * with a few, double while a measurement window shows more files or more bytes per second, stop
+ * with a few (more when the files are small), double while a measurement window shows more files or more bytes per second, stop
  * after two flat windows, halve when COS pushes back. Small files are bound by round trips, not by
  * bandwidth, so a far endpoint needs many in flight; a near one is saturated by a few.
  */
 
-/** Files in flight when a sync starts; the target grows from here. */
+/** Files in flight when a sync starts, at least; the target grows from here. */
 export const FILE_CONCURRENCY_START = 8;
+
+/** Bytes of file bodies a sync puts in flight at its start: small files start with more of them at once. */
+const START_BYTES_IN_FLIGHT = 8 * 1024 * 1024;
+
+/**
+ * How many files a sync starts with: as many as fit START_BYTES_IN_FLIGHT at the median file size,
+ * from FILE_CONCURRENCY_START up to `max`. Tiny files are bound by per-request costs, so they start
+ * near the ceiling instead of spending the first seconds of a short sync growing towards it.
+ */
+export function fileConcurrencyStart(sizes: readonly number[], max: number): number {
+  if (sizes.length === 0) return Math.min(FILE_CONCURRENCY_START, max);
+  const sorted = [...sizes].sort((a, b) => a - b);
+  const median = sorted[Math.floor(sorted.length / 2)];
+  const fitting = Math.floor(START_BYTES_IN_FLIGHT / Math.max(1, median));
+  return Math.min(max, Math.max(FILE_CONCURRENCY_START, fitting));
+}
 
 export interface FileConcurrencyPace {
   /** Shortest measurement window, ms. */

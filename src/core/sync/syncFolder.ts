@@ -22,7 +22,7 @@ import { createDispatcher } from '../transport';
 import { silentLogger, type Logger, type UploadOptions } from '../types';
 import { isPushback } from '../uploadContext';
 import { describingHeaders, sseHeaders } from '../uploadHeaders';
-import { FileConcurrency } from './fileConcurrency';
+import { FileConcurrency, fileConcurrencyStart } from './fileConcurrency';
 import { headerDrift } from './headerDrift';
 import { fileCrc64, putVerified, readAndHash, type ReadFile } from './fileTransfer';
 import { listLocalFolder, type LocalFile } from './localFiles';
@@ -44,12 +44,12 @@ export async function syncFolder(request: SyncRequest): Promise<SyncResult> {
   if (!Number.isInteger(maxFiles) || maxFiles < 1 || maxFiles > MAX_CONCURRENT_FILES) {
     throw new ConfigError('maxConcurrentFiles', `Files at once must be a whole number from 1 to ${MAX_CONCURRENT_FILES}: ${maxFiles}`);
   }
-  const fileConcurrency = new FileConcurrency(maxFiles);
   const logger = request.logger ?? silentLogger;
   const prefix = normalizePrefix(request.prefix);
   const endpoint = resolveEndpoint(request.target);
   throwIfAborted(request.signal);
   const listing = await listLocalFolder(request.folder, { exclude: request.exclude, respectGitignore: request.respectGitignore, log: logger });
+  const fileConcurrency = new FileConcurrency(maxFiles, fileConcurrencyStart(listing.files.map((f) => f.size), maxFiles));
   const dispatcher =
     request.dispatcher ??
     createDispatcher(

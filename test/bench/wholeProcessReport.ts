@@ -182,6 +182,12 @@ export interface WholeProcessBound {
   size: number;
   oursFixedSeconds: number;
   curlTransferSeconds: number;
+  /**
+   * The emulator's CPU for ours' upload beyond its 1-byte one, over its busy share during curl: the
+   * time it needs, at the most it ran in parallel, to take in what ours sends (parts, Complete).
+   */
+  serverSecondsForOurs?: number;
+  /** Ours at 1 B plus the longer of curl's transfer and the emulator's time for ours. */
   floorSeconds: number;
   /** curl's time over the floor: the highest "vs curl -T" ours could show. */
   bestVsCurl: number;
@@ -198,22 +204,37 @@ export function wholeProcessBounds(rows: readonly WholeProcessRow[]): WholeProce
   for (const curl of rows) {
     if (curl.command !== 'curl -T' || curl.size === undefined || curl.size <= 1 || !Number.isFinite(curl.seconds.median)) continue;
     const curlTransferSeconds = Math.max(0, curl.seconds.median - curlTiny.seconds.median);
-    const floorSeconds = oursTiny.seconds.median + curlTransferSeconds;
-    const measured = timedRow(rows, 'ours', curl.size)?.vsCurl;
+    const serverBusyDuringCurl = curl.serverCpuSeconds / curl.seconds.median;
+    const ours = timedRow(rows, 'ours', curl.size);
+    const serverSecondsForOurs =
+      ours && serverBusyDuringCurl > 0 && Number.isFinite(ours.serverCpuSeconds) && Number.isFinite(oursTiny.serverCpuSeconds)
+        ? Math.max(0, ours.serverCpuSeconds - oursTiny.serverCpuSeconds) / serverBusyDuringCurl
+        : undefined;
+    const floorSeconds = oursTiny.seconds.median + Math.max(curlTransferSeconds, serverSecondsForOurs ?? 0);
     bounds.push({
       size: curl.size,
       oursFixedSeconds: oursTiny.seconds.median,
       curlTransferSeconds,
+      ...(serverSecondsForOurs !== undefined ? { serverSecondsForOurs } : {}),
       floorSeconds,
       bestVsCurl: curl.seconds.median / floorSeconds,
-      serverBusyDuringCurl: curl.serverCpuSeconds / curl.seconds.median,
-      ...(measured !== undefined ? { measuredVsCurl: measured } : {}),
+      serverBusyDuringCurl,
+      ...(ours?.vsCurl !== undefined ? { measuredVsCurl: ours.vsCurl } : {}),
     });
   }
   return bounds;
 }
 
-export const WHOLE_PROCESS_BOUND_COLUMNS = ['size', 'emulator busy during curl', 'ours at 1 B s', 'curl beyond its 1 B s', 'floor for ours s', 'best possible vs curl -T', 'measured vs curl -T'];
+export const WHOLE_PROCESS_BOUND_COLUMNS = [
+  'size',
+  'emulator busy during curl',
+  'ours at 1 B s',
+  'curl beyond its 1 B s',
+  'emulator time for ours s',
+  'floor for ours s',
+  'best possible vs curl -T',
+  'measured vs curl -T',
+];
 
 export function wholeProcessBoundCells(bound: WholeProcessBound): string[] {
   return [
@@ -221,6 +242,7 @@ export function wholeProcessBoundCells(bound: WholeProcessBound): string[] {
     Number.isFinite(bound.serverBusyDuringCurl) ? `${(bound.serverBusyDuringCurl * 100).toFixed(0)}%` : '-',
     bound.oursFixedSeconds.toFixed(3),
     bound.curlTransferSeconds.toFixed(3),
+    bound.serverSecondsForOurs === undefined ? '-' : bound.serverSecondsForOurs.toFixed(3),
     bound.floorSeconds.toFixed(3),
     `${bound.bestVsCurl.toFixed(2)}x`,
     bound.measuredVsCurl === undefined ? '-' : `${bound.measuredVsCurl.toFixed(2)}x`,

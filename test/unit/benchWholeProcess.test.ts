@@ -112,9 +112,22 @@ describe('bench: whole-process section', () => {
       assert.ok(Math.abs(mid.bestVsCurl - 0.9 / 1.07) < 1e-9);
       assert.equal(mid.measuredVsCurl, 0.9);
       assert.ok(Math.abs(big.floorSeconds - (0.19 + 8.98)) < 1e-9, `${big.floorSeconds}`);
-      assert.deepEqual(wholeProcessBoundCells(mid), ['64 MiB', '-', '0.190', '0.880', '1.070', '0.84x', '0.90x'], 'no server CPU in these records');
+      assert.deepEqual(wholeProcessBoundCells(mid), ['64 MiB', '-', '0.190', '0.880', '-', '1.070', '0.84x', '0.90x'], 'no server CPU in these records');
       const busy = wholeProcessBounds(summarizeWholeProcess(records.map((r) => (r.command === 'curl -T' ? { ...r, serverCpuSeconds: (r.seconds ?? 0) * 0.9 } : r))));
       assert.equal(wholeProcessBoundCells(busy[0])[1], '90%');
+    });
+
+    it('raises the floor when the emulator works longer for ours than curl\'s transfer takes', () => {
+      // curl 64 MiB: 0.9 s, emulator CPU 0.9 s (busy 100%). Ours 64 MiB: emulator CPU 1.21 s, ours at 1 B 0.01 s of it.
+      const withServer = records.map((r) =>
+        r.command === 'curl -T' ? { ...r, serverCpuSeconds: r.seconds ?? 0 } : r.command === 'ours' ? { ...r, serverCpuSeconds: r.size === 1 ? 0.01 : r.size === 64 * MiB ? 1.21 : 0.5 } : r,
+      );
+      const [mid, big] = wholeProcessBounds(summarizeWholeProcess(withServer));
+      assert.ok(Math.abs((mid.serverSecondsForOurs ?? NaN) - 1.2) < 1e-9, `${mid.serverSecondsForOurs}`);
+      assert.ok(Math.abs(mid.floorSeconds - (0.19 + 1.2)) < 1e-9, 'the emulator\'s 1.2 s for ours outweighs curl\'s 0.88 s');
+      assert.ok(Math.abs(mid.bestVsCurl - 0.9 / 1.39) < 1e-9);
+      assert.deepEqual(wholeProcessBoundCells(mid).slice(3, 6), ['0.880', '1.200', '1.390']);
+      assert.ok(Math.abs(big.floorSeconds - (0.19 + 8.98)) < 1e-9, 'curl\'s transfer still sets the floor where it is the longer');
       assert.deepEqual(wholeProcessBounds(summarizeWholeProcess(records.filter((r) => !(r.command === 'curl -T' && r.size === 1)))), [], 'no floor without curl at 1 B');
     });
 

@@ -26,7 +26,8 @@ What is sent and deleted:
 
 Tuning:
       --max-concurrent-files <n>    most files in flight at once over one connection pool (default 64, at most 256);
-                                    a sync starts with 8 and doubles while files/s or bytes/s still rise
+                                    a sync starts with as many as fit 8 MiB at the median file size (at least 8)
+                                    and doubles while files/s or bytes/s still rise
       --multipart-threshold <size>  smaller files go up as one Put Object with their CRC64 checked (default 8MiB);
                                     bigger ones as resumable multipart uploads
       --part-size, --concurrency, --max-concurrency, --retries, --traffic-limit, --content-md5   as for upload

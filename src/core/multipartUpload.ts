@@ -46,23 +46,24 @@ export interface UploadRequest {
  * Complete (completion.ts).
  */
 export async function uploadFile(request: UploadRequest): Promise<UploadResult> {
-  // With a checkpoint, one uploader at a time per file and key (uploadLock.ts); taken before any request.
-  return withUploadLock({ ...request, filePath: path.resolve(request.filePath) }, () => uploadUnlocked(request));
-}
-
-async function uploadUnlocked(request: UploadRequest): Promise<UploadResult> {
   const options = resolveUploadOptions(request.options);
   validateObjectKey(request.key);
   throwIfAborted(request.signal);
-  const file = await SourceFile.open(request.filePath);
-  let ctx: UploadContext;
+  const filePath = path.resolve(request.filePath);
+  const file = await SourceFile.open(filePath);
   try {
-    ctx = new UploadContext(request, options, file);
-  } catch (error) {
-    // A bad bucket, region or endpoint is refused by the client's constructor: the file must not stay open.
+    if (file.size < options.multipartThreshold) return await uploadOpened(request, options, file);
+    // One uploader at a time per file and key (uploadLock.ts), taken before any request. Only a
+    // multipart upload has what two uploaders would share (its checkpoint and upload ID); two single
+    // PUTs of one file are two whole writes of it, as a sync's small files are.
+    return await withUploadLock({ ...request, filePath }, () => uploadOpened(request, options, file));
+  } finally {
     await file.close();
-    throw error;
   }
+}
+
+async function uploadOpened(request: UploadRequest, options: UploadOptions, file: SourceFile): Promise<UploadResult> {
+  const ctx = new UploadContext(request, options, file);
   try {
     ctx.startHashing();
     return ctx.file.size < ctx.options.multipartThreshold ? await putWhole(ctx) : await multipart(ctx);

@@ -76,9 +76,9 @@ export class UploadContext {
     });
   }
 
+  /** Closes the client; the file belongs to the caller that opened it. */
   async dispose(): Promise<void> {
     await this.client.close().catch(() => undefined);
-    await this.file.close();
   }
 
   emit(event: UploadEvent): void {

@@ -1,6 +1,7 @@
 /**
  * One uploader per file and key (src/core/uploadLock.ts), through the shipped CLI: two runs started
- * together, a SIGKILLed run whose lock is taken over, and `resume --all` skipping a locked upload.
+ * together, a SIGKILLed run whose lock is taken over, `resume --all` skipping a locked upload, and a
+ * single PUT, which takes no lock.
  * What reached the server is checked in the emulator's request log.
  */
 
@@ -42,9 +43,9 @@ describe('upload lock (dist/cli.js)', function () {
     if (work) await fs.rm(work, { recursive: true, force: true });
   });
 
-  function uploadArgs(file: string, key: string): string[] {
+  function uploadArgs(file: string, key: string, multipartThreshold = '0'): string[] {
     const target = ['--bucket', emulator.bucket, '--region', emulator.region, '--endpoint', emulator.url];
-    return ['upload', file, '--key', key, ...target, '--state-dir', stateDir, '--part-size', '1MiB', '--multipart-threshold', '0', '--concurrency', '2', '--json'];
+    return ['upload', file, '--key', key, ...target, '--state-dir', stateDir, '--part-size', '1MiB', '--multipart-threshold', multipartThreshold, '--concurrency', '2', '--json'];
   }
 
   async function writeFile(name: string, size: number): Promise<{ file: string; data: Buffer }> {
@@ -132,6 +133,35 @@ describe('upload lock (dist/cli.js)', function () {
     assert.deepEqual(resent.map((e) => e.partNumber), [], 'finished parts were sent again');
     assert.equal(await emulator.objectSha256(key), sha256(data));
     assert.deepEqual(await lockFiles(), []);
+  });
+
+  it('a single PUT takes no lock: while a live uploader holds the lock of the file and key, the file sent whole uploads and the lock stays; sent multipart it is refused', async () => {
+    emulator.setNetwork({ connMbps: 32 });
+    const { file, data } = await writeFile('whole.bin', PART_COUNT * MiB);
+    const key = 'lock/whole.bin';
+    await killAfterParts(uploadArgs(file, key), 4);
+    const [lock] = await lockFiles();
+    // This test's own process stands for the multipart uploader, still running on this machine.
+    const held = JSON.stringify({ ...(JSON.parse(await fs.readFile(lock, 'utf8')) as Record<string, unknown>), pid: process.pid });
+    await fs.writeFile(lock, held);
+    emulator.setNetwork({ connMbps: 0 });
+
+    let before = emulator.log.length;
+    const multipart = await runCli(uploadArgs(file, key), env);
+    assert.equal(multipart.code, EXIT_LOCKED, multipart.stderr);
+    assert.deepEqual(emulator.log.slice(before), [], 'the refused multipart run sent nothing');
+
+    before = emulator.log.length;
+    const whole = await runCli(uploadArgs(file, key, '64MiB'), env);
+    assert.equal(whole.code, 0, whole.stderr);
+    assert.deepEqual(
+      emulator.log.slice(before).map((e) => e.operation),
+      ['putObject'],
+      'the file went as one Put Object',
+    );
+    assert.equal(await emulator.objectSha256(key), sha256(data));
+    assert.deepEqual(await lockFiles(), [lock]);
+    assert.equal(await fs.readFile(lock, 'utf8'), held, 'the other uploader\'s lock was left as it was');
   });
 
   it('`resume --all` skips a checkpoint whose upload is locked by a live process, says so, and sends nothing for it', async () => {

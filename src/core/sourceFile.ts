@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import { constants as fsConstants, promises as fs } from 'node:fs';
 import { CosError } from './errors';
 import type { PartRange } from './types';
 
@@ -17,22 +17,22 @@ export class SourceFile {
   ) {}
 
   static async open(filePath: string): Promise<SourceFile> {
-    let stat;
-    try {
-      stat = await fs.stat(filePath);
-    } catch (error) {
-      throw fileError(filePath, error);
+    // Stat and open side by side: on a busy event loop (the extension host) each await waits a turn.
+    // Non-blocking, so opening a FIFO returns at once and is then refused as a special file.
+    const flags = fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0);
+    const [statted, opened] = await Promise.allSettled([fs.stat(filePath), fs.open(filePath, flags)]);
+    const close = () => (opened.status === 'fulfilled' ? opened.value.close().catch(() => undefined) : undefined);
+    if (statted.status === 'rejected') {
+      await close();
+      throw fileError(filePath, statted.reason);
     }
+    const stat = statted.value;
     if (!stat.isFile()) {
+      await close();
       throw new CosError('FILE_NOT_A_FILE', `Only regular files can be uploaded; this is a ${stat.isDirectory() ? 'folder' : 'special file'}: ${filePath}`);
     }
-    let handle: fs.FileHandle;
-    try {
-      handle = await fs.open(filePath, 'r');
-    } catch (error) {
-      throw fileError(filePath, error);
-    }
-    return new SourceFile(filePath, handle, stat.size, stat.mtimeMs, stat.ctimeMs);
+    if (opened.status === 'rejected') throw fileError(filePath, opened.reason);
+    return new SourceFile(filePath, opened.value, stat.size, stat.mtimeMs, stat.ctimeMs);
   }
 
   /** Reads finish one at a time, in the order they were asked for. */

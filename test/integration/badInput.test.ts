@@ -10,7 +10,7 @@
  */
 
 import { strict as assert } from 'node:assert';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { appendFileSync, promises as fs, truncateSync, utimesSync } from 'node:fs';
 import * as os from 'node:os';
@@ -62,6 +62,13 @@ describe('bad input and bad answers: a clear message, nothing lost', function ()
     const file = path.join(work, name);
     await fs.writeFile(file, data);
     return { path: file, data };
+  }
+
+  /** A named pipe nobody writes to: a blocking open of it would never return. */
+  function fifo(): string {
+    const file = path.join(work, `fifo-${++counter}`);
+    execFileSync('mkfifo', [file]);
+    return file;
   }
 
   async function newStore(): Promise<FileCheckpointStore> {
@@ -117,6 +124,7 @@ describe('bad input and bad answers: a clear message, nothing lost', function ()
     const cases: Array<[string, () => UploadRequest, string, RegExp]> = [
       ['a missing file', () => request(path.join(work, 'no-such-file.bin'), 'bad/missing.bin'), 'FILE_NOT_FOUND', /does not exist: .*no-such-file\.bin$/],
       ['a folder', () => request(work, 'bad/folder.bin'), 'FILE_NOT_A_FILE', /regular files.*folder/],
+      ['a FIFO with no writer (must not hang)', () => request(fifo(), 'bad/fifo.bin'), 'FILE_NOT_A_FILE', /regular files.*special file/],
       ['a key longer than 850 bytes', () => request(file.path, 'k'.repeat(851)), 'INVALID_ARGUMENT', /Object key is 851 bytes.*850/],
       ['a key with a control character', () => request(file.path, 'bad\u0007key.bin'), 'INVALID_ARGUMENT', /control character U\+0007/],
       ['a key that is not valid Unicode', () => request(file.path, 'bad\ud800.bin'), 'INVALID_ARGUMENT', /lone surrogate/],

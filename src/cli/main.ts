@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { UploadAbortedError } from '../core/errors';
 import { parseCliArgs, type CliCommand } from './args';
 import { parseSyncCliArgs, type SyncCommand } from './syncArgs';
-import { lastCodeCacheOutcome, requireWithCodeCache } from './codeCache';
+import { lastCodeCacheOutcome, requireWithCodeCache } from '../core/codeCache';
 import { markPhase, startDebugTiming } from './debugTiming';
 import { helpText } from './help';
 import { EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, exitCodeFor, formatErrorLines, isUsageError, type CliStreams } from './output';

@@ -7,7 +7,7 @@ import type { CheckpointStore } from '../core/types';
 import { registerBucketView } from './bucketView/bucketView';
 import { registerCommands } from './commands';
 import { registerCosFileSystem } from './cosFs/cosFsProvider';
-import { onDemand, onDemandLoaded } from './commands/onDemand';
+import { onDemand, onDemandLoaded, useCodeCache } from './commands/onDemand';
 import { markCommandPhase } from './debugTiming';
 import { LocalEmulator } from './emulator/emulatorEndpoint';
 import { UploadLog } from './ui/log';
@@ -30,6 +30,8 @@ export function activate(context: vscode.ExtensionContext): CosUploadTestApi | u
   const profiles = new ProfileStore(context.globalState, context.secrets);
   const checkpointDir = path.join(context.globalStorageUri.fsPath, 'checkpoints');
   const checkpoints = new FileCheckpointStore(checkpointDir);
+  const codeCacheDir = path.join(context.globalStorageUri.fsPath, 'code-cache');
+  useCodeCache(codeCacheDir);
   const backend = lazyBackend(() => new (onDemand().CoreUploadBackend)({ profiles, checkpoints, log, settings: readSettings }));
   const manager = new UploadManager(backend, {
     maxConcurrentUploads: () => readSettings().maxConcurrentUploads,
@@ -97,6 +99,7 @@ export function activate(context: vscode.ExtensionContext): CosUploadTestApi | u
         checkpointDir,
         checkpoints,
         loadedAtActivation: onDemandLoaded(),
+        codeCacheDir,
         bucketView: bucketView.provider,
         cosFileSystem: cosFs.provider,
       })

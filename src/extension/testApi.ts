@@ -2,7 +2,8 @@ import * as path from 'node:path';
 import type * as vscode from 'vscode';
 import type { CheckpointStore } from '../core/types';
 import type { TransportOptions } from '../core/transport';
-import { onDemand } from './commands/onDemand';
+import { type CodeCacheOutcome, lastCodeCacheOutcome, lastCodeCacheSave } from '../core/codeCache';
+import { onDemand, onDemandLoaded } from './commands/onDemand';
 import type { UploadLog } from './ui/log';
 import { type BucketProfile, type ProfileSecrets, type ProfileStore, secretStorageKey } from './profiles/profileStore';
 import type { PromptHooks } from './ui/prompts';
@@ -36,6 +37,8 @@ export interface CosUploadTestApi {
      * only SecretStorage's change event tells the store. Takes a value from the test, returns none.
      */
     storeSecretDirectly(profileId: string, field: keyof ProfileSecrets, value: string): Promise<void>;
+    /** Saves a profile through the store alone, not a command, so no command has run yet. */
+    saveDirectly(profile: Omit<BucketProfile, 'id'>, secrets: Partial<ProfileSecrets>): Promise<BucketProfile>;
   };
   log: {
     /** Recent lines of the "COS Upload" log, oldest first, as `[level] message`. */
@@ -92,6 +95,8 @@ export interface CosUploadTestApi {
      */
     loadedOnDemand: boolean;
     heavyModules: readonly string[];
+    /** Whether the command bundle is loaded now, and how its load used the code cache. */
+    commandBundle(): { loaded: boolean; cache?: CodeCacheOutcome; saved?: Promise<void>; cacheDir: string };
   };
 }
 
@@ -109,6 +114,7 @@ export function createTestApi(parts: {
   checkpointDir: string;
   checkpoints: CheckpointStore;
   loadedAtActivation: boolean;
+  codeCacheDir: string;
   bucketView: BucketViewProvider;
   cosFileSystem: vscode.FileSystemProvider;
 }): CosUploadTestApi {
@@ -139,6 +145,7 @@ export function createTestApi(parts: {
       hasSecret: (id, field) => profiles.hasSecret(id, field),
       secretReads: () => profiles.secretReads(),
       storeSecretDirectly: async (id, field, value) => context.secrets.store(secretStorageKey(id, field), value),
+      saveDirectly: (profile, secrets) => profiles.save(profile, secrets),
     },
     log: { lines: () => log.recentLines() },
     statusBar: { snapshot: () => statusBar.snapshot() },
@@ -165,6 +172,10 @@ export function createTestApi(parts: {
       handleDrop: (target, data) => parts.bucketView.handleDrop(target, data, { isCancellationRequested: false, onCancellationRequested: () => ({ dispose: () => undefined }) }),
     },
     cosFileSystem: parts.cosFileSystem,
-    activation: { loadedOnDemand: parts.loadedAtActivation, heavyModules },
+    activation: {
+      loadedOnDemand: parts.loadedAtActivation,
+      heavyModules,
+      commandBundle: () => ({ loaded: onDemandLoaded(), cache: lastCodeCacheOutcome(), saved: lastCodeCacheSave(), cacheDir: parts.codeCacheDir }),
+    },
   };
 }

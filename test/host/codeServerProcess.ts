@@ -132,11 +132,24 @@ function isAlive(pid: number): boolean {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * COS_TEST_SEED_CODE_CACHE=<folder>: the extension's code cache from an earlier run (its kept
+ * globalStorage/.../code-cache), copied in so this run times a session after the first.
+ */
+function seedCodeCache(userData: string): void {
+  const from = process.env.COS_TEST_SEED_CODE_CACHE;
+  if (!from) return;
+  const to = path.join(userData, 'User', 'globalStorage', 'cos-part-uploader.cos-part-uploader', 'code-cache');
+  fs.mkdirSync(to, { recursive: true });
+  for (const name of fs.readdirSync(from).filter((n) => n.endsWith('.bin'))) fs.copyFileSync(path.join(from, name), path.join(to, name));
+}
+
 /** Starts code-server and resolves once it answers /healthz. */
 export async function startCodeServer(options: StartCodeServerOptions): Promise<CodeServerProcess> {
   const dirs = stateDirs(options.stateDir);
   fs.mkdirSync(path.join(dirs.userData, 'User'), { recursive: true });
   fs.writeFileSync(path.join(dirs.userData, 'User', 'settings.json'), `${JSON.stringify(USER_SETTINGS, null, 2)}\n`);
+  seedCodeCache(dirs.userData);
   // An explicit config file: otherwise code-server writes one, with a password, into $XDG_CONFIG_HOME.
   const configFile = path.join(options.stateDir, 'code-server.yaml');
   fs.writeFileSync(configFile, 'auth: none\n');

@@ -126,16 +126,16 @@ export class UploadStatusBar implements vscode.Disposable {
     if (paused > 0) parts.push(vscode.l10n.t('{0} paused', paused));
     if (rate > 0) parts.push(rateText(rate));
     this.item.text = parts.join(' · ');
-    const tooltip = new vscode.MarkdownString(undefined, true);
-    tooltip.appendMarkdown(`**${vscode.l10n.t('COS uploads')}**\n\n`);
+    // Plain text, not Markdown: the extension host parses a Markdown tooltip on every update, and
+    // the parser's first run lands on the session's first upload.
+    const lines = [vscode.l10n.t('COS uploads'), ''];
     for (const s of active) {
       const state = s.state === 'queued' ? vscode.l10n.t('waiting') : `${Math.floor(confirmedPercent(s))}%`;
       const speed = s.bytesPerSecond ? ` · ${rateText(s.bytesPerSecond)}` : '';
-      tooltip.appendText(`${s.job.displayPath} → ${s.job.bucket}/${s.job.key}: ${state}${speed}\n`);
-      tooltip.appendMarkdown('\n');
+      lines.push(`${s.job.displayPath} → ${s.job.bucket}/${s.job.key}: ${state}${speed}`);
     }
-    tooltip.appendMarkdown(`\n${vscode.l10n.t('Click to pause, resume or cancel.')}`);
-    this.item.tooltip = tooltip;
+    lines.push('', vscode.l10n.t('Click to pause, resume or cancel.'));
+    this.item.tooltip = lines.join('\n');
     this.item.backgroundColor = undefined;
     this.setVisible(true);
   }

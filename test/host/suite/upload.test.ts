@@ -35,8 +35,7 @@ describe('uploading through the commands', function () {
     const shown: string[] = [];
     const poll = setInterval(() => {
       const bar = host.api.statusBar.snapshot();
-      // The tooltip is Markdown: drop its escapes to compare text.
-      if (bar.visible) shown.push(`${bar.text}\n${bar.tooltip.replace(/\\/g, '').replace(/&nbsp;/g, ' ')}`);
+      if (bar.visible) shown.push(`${bar.text}\n${bar.tooltip}`);
     }, 10);
     let result: UploadCommandResult;
     try {

@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { crc64EngineStatus, getCrc64Engine, typescriptCrc64, type Crc64EngineStatus } from './crc64';
+import { crc64EngineStatus, getCrc64Engine, typescriptCrc64, type Crc64Engine, type Crc64EngineStatus } from './crc64';
+import { wasmCrc64 } from './wasmCrc64';
 import { digestPart, digestPartSliced, type PartDigest } from './integrity';
 import type { HashAnswer, HashJob } from './hashWorker';
 
@@ -12,12 +13,15 @@ type WorkerReady = Crc64EngineStatus & { nice?: number };
 export type HashingStatus = WorkerReady & { threaded: boolean };
 
 /**
- * Data up to this size is hashed on the calling thread by the TypeScript engine (well under a
- * millisecond): starting a worker and loading the native addon would cost far more than that.
+ * Data up to this size is hashed on the calling thread (well under a millisecond): starting a
+ * worker and loading the native addon would cost far more than that. The engine there is
+ * WebAssembly once something (sync) has started it, else TypeScript.
  */
 export const CALLING_THREAD_HASH_MAX = 256 * 1024;
 
-const CALLING_THREAD_STATUS: HashingStatus = { name: 'typescript', reason: 'small data, hashed on the calling thread', threaded: false };
+function callingThreadEngine(): Crc64Engine {
+  return wasmCrc64() ?? typescriptCrc64;
+}
 
 /**
  * Hashes parts on worker threads when the buffer is shared memory and the worker script is present
@@ -97,7 +101,8 @@ export class HashPool {
 
   /** How data of `bytes` will be hashed; small data starts no worker. */
   statusFor(bytes: number): Promise<HashingStatus> {
-    return bytes <= CALLING_THREAD_HASH_MAX ? Promise.resolve({ ...CALLING_THREAD_STATUS }) : this.status();
+    if (bytes > CALLING_THREAD_HASH_MAX) return this.status();
+    return Promise.resolve({ name: callingThreadEngine().name, reason: 'small data, hashed on the calling thread', threaded: false });
   }
 
   /** A buffer the workers can read without a copy. */
@@ -107,7 +112,7 @@ export class HashPool {
 
   /** CRC64 of `data`, and its MD5 when `withMd5`. */
   digest(data: Buffer, withMd5 = true): Promise<PartDigest> {
-    if (data.length <= CALLING_THREAD_HASH_MAX) return Promise.resolve(digestPart(data, typescriptCrc64, withMd5));
+    if (data.length <= CALLING_THREAD_HASH_MAX) return Promise.resolve(digestPart(data, callingThreadEngine(), withMd5));
     if (!this.threaded || !(data.buffer instanceof SharedArrayBuffer)) {
       return digestPartSliced(data, getCrc64Engine(), withMd5);
     }

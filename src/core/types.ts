@@ -146,7 +146,7 @@ export interface CheckpointStore {
   list(): Promise<Array<{ id: string; checkpoint: Checkpoint }>>;
 }
 
-export type CrcEngineName = 'native' | 'typescript';
+export type CrcEngineName = 'native' | 'wasm' | 'typescript';
 
 /** What is done on cancel: keep the upload on the server for resuming, or abort it. */
 export type OnCancel = 'keep' | 'abort';

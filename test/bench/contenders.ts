@@ -169,6 +169,8 @@ export interface HashSpeeds {
   coreEngine: string;
   crc64NativeMBps?: number;
   crc64TypescriptMBps: number;
+  /** hash-wasm, the engine for small files on the calling thread during a sync. */
+  crc64WasmMBps?: number;
   md5MBps: number;
 }
 
@@ -187,11 +189,14 @@ export async function measureHashSpeeds(bytes = 256 * 1024 * 1024, rounds = 3): 
     return bytes / 1e6 / fastest;
   };
   const native = nativeCrc64();
+  const { startWasmCrc64 } = await import('../../src/core/wasmCrc64');
+  const wasm = await startWasmCrc64();
   return {
     bytes,
     coreEngine: getCrc64Engine().name,
     ...(native ? { crc64NativeMBps: best(() => crc64(data, native)) } : {}),
     crc64TypescriptMBps: best(() => crc64(data, typescriptCrc64)),
+    ...(wasm ? { crc64WasmMBps: best(() => crc64(data, wasm)) } : {}),
     md5MBps: best(() => createHash('md5').update(data).digest()),
   };
 }

@@ -387,6 +387,7 @@ export function renderReport(report: BenchReport, markdown: boolean): string {
         ['engine', 'MB/s'],
         [
           ['CRC64 native (crc64-ecma182)', fixed(h.crc64NativeMBps, 0)],
+          ['CRC64 WebAssembly (hash-wasm)', fixed(h.crc64WasmMBps, 0)],
           ['CRC64 TypeScript fallback', fixed(h.crc64TypescriptMBps, 0)],
           ['MD5 (node:crypto)', fixed(h.md5MBps, 0)],
         ],

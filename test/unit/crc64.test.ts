@@ -11,6 +11,7 @@ import {
   typescriptCrc64,
   type Crc64Engine,
 } from '../../src/core/crc64';
+import { startWasmCrc64 } from '../../src/core/wasmCrc64';
 import { prng } from '../seededRandom';
 
 
@@ -55,6 +56,16 @@ function matrixCombine(crc1: bigint, crc2: bigint, len2: bigint): bigint {
     if (len2 === 0n) break;
   }
   return crc1 ^ crc2;
+}
+
+/** `rounds` random buffers: the first ten of length 0..9, then up to 300 KiB, at random alignments. */
+function* randomBuffers(seed: number, rounds: number): Generator<{ round: number; data: Uint8Array; random: () => number }> {
+  const random = prng(seed);
+  for (let round = 0; round < rounds; round++) {
+    const length = round < 10 ? round : Math.floor(random() ** 2 * 300 * 1024);
+    const offset = Math.floor(random() * 8);
+    yield { round, data: randomBytes(random, length + offset).subarray(offset), random };
+  }
 }
 
 function ascii(text: string): Uint8Array {
@@ -136,12 +147,8 @@ describe('crc64', () => {
   describe('native and TypeScript engines agree', () => {
     it('on 200 random buffers of random length (0..300 KiB) at random alignments', () => {
       const native = nativeEngine();
-      const random = prng(2024);
-      for (let round = 0; round < 200; round++) {
-        const length = round < 10 ? round : Math.floor(random() ** 2 * 300 * 1024);
-        const offset = Math.floor(random() * 8);
-        const data = randomBytes(random, length + offset).subarray(offset);
-        assert.equal(typescriptCrc64.update(0n, data), native.update(0n, data), `round ${round}, length ${length}`);
+      for (const { round, data } of randomBuffers(2024, 200)) {
+        assert.equal(typescriptCrc64.update(0n, data), native.update(0n, data), `round ${round}, length ${data.length}`);
       }
     });
 
@@ -167,6 +174,44 @@ describe('crc64', () => {
         assert.equal(tsCrc, whole, `typescript, round ${round}`);
         assert.equal(nativeCrc, whole, `native, round ${round}`);
         assert.equal(mixed, whole, `alternating, round ${round}`);
+      }
+    });
+  });
+
+  describe('WebAssembly engine (hash-wasm)', () => {
+    let wasm: Crc64Engine;
+    before(async () => {
+      const started = await startWasmCrc64();
+      assert.ok(started, 'hash-wasm did not compile');
+      wasm = started;
+    });
+
+    it('is named wasm, and gives the CRC-64/XZ check value and the CRC of nothing', () => {
+      assert.equal(wasm.name, 'wasm');
+      assert.equal(crc64(ascii('123456789'), wasm), 0x995dc9bbdf1939fan);
+      assert.equal(crc64(new Uint8Array(0), wasm), 0n);
+      assert.equal(wasm.update(12345n, new Uint8Array(0)), 12345n);
+    });
+
+    it('matches the bitwise definition at every length 0..200 and offset 0..7', () => {
+      const random = prng(7);
+      const backing = randomBytes(random, 208);
+      for (let offset = 0; offset < 8; offset++) {
+        for (let length = 0; length <= 200; length++) {
+          const data = backing.subarray(offset, offset + length);
+          assert.equal(wasm.update(0n, data), bitwiseCrc64(data), `offset ${offset}, length ${length}`);
+        }
+      }
+    });
+
+    it('agrees with the native engine on 200 random buffers (0..300 KiB) and on updates split at random points', () => {
+      const native = nativeEngine();
+      for (const { round, data, random } of randomBuffers(4242, 200)) {
+        const whole = native.update(0n, data);
+        assert.equal(wasm.update(0n, data), whole, `round ${round}, length ${data.length}`);
+        const cut = Math.floor(random() * (data.length + 1));
+        assert.equal(wasm.update(wasm.update(0n, data.subarray(0, cut)), data.subarray(cut)), whole, `round ${round}, cut at ${cut}`);
+        assert.equal(wasm.updateAll(0n, [data.subarray(0, cut), new Uint8Array(0), data.subarray(cut)]), whole, `round ${round}, updateAll`);
       }
     });
   });

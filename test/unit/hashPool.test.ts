@@ -5,7 +5,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { CALLING_THREAD_HASH_MAX, HashPool } from '../../src/core/hashPool';
 import { HASH_THREAD_NICE } from '../../src/core/threadPriority';
+import { typescriptCrc64 } from '../../src/core/crc64';
 import { digestPart, digestPartSliced, HASH_SLICE_BYTES } from '../../src/core/integrity';
+import { startWasmCrc64, wasmCrc64 } from '../../src/core/wasmCrc64';
 
 describe('hash pool', () => {
   let pool: HashPool;
@@ -70,7 +72,8 @@ describe('hash pool', () => {
     try {
       const status = await fresh.statusFor(CALLING_THREAD_HASH_MAX);
       assert.equal(status.threaded, false);
-      assert.equal(status.name, 'typescript');
+      // WebAssembly once a sync (or a test) has started it in this process, TypeScript before.
+      assert.equal(status.name, wasmCrc64() ? 'wasm' : 'typescript');
       const small = fresh.allocate(CALLING_THREAD_HASH_MAX);
       assert.ok(!(small.buffer instanceof SharedArrayBuffer), 'a small buffer is ordinary memory');
       randomFillSync(small);
@@ -79,6 +82,20 @@ describe('hash pool', () => {
       assert.equal(fresh.workersStarted, false, 'no worker was started for small data');
       await fresh.statusFor(CALLING_THREAD_HASH_MAX + 1);
       assert.equal(fresh.workersStarted, true, 'larger data starts the workers');
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('hashes small data with the WebAssembly engine once it is started, to the same digest', async () => {
+    const fresh = HashPool.create(0);
+    try {
+      assert.ok(await startWasmCrc64(), 'hash-wasm did not compile');
+      assert.equal((await fresh.statusFor(64 * 1024)).name, 'wasm');
+      for (const size of [0, 1, 4096, 64 * 1024 + 3, CALLING_THREAD_HASH_MAX]) {
+        const data = randomFillSync(Buffer.alloc(size));
+        assert.deepEqual(await fresh.digest(data), digestPart(data, typescriptCrc64), `${size} bytes`);
+      }
     } finally {
       await fresh.close();
     }

@@ -16,6 +16,7 @@ import { ConfigError, CosError, describeError, throwIfAborted } from '../errors'
 import { runAdaptivePool } from '../adaptivePool';
 import { SizedBufferPool } from '../bufferPool';
 import { sharedHashPool } from '../hashPool';
+import { startWasmCrc64 } from '../wasmCrc64';
 import { uploadFile } from '../multipartUpload';
 import { resolveUploadOptions } from '../options';
 import { createDispatcher } from '../transport';
@@ -48,6 +49,8 @@ export async function syncFolder(request: SyncRequest): Promise<SyncResult> {
   const prefix = normalizePrefix(request.prefix);
   const endpoint = resolveEndpoint(request.target);
   throwIfAborted(request.signal);
+  // Compiled while the folder and the bucket are listed: small files are hashed on this thread.
+  void startWasmCrc64();
   const listing = await listLocalFolder(request.folder, { exclude: request.exclude, respectGitignore: request.respectGitignore, log: logger });
   const fileConcurrency = new FileConcurrency(maxFiles, fileConcurrencyStart(listing.files.map((f) => f.size), maxFiles));
   const dispatcher =

@@ -15,6 +15,8 @@ export const name = 'upload a file from the command palette, with a progress not
 const FILE = 'ui/ui-upload-40m.bin';
 const SIZE = 40 * 1024 * 1024;
 const PROFILE = 'emulator';
+/** VS Code's DOM id of the status bar item: the extension's id, then the item's. */
+const STATUS_ITEM_ID = 'cos-part-uploader.cos-part-uploader.cosUpload.status';
 /** The README shows this screenshot. */
 const README_SCREENSHOT = 'media/screenshot-upload-progress.png';
 
@@ -54,6 +56,26 @@ export async function run(ctx: UiTestContext): Promise<void> {
     } else {
       ctx.log(`screenshot: ${shot} (${size} bytes); COS_UPDATE_SCREENSHOTS=1 copies it to ${README_SCREENSHOT}`);
     }
+
+    // The status bar item's tooltip, as a user sees it on hover: one line per upload under a title.
+    await page.locator(`[id="${STATUS_ITEM_ID}"]`).hover();
+    const tooltip = await waitUntil('the status bar tooltip', async () => {
+      const text = await page.locator('.workbench-hover').first().innerText({ timeout: 1000 }).catch(() => undefined);
+      return text?.includes('COS uploads') ? text : undefined;
+    });
+    ctx.log(`status bar tooltip: ${JSON.stringify(tooltip)}`);
+    assert.match(tooltip, new RegExp(`COS uploads\\s*\\n[^\\n]*${path.basename(FILE).replace(/\./g, '\\.')} → [^\\n]*: \\d+%`), 'the tooltip does not put the upload on a line of its own under its title');
+    // The hover fades in; a screenshot before that shows it half transparent.
+    await waitUntil('the tooltip to be fully shown', async () =>
+      (await page.locator('.workbench-hover').first().evaluate(
+        // Runs in the page, so it cannot call helpers from here; the test's compile has no DOM library.
+        (el) => Number((globalThis as unknown as { getComputedStyle(e: unknown): { opacity: string } }).getComputedStyle(el.closest('.workbench-hover-container') ?? el).opacity),
+      )) === 1 ? true : undefined,
+    );
+    const tooltipShot = path.join(ctx.artifactsDir, 'upload-status-tooltip.png');
+    await page.screenshot({ path: tooltipShot });
+    ctx.log(`screenshot: ${tooltipShot}`);
+    await page.mouse.move(0, 0);
 
     // Let it finish quickly, then check the object arrived intact.
     emulator.setNetwork({ connMbps: 0 });

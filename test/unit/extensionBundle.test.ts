@@ -67,6 +67,37 @@ describe('the CLI bundles: an upload loads only what uploading needs', function 
   });
 });
 
+describe("hash-wasm's CRC64 in the bundles", function () {
+  this.timeout(60_000);
+
+  it('is bundled where sync runs (cliCommands.js, extensionCommands.js), not into the single upload (cliUpload.js)', async () => {
+    const module = 'node_modules/hash-wasm/dist/crc64.umd.min.js';
+    for (const outfile of ['dist/cliCommands.js', 'dist/extensionCommands.js']) assert.ok((await inputsOf(outfile)).emitted.includes(module), `${outfile} lacks ${module}`);
+    assert.ok(!(await inputsOf('dist/cliUpload.js')).emitted.includes(module), 'dist/cliUpload.js bundles hash-wasm');
+  });
+
+  it('compiles and computes the CRC-64/XZ check value when bundled and minified as the CLI is', async () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- esbuild.js is the build script itself (CommonJS).
+    const config = require(path.join(ROOT, 'esbuild.js')) as { shared: BuildOptions };
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const esbuild = require('esbuild') as typeof import('esbuild');
+    const result = await esbuild.build({
+      ...config.shared,
+      stdin: { contents: "export { startWasmCrc64 } from './src/core/wasmCrc64';", resolveDir: ROOT, loader: 'ts' },
+      absWorkingDir: ROOT,
+      write: false,
+      minify: true,
+      sourcemap: false,
+    });
+    const bundled = { exports: {} as { startWasmCrc64(): Promise<{ name: string; update(crc: bigint, data: Uint8Array): bigint } | undefined> } };
+    new Function('exports', 'require', 'module', result.outputFiles[0].text)(bundled.exports, require, bundled);
+    const engine = await bundled.exports.startWasmCrc64();
+    assert.ok(engine, 'the bundled hash-wasm did not compile');
+    assert.equal(engine.name, 'wasm');
+    assert.equal(engine.update(0n, Buffer.from('123456789')), 0x995dc9bbdf1939fan);
+  });
+});
+
 describe('the build-time mime-types table in the bundles', () => {
   it('answers lookup, charset, contentType and extension exactly as mime-types does', () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports

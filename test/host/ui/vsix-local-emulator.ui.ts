@@ -51,13 +51,22 @@ async function addLocalEmulatorProfile(ctx: UiTestContext): Promise<string> {
 async function checkCrcEngineLine(ctx: UiTestContext): Promise<void> {
   const { page } = ctx;
   await runCommand(page, 'COS: Show Log');
+  // The panel follows new part lines and scrolls away from the top between probes: stop that.
+  const stopped = await page.locator('.part.panel [aria-label="Turn Auto Scrolling Off"]').first().click({ timeout: 5_000 }).then(
+    () => true,
+    () => false,
+  );
+  ctx.log(`output auto scrolling turned off: ${stopped}`);
   const editor = page.locator('.part.panel .monaco-editor').first();
   const engine = await waitUntil('the CRC64 engine in the COS Upload log', async () => {
-    // The panel follows new lines; go to the top each time, where the once-a-session line is.
     await editor.click({ timeout: 5_000 }).catch(() => undefined);
     await page.keyboard.press('Control+Home');
     const text = (await page.locator('.part.panel .monaco-editor .view-lines').allInnerTexts()).join('').replace(/\s+/g, '');
-    return /(?:crc64Engine=|CRC64engine:)(native|typescript\([^)]*\))/.exec(text)?.[1];
+    const name = /(?:crc64Engine=|CRC64engine:)(native|typescript)/.exec(text)?.[1];
+    if (name !== 'typescript') return name;
+    // The reason wraps onto the next screen line, whose element need not follow in the DOM: look for it on its own.
+    const reason = /crc64-ecma182couldnotbeloaded/.exec(text)?.[0];
+    return reason ? `typescript(${reason})` : undefined;
   });
   ctx.log(`CRC64 engine: ${engine}`);
   if (process.env.COS_TEST_VSIX) {

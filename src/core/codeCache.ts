@@ -20,11 +20,16 @@ export function codeCacheDir(env: NodeJS.ProcessEnv, home: string = (require('no
   return xdg ? path.join(xdg, 'cos-upload', 'code-cache') : path.join(home, '.cos-upload', 'code-cache');
 }
 
+/** The bundle's name in its cache files' names. */
+function bundleName(file: string): string {
+  return path.basename(file, '.js');
+}
+
 /** The cache file of bundle `file` with this `source` under `dir`: `<bundle name>-<hash>.bin`. */
 export function codeCacheFile(dir: string, file: string, source: string): string {
   const { createHash } = require('node:crypto') as typeof import('node:crypto');
   const key = createHash('sha256').update(source).update(`\0${process.version}\0${process.arch}`).digest('hex').slice(0, 40);
-  return path.join(dir, `${path.basename(file, '.js')}-${key}.bin`);
+  return path.join(dir, `${bundleName(file)}-${key}.bin`);
 }
 
 export type CodeCacheOutcome = 'off' | 'miss' | 'hit' | 'rejected';
@@ -87,8 +92,9 @@ export function requireWithCodeCache<T>(file: string, env: NodeJS.ProcessEnv, op
   saved = undefined;
   if (cacheFile && (!cachedData || script.cachedDataRejected)) {
     const target = cacheFile;
-    if (options.saveAfterMs === undefined) process.once('exit', () => saveCodeCache(target, script));
-    else saved = new Promise((resolve) => setTimeout(() => resolve(saveCodeCache(target, script)), options.saveAfterMs).unref());
+    const save = (): void => saveCodeCache(target, bundleName(file), script);
+    if (options.saveAfterMs === undefined) process.once('exit', () => save());
+    else saved = new Promise((resolve) => setTimeout(() => resolve(save()), options.saveAfterMs).unref());
   }
   return mod.exports as T;
 }
@@ -97,7 +103,7 @@ export function requireWithCodeCache<T>(file: string, env: NodeJS.ProcessEnv, op
  * Written beside, then renamed: a concurrent run reads the old file or the whole new one. The
  * caches of earlier builds of the same bundle are removed. A failure only costs the next run its speed-up.
  */
-function saveCodeCache(file: string, script: import('node:vm').Script): void {
+function saveCodeCache(file: string, bundle: string, script: import('node:vm').Script): void {
   try {
     const dir = path.dirname(file);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -105,8 +111,8 @@ function saveCodeCache(file: string, script: import('node:vm').Script): void {
     writeFileSync(partial, script.createCachedData(), { mode: 0o600 });
     renameSync(partial, file);
     const name = path.basename(file);
-    const sameBundle = new RegExp(`^${name.slice(0, -'-.bin'.length - 40).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-[0-9a-f]{40}\\.bin$`);
-    for (const other of readdirSync(dir)) if (other !== name && sameBundle.test(other)) rmSync(path.join(dir, other), { force: true });
+    const sameBundle = (other: string) => other.startsWith(`${bundle}-`) && /^[0-9a-f]{40}\.bin$/.test(other.slice(bundle.length + 1));
+    for (const other of readdirSync(dir)) if (other !== name && sameBundle(other)) rmSync(path.join(dir, other), { force: true });
   } catch {
     // read-only home, full disk: the cache is an optimisation
   }

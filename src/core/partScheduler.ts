@@ -22,9 +22,7 @@ export async function sendMissingParts(ctx: UploadContext, session: Session, wri
   const { plan, checkpoint } = session;
   const done = new Map<number, CompletedPart>(checkpoint.parts.map((p) => [p.partNumber, p]));
   const alreadyBytes = checkpoint.parts.reduce((sum, p) => sum + p.size, 0);
-  await ctx.hashingKnown;
-  ctx.emit({
-    type: 'start',
+  const announced = ctx.announceStart({
     key,
     uploadId: checkpoint.uploadId,
     fileSize: plan.fileSize,
@@ -32,7 +30,6 @@ export async function sendMissingParts(ctx: UploadContext, session: Session, wri
     partCount: plan.partCount,
     resumedParts: session.resumedParts,
     multipart: true,
-    crcEngine: ctx.crcEngine,
   });
   const progress = new ProgressTracker(plan.fileSize, plan.partCount, (e) => ctx.emit(e), { bytes: alreadyBytes, parts: done.size });
   ctx.progress = progress;
@@ -70,9 +67,11 @@ export async function sendMissingParts(ctx: UploadContext, session: Session, wri
       },
     });
   } catch (failure) {
+    await announced;
     if (ctx.request.signal?.aborted) throw abortError(ctx.request.signal);
     throw failure;
   }
+  await announced;
   // Every part is in: a round-trip check still out must not hold the connection pool open.
   internal.abort(new CosError('ABORTED', 'All parts are uploaded; the round-trip check is no longer needed.'));
   await writer?.flush();

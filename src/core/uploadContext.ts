@@ -11,6 +11,7 @@ import { silentLogger } from './types';
 import { VerifiedSender, type SendOnce, type VerifiedPart } from './verifiedSend';
 
 export type PartEventFields = Omit<Extract<UploadEvent, { type: 'part' }>, 'type' | 'partCount'>;
+type StartEvent = Extract<UploadEvent, { type: 'start' }>;
 
 /**
  * What every step of one upload shares: the request, the resolved options, the open file, the client,
@@ -31,6 +32,8 @@ export class UploadContext {
   crcEngine: CrcEngineName = 'typescript';
   /** Settles once crcEngine is known; the 'start' event waits for it. */
   hashingKnown: Promise<void> = Promise.resolve();
+  /** Events raised after the upload began but before 'start' went out, sent right after it. */
+  private held: UploadEvent[] | undefined;
 
   constructor(
     readonly request: UploadRequest,
@@ -82,6 +85,10 @@ export class UploadContext {
   }
 
   emit(event: UploadEvent): void {
+    if (this.held) {
+      this.held.push(event);
+      return;
+    }
     try {
       this.request.onEvent?.(event);
     } catch (error) {
@@ -97,6 +104,21 @@ export class UploadContext {
         `CRC64 engine: ${hashing.name}; hashing on ${hashing.threaded ? `a worker thread${hashing.nice !== undefined ? ` (nice ${hashing.nice})` : ''}` : 'the calling thread'}; ` +
           (this.sender.sendsMd5 ? 'each part carries Content-MD5 and its CRC64 is checked' : "each part's CRC64 is checked against COS's (no Content-MD5)"),
       );
+    });
+  }
+
+  /**
+   * Emits 'start' once the CRC64 engine is known, without making the bytes wait for it: a part needs
+   * its hash only when COS answers, and the hash worker can take longer to boot than Initiate. Events
+   * raised meanwhile (bytes sent, a part done) follow 'start' in order. Resolves once 'start' is out.
+   */
+  announceStart(event: Omit<StartEvent, 'type' | 'crcEngine'>): Promise<void> {
+    this.held = [];
+    return this.hashingKnown.catch(() => undefined).then(() => {
+      const held = this.held ?? [];
+      this.held = undefined;
+      this.emit({ type: 'start', ...event, crcEngine: this.crcEngine });
+      for (const later of held) this.emit(later);
     });
   }
 

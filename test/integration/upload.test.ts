@@ -15,6 +15,7 @@ import {
   type UploadOptions,
   type UploadRequest,
 } from '../../src/core';
+import { sharedHashPool } from '../../src/core/hashPool';
 import { wasmCrc64 } from '../../src/core/wasmCrc64';
 import { startEmulator, type RunningEmulator } from '../../src/emulator';
 import { makeFile, MiB, tempDir } from './helpers';
@@ -306,6 +307,47 @@ describe('integration: uploadFile against the emulator', function () {
     assert.equal(result.crc64Verified, true);
     await assertStored(key, file.sha256);
   });
+
+  for (const [label, size] of [['multipart', 3 * MiB], ['a single PUT hashed on a worker', 512 * 1024]] as const) {
+    it(`${label}: the bytes go out while the hash worker is still starting, and 'start' still comes first, naming the engine`, async () => {
+      const file = await makeFile(size);
+      const key = `early-bytes/${size}.bin`;
+      const pool = sharedHashPool();
+      const realStatusFor = pool.statusFor.bind(pool);
+      // The engine becomes known only once the emulator has answered a part: an upload that waited for it would never send one.
+      let gateOpenedBy = '';
+      pool.statusFor = (bytes) =>
+        new Promise((resolve) => {
+          const started = Date.now();
+          const poll = setInterval(() => {
+            const sent = logFor(key).some((e) => e.operation === 'uploadPart' || e.operation === 'putObject');
+            if (!sent && Date.now() - started < 20_000) return;
+            clearInterval(poll);
+            gateOpenedBy = sent ? 'a part' : 'the time limit';
+            resolve(realStatusFor(bytes));
+          }, 2);
+        });
+      const events: UploadEvent[] = [];
+      try {
+        const result = await uploadFile(
+          request(file.path, key, { concurrency: 2, multipartThreshold: size === 3 * MiB ? 0 : 8 * MiB }, { onEvent: (e) => events.push(e) }),
+        );
+        assert.equal(result.crc64Verified, true);
+      } finally {
+        pool.statusFor = realStatusFor;
+      }
+      assert.equal(gateOpenedBy, 'a part', 'the upload waited for the hash worker before sending');
+      await assertStored(key, file.sha256);
+      const types = events.map((e) => e.type);
+      assert.equal(types[0], 'start', types.join(','));
+      assert.equal(types.filter((t) => t === 'start').length, 1);
+      assert.ok(types.includes('progress') && types.includes('part'), types.join(','));
+      assert.equal(types.at(-1), 'complete', types.join(','));
+      const start = events[0];
+      assert.ok(start.type === 'start');
+      assert.equal(start.crcEngine, (await realStatusFor(size)).name);
+    });
+  }
 
   it("names the CRC64 engine on each file's log line, without the reason it was chosen (logged once per session by the front ends)", async () => {
     const file = await makeFile(1000);

@@ -233,8 +233,10 @@ export function loadCrc64Engine(options: LoadCrc64Options = {}): Crc64Engine {
   return selected.engine;
 }
 
+/** COS_UPLOAD_NATIVE_CRC64=0 leaves the addon unloaded, as where it cannot load (diagnosis, tests). */
 function loadNativeCached(): NativeLoad {
-  nativeCache ??= tryLoadNative(requireNative);
+  nativeCache ??=
+    process.env.COS_UPLOAD_NATIVE_CRC64 === '0' ? { reason: `${NATIVE_MODULE} turned off by COS_UPLOAD_NATIVE_CRC64=0` } : tryLoadNative(requireNative);
   return nativeCache;
 }
 

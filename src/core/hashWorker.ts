@@ -2,12 +2,13 @@
  * Worker-thread entry: hashes part buffers that live in shared memory, so MD5 and CRC64 of large
  * parts do not block the uploading thread (in VS Code, the extension host every extension shares).
  * The native CRC64 addon is loaded here, not on the main thread: it is not context-aware, so only
- * the first thread of a process that loads it gets it.
+ * the first thread of a process that loads it gets it. Where it does not load, WebAssembly hashes.
  */
 import { parentPort } from 'node:worker_threads';
-import { crc64EngineStatus, getCrc64Engine, type Crc64EngineStatus } from './crc64';
+import type { Crc64Engine, Crc64EngineStatus } from './crc64';
 import { digestPart, type Md5Digest } from './integrity';
 import { lowerThreadPriority } from './threadPriority';
+import { fastestCrc64 } from './wasmCrc64';
 
 export interface HashJob {
   id: number;
@@ -25,16 +26,17 @@ export type HashAnswer =
 
 // Only as a worker: imported elsewhere, this module must not renice (or load the addon on) that thread.
 const nice = parentPort ? lowerThreadPriority() : undefined;
-const engine = getCrc64Engine();
-parentPort?.postMessage({ id: 0, ready: crc64EngineStatus(), ...(nice !== undefined ? { nice } : {}) } satisfies HashAnswer);
+const chosen = parentPort ? fastestCrc64() : undefined;
+void chosen?.then(({ status }) => parentPort?.postMessage({ id: 0, ready: status, ...(nice !== undefined ? { nice } : {}) } satisfies HashAnswer));
 
-parentPort?.on('message', (job: HashJob) => {
-  let answer: HashAnswer;
+// Jobs that arrive while WebAssembly compiles wait for it, in the order they came.
+parentPort?.on('message', (job: HashJob) => void chosen?.then(({ engine }) => parentPort?.postMessage(answer(job, engine))));
+
+function answer(job: HashJob, engine: Crc64Engine): HashAnswer {
   try {
     const digest = digestPart(new Uint8Array(job.buffer, job.offset, job.length), engine, job.md5);
-    answer = { id: job.id, ...(digest.md5 ? { md5: digest.md5 } : {}), crc64: digest.crc64.toString() };
+    return { id: job.id, ...(digest.md5 ? { md5: digest.md5 } : {}), crc64: digest.crc64.toString() };
   } catch (error) {
-    answer = { id: job.id, error: (error as Error).message };
+    return { id: job.id, error: (error as Error).message };
   }
-  parentPort?.postMessage(answer);
-});
+}

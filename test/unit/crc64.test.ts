@@ -212,6 +212,11 @@ describe('crc64', () => {
         const cut = Math.floor(random() * (data.length + 1));
         assert.equal(wasm.update(wasm.update(0n, data.subarray(0, cut)), data.subarray(cut)), whole, `round ${round}, cut at ${cut}`);
         assert.equal(wasm.updateAll(0n, [data.subarray(0, cut), new Uint8Array(0), data.subarray(cut)]), whole, `round ${round}, updateAll`);
+        // A download's batches: a CRC continued by several chunks at once, the batch possibly empty.
+        const third = Math.floor(random() * (cut + 1));
+        const batch = [data.subarray(third, cut), data.subarray(cut, cut + 7), data.subarray(cut + 7)];
+        assert.equal(wasm.updateAll(wasm.update(0n, data.subarray(0, third)), batch), whole, `round ${round}, batch after ${third}`);
+        assert.equal(wasm.updateAll(whole, []), whole);
       }
     });
   });

@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import type { BuildOptions, Metafile } from 'esbuild';
 import { findRepoRoot } from '../repoRoot';
 
@@ -70,10 +71,30 @@ describe('the CLI bundles: an upload loads only what uploading needs', function 
 describe("hash-wasm's CRC64 in the bundles", function () {
   this.timeout(60_000);
 
-  it('is bundled where sync runs (cliCommands.js, extensionCommands.js), not into the single upload (cliUpload.js)', async () => {
+  it('is bundled where sync runs (cliCommands.js, extensionCommands.js) and in the hash worker, not into the single upload (cliUpload.js)', async () => {
     const module = 'node_modules/hash-wasm/dist/crc64.umd.min.js';
-    for (const outfile of ['dist/cliCommands.js', 'dist/extensionCommands.js']) assert.ok((await inputsOf(outfile)).emitted.includes(module), `${outfile} lacks ${module}`);
+    for (const outfile of ['dist/cliCommands.js', 'dist/extensionCommands.js', 'dist/hashWorker.js']) assert.ok((await inputsOf(outfile)).emitted.includes(module), `${outfile} lacks ${module}`);
     assert.ok(!(await inputsOf('dist/cliUpload.js')).emitted.includes(module), 'dist/cliUpload.js bundles hash-wasm');
+  });
+
+  it('the bundled hash worker, without the native addon (as in the .vsix), hashes with it and answers a job', async () => {
+    const worker = new Worker(path.join(ROOT, 'dist', 'hashWorker.js'), { env: { ...process.env, COS_UPLOAD_NATIVE_CRC64: '0' } });
+    try {
+      const next = (): Promise<{ id: number; ready?: { name: string }; crc64?: string }> =>
+        new Promise((resolve, reject) => {
+          worker.once('message', resolve);
+          worker.once('error', reject);
+        });
+      const ready = await next();
+      assert.equal(ready.ready?.name, 'wasm', JSON.stringify(ready));
+      const buffer = new SharedArrayBuffer(16);
+      Buffer.from(buffer).write('xx123456789', 'ascii');
+      const answer = next();
+      worker.postMessage({ id: 7, buffer, offset: 2, length: 9, md5: false });
+      assert.deepEqual(await answer, { id: 7, crc64: String(0x995dc9bbdf1939fan) });
+    } finally {
+      await worker.terminate();
+    }
   });
 
   it('compiles and computes the CRC-64/XZ check value when bundled and minified as the CLI is', async () => {

@@ -26,7 +26,7 @@ describe('hash pool', () => {
   it('reports the engine its worker hashes with', async () => {
     const status = await pool.status();
     assert.equal(status.threaded, pool.threaded);
-    assert.ok(status.name === 'native' || status.name === 'typescript');
+    assert.ok(status.name === 'native' || status.name === 'wasm' || status.name === 'typescript', status.name);
   });
 
   it('on Linux runs its worker at nice 10 and leaves the calling thread alone', async function () {
@@ -96,6 +96,34 @@ describe('hash pool', () => {
         const data = randomFillSync(Buffer.alloc(size));
         assert.deepEqual(await fresh.digest(data), digestPart(data, typescriptCrc64), `${size} bytes`);
       }
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('where the native addon does not load (the packaged extension, Electron), the worker hashes with WebAssembly, says why, and gives the same digests', async () => {
+    const fresh = HashPool.create(1);
+    // Workers copy the environment when they start: the addon is turned off for this one alone.
+    const saved = process.env.COS_UPLOAD_NATIVE_CRC64;
+    process.env.COS_UPLOAD_NATIVE_CRC64 = '0';
+    let status;
+    try {
+      status = fresh.status();
+    } finally {
+      if (saved === undefined) delete process.env.COS_UPLOAD_NATIVE_CRC64;
+      else process.env.COS_UPLOAD_NATIVE_CRC64 = saved;
+    }
+    try {
+      assert.ok(fresh.threaded, 'the worker script is built beside hashPool.js');
+      // Jobs sent before the worker has compiled its WebAssembly are answered once it has, in order.
+      const buffers = [1, CALLING_THREAD_HASH_MAX + 1, 5 * 1024 * 1024 + 3].map((size) => randomFillSync(fresh.allocate(Math.max(size, CALLING_THREAD_HASH_MAX + 1)).subarray(0, size)));
+      const early = await Promise.all(buffers.map((b) => fresh.digest(b)));
+      const ready = await status;
+      assert.equal(ready.threaded, true);
+      assert.equal(ready.name, 'wasm');
+      assert.match(ready.reason ?? '', /^crc64-ecma182 turned off by COS_UPLOAD_NATIVE_CRC64=0; hash-wasm's WebAssembly instead$/);
+      early.forEach((d, i) => assert.deepEqual(d, digestPart(buffers[i], typescriptCrc64), `buffer ${i}`));
+      assert.equal((await fresh.digest(Buffer.from('123456789'))).crc64, 11051210869376104954n);
     } finally {
       await fresh.close();
     }

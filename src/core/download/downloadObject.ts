@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { AdaptiveConcurrency, FAR_ROUND_TRIP_MS } from '../adaptiveConcurrency';
 import { CheckpointWriter } from '../checkpoint';
 import { CosClient, type ObjectInfo } from '../cosClient';
-import { crc64ToDecimal, getCrc64Engine, parseCrc64 } from '../crc64';
+import { crc64ToDecimal, parseCrc64, typescriptCrc64, type Crc64Engine } from '../crc64';
 import { abortError, ConfigError, CosError, IntegrityError, describeError } from '../errors';
 import { validateObjectKey } from '../endpoint';
 import { defaultUploadOptions } from '../options';
@@ -24,6 +24,7 @@ import type { TransportOptions } from '../transport';
 import type { BucketTarget, CredentialSource, Logger, UploadOptions } from '../types';
 import { silentLogger } from '../types';
 import { sseHeaders } from '../uploadHeaders';
+import { fastestCrc64 } from '../wasmCrc64';
 import { acquireUploadLock, downloadLockRequest } from '../uploadLock';
 import { downloadCheckpointId, type DownloadCheckpoint, type DownloadCheckpointStore } from './downloadCheckpoint';
 import { FlushBehind } from './flushBehind';
@@ -125,7 +126,8 @@ class Download {
   private readonly destPath: string;
   private readonly tempPath: string;
   private readonly headers: Record<string, string>;
-  private readonly engine = getCrc64Engine();
+  /** Set by run(): the native addon where it loads on this thread, else WebAssembly, else TypeScript. */
+  private engine: Crc64Engine = typescriptCrc64;
   private readonly started = Date.now();
 
   constructor(
@@ -146,6 +148,8 @@ class Download {
 
   async run(): Promise<DownloadResult> {
     const { key, signal } = this.request;
+    // WebAssembly compiles (where the addon does not load) while the destination is checked and Head goes.
+    const engine = fastestCrc64();
     await prepareDestination(this.destPath, this.request.overwrite ?? false);
     const headStart = performance.now();
     const info = await this.client.headObject(key, signal, this.headers);
@@ -164,6 +168,7 @@ class Download {
     const plan = planDownload(info.size, this.options.partSize, { near: roundTripMs < FAR_ROUND_TRIP_MS });
     const store = this.request.checkpoints;
     const id = downloadCheckpointId(this.request.target, key, this.destPath);
+    this.engine = (await engine).engine;
     const { file, done } = await this.openTemp(plan, info, store ? await store.load(id) : undefined);
     const checkpoint: DownloadCheckpoint = {
       version: 1,

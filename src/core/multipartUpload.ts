@@ -52,21 +52,21 @@ export async function uploadFile(request: UploadRequest): Promise<UploadResult> 
   const filePath = path.resolve(request.filePath);
   const file = await SourceFile.open(filePath);
   try {
-    if (file.size < options.multipartThreshold) return await uploadOpened(request, options, file);
+    if (file.size < options.multipartThreshold) return await uploadOpened(request, options, file, putWhole);
     // One uploader at a time per file and key (uploadLock.ts), taken before any request. Only a
     // multipart upload has what two uploaders would share (its checkpoint and upload ID); two single
     // PUTs of one file are two whole writes of it, as a sync's small files are.
-    return await withUploadLock({ ...request, filePath }, () => uploadOpened(request, options, file));
+    return await withUploadLock({ ...request, filePath }, () => uploadOpened(request, options, file, multipart));
   } finally {
     await file.close();
   }
 }
 
-async function uploadOpened(request: UploadRequest, options: UploadOptions, file: SourceFile): Promise<UploadResult> {
+async function uploadOpened(request: UploadRequest, options: UploadOptions, file: SourceFile, send: (ctx: UploadContext) => Promise<UploadResult>): Promise<UploadResult> {
   const ctx = new UploadContext(request, options, file);
   try {
     ctx.startHashing();
-    return ctx.file.size < ctx.options.multipartThreshold ? await putWhole(ctx) : await multipart(ctx);
+    return await send(ctx);
   } finally {
     await ctx.dispose();
   }

@@ -67,11 +67,12 @@ export async function sendMissingParts(ctx: UploadContext, session: Session, wri
       },
     });
   } catch (failure) {
-    await announced;
     if (ctx.request.signal?.aborted) throw abortError(ctx.request.signal);
     throw failure;
+  } finally {
+    // Nothing returns or throws before 'start' is out: the caller's events stay in order.
+    await announced;
   }
-  await announced;
   // Every part is in: a round-trip check still out must not hold the connection pool open.
   internal.abort(new CosError('ABORTED', 'All parts are uploaded; the round-trip check is no longer needed.'));
   await writer?.flush();

@@ -29,9 +29,8 @@ export class UploadContext {
   adaptive?: AdaptiveConcurrency;
   /** Duration of Initiate (or List Parts on resume): how far the endpoint is. */
   roundTripMs = 0;
-  crcEngine: CrcEngineName = 'typescript';
-  /** Settles once crcEngine is known; the 'start' event waits for it. */
-  hashingKnown: Promise<void> = Promise.resolve();
+  /** The CRC64 engine parts are hashed with, once the hash pool knows it; the 'start' event waits for it. */
+  private crcEngine: Promise<CrcEngineName> = Promise.resolve('typescript');
   /** Events raised after the upload began but before 'start' went out, sent right after it. */
   private held: UploadEvent[] | undefined;
 
@@ -98,12 +97,12 @@ export class UploadContext {
 
   /** The hash worker boots (about 25 ms) while Initiate is in flight: neither waits for the other. */
   startHashing(): void {
-    this.hashingKnown = this.hashes.statusFor(this.file.size).then((hashing) => {
-      this.crcEngine = hashing.name;
+    this.crcEngine = this.hashes.statusFor(this.file.size).then((hashing) => {
       this.logger.info(
         `CRC64 engine: ${hashing.name}; hashing on ${hashing.threaded ? `a worker thread${hashing.nice !== undefined ? ` (nice ${hashing.nice})` : ''}` : 'the calling thread'}; ` +
           (this.sender.sendsMd5 ? 'each part carries Content-MD5 and its CRC64 is checked' : "each part's CRC64 is checked against COS's (no Content-MD5)"),
       );
+      return hashing.name;
     });
   }
 
@@ -114,10 +113,10 @@ export class UploadContext {
    */
   announceStart(event: Omit<StartEvent, 'type' | 'crcEngine'>): Promise<void> {
     this.held = [];
-    return this.hashingKnown.catch(() => undefined).then(() => {
+    return this.crcEngine.catch((): CrcEngineName => 'typescript').then((crcEngine) => {
       const held = this.held ?? [];
       this.held = undefined;
-      this.emit({ type: 'start', ...event, crcEngine: this.crcEngine });
+      this.emit({ type: 'start', ...event, crcEngine });
       for (const later of held) this.emit(later);
     });
   }

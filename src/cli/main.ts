@@ -126,6 +126,16 @@ function installSignalHandlers(controller: AbortController, command: string | un
   process.on('SIGTERM', onSignal);
 }
 
+/**
+ * A reader that goes away (`cos-upload upload big.iso | head`) must not kill the transfer with a
+ * stack trace: output to the closed pipe is dropped and the command finishes its work.
+ */
+function dropOutputToClosedPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
+  });
+}
+
 function flush(stream: NodeJS.WriteStream): Promise<void> {
   return new Promise((resolve) => stream.write('', () => resolve()));
 }
@@ -133,6 +143,8 @@ function flush(stream: NodeJS.WriteStream): Promise<void> {
 if (require.main === module) {
   startDebugTiming(process.env, (text) => process.stderr.write(text));
   dedicatedProcess = true;
+  dropOutputToClosedPipe(process.stdout);
+  dropOutputToClosedPipe(process.stderr);
   const argv = process.argv.slice(2);
   const controller = new AbortController();
   installSignalHandlers(controller, argv[0]);

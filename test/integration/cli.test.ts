@@ -153,6 +153,24 @@ describe('cos-upload CLI (dist/cli.js)', function () {
     assert.equal(emulator.log.length, 0);
   });
 
+  it('finishes the upload quietly when its output pipe closes early (`| head -1`)', async () => {
+    const { file, data } = await writeFile('piped.bin', 6 * MiB);
+    const args = ['upload', file, '--key', 'cli/piped.bin', ...target(), '--part-size', '1MiB', '--multipart-threshold', '1MiB', '--concurrency', '1'];
+    let closed = false;
+    const result = await run(args, env, {
+      onStdout: (stdout, child) => {
+        if (!closed && stdout.includes('part 1/6')) {
+          closed = true;
+          child.stdout?.destroy();
+        }
+      },
+    });
+    assert.ok(closed, 'the reader went away after the first part line');
+    assert.equal(result.code, 0, result.stderr);
+    assert.doesNotMatch(result.stderr, /EPIPE|Unhandled/);
+    assert.equal(await emulator.objectSha256('cli/piped.bin'), sha256(data));
+  });
+
   it('cancels on Ctrl-C keeping a checkpoint, then resumes with the same command', async () => {
     const { file, data } = await writeFile('resume.bin', 4 * MiB);
     const args = ['upload', file, '--key', 'cli/resume.bin', ...target(), '--part-size', '1MiB', '--multipart-threshold', '1MiB', '--concurrency', '1', '--json'];

@@ -15,6 +15,12 @@ export default tseslint.config(
     },
   },
   {
+    // npm's postinstall script that builds the liblzma binding: plain CommonJS, run by Node.
+    files: ['src/native/*.js'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', process: 'readonly', console: 'readonly', __dirname: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     // The core must run without VS Code: in the CLI, in plain-Node unit tests, in worker threads.
     files: ['src/core/**/*.ts'],
     rules: {

@@ -3,12 +3,14 @@
  * initial value and final xor of all ones (the parameters catalogued as CRC-64/XZ).
  * "123456789" → 11051210869376104954 (0x995DC9BBDF1939FA).
  *
- * Two engines compute the same function: the native addon `crc64-ecma182` (several GB/s) and a
- * pure TypeScript fallback for hosts where the addon cannot load, such as an Electron build
- * whose ABI differs from the one the addon was compiled for.
+ * Engines computing the same function, fastest first: liblzma's lzma_crc64 through our binding
+ * (lzmaCrc64.ts), the native addon `crc64-ecma182`, and a pure TypeScript fallback for hosts where
+ * neither loads, such as an Electron build whose ABI differs from the one the addon was compiled
+ * for. (hash-wasm's WebAssembly, wasmCrc64.ts, stands in for the compiled ones on hash workers.)
  */
 
 import { endianness } from 'node:os';
+import { lzmaEngine, requireLzmaBinding } from './lzmaCrc64';
 import type { CrcEngineName } from './types';
 
 export interface Crc64Engine {
@@ -38,6 +40,7 @@ const POLY_LO = 0xd7870f42;
 const CHECK_INPUT = '123456789';
 const CHECK_VALUE = 0x995dc9bbdf1939fan;
 const NATIVE_MODULE = 'crc64-ecma182';
+const LZMA_LABEL = 'the liblzma binding';
 
 // ---------------------------------------------------------------------------------------------
 // TypeScript engine: slicing-by-8 over two 32-bit halves. JavaScript numbers give exact 32-bit
@@ -183,64 +186,95 @@ function errorText(error: unknown): string {
 
 type NativeLoad = { engine: Crc64Engine } | { engine?: undefined; reason: string };
 
-function tryLoadNative(load: NativeCrc64Loader): NativeLoad {
-  let module: unknown;
+/** Loads an engine and checks it on a known vector: a wrong answer is worse than a slow one. */
+function tryEngine(label: string, make: () => Crc64Engine): NativeLoad {
+  let engine: Crc64Engine;
   try {
-    module = load();
+    engine = make();
   } catch (error) {
-    return { reason: `${NATIVE_MODULE} could not be loaded: ${errorText(error)}` };
+    return { reason: `${label} could not be loaded: ${errorText(error)}` };
   }
-  if (!isNativeModule(module)) return { reason: `${NATIVE_MODULE} has no crc64 function` };
-  const engine = wrapNative(module);
-  // A wrong answer is worse than a slow one: check a known vector before trusting the addon.
   try {
     const check = engine.update(0n, Buffer.from(CHECK_INPUT, 'ascii'));
-    if (check !== CHECK_VALUE) {
-      return { reason: `${NATIVE_MODULE} failed its self-test: "${CHECK_INPUT}" gave ${check}` };
-    }
+    if (check !== CHECK_VALUE) return { reason: `${label} failed its self-test: "${CHECK_INPUT}" gave ${check}` };
   } catch (error) {
-    return { reason: `${NATIVE_MODULE} failed its self-test: ${errorText(error)}` };
+    return { reason: `${label} failed its self-test: ${errorText(error)}` };
   }
   return { engine };
+}
+
+function tryLoadNative(load: NativeCrc64Loader): NativeLoad {
+  return tryEngine(NATIVE_MODULE, () => {
+    const module = load();
+    if (!isNativeModule(module)) throw new Error('it has no crc64 function');
+    return wrapNative(module);
+  });
+}
+
+function tryLoadLzma(load: NativeCrc64Loader): NativeLoad {
+  return tryEngine(LZMA_LABEL, () => lzmaEngine(load()));
 }
 
 // ---------------------------------------------------------------------------------------------
 // Engine selection.
 
 export interface LoadCrc64Options {
-  /** Use the TypeScript engine even when the addon would load (tests, benchmarks, diagnosis). */
+  /** Use the TypeScript engine even when a compiled one would load (tests, benchmarks, diagnosis). */
   forceFallback?: boolean;
   /** Replaces `require('crc64-ecma182')`, so tests can make loading fail. */
   loader?: NativeCrc64Loader;
+  /** Replaces loading the liblzma binding from beside this module, likewise. */
+  lzmaLoader?: NativeCrc64Loader;
 }
 
 let selected: { engine: Crc64Engine; status: Crc64EngineStatus } | undefined;
 let nativeCache: NativeLoad | undefined;
+let lzmaCache: NativeLoad | undefined;
 
 /**
- * Chooses the engine again and makes it the one `getCrc64Engine` returns: native when the addon
- * loads and passes its self-test, TypeScript otherwise, with the reason recorded.
+ * Chooses the engine again and makes it the one `getCrc64Engine` returns: liblzma when the binding
+ * loads and passes its self-test, else crc64-ecma182 likewise, else TypeScript, with the reasons
+ * recorded.
  */
 export function loadCrc64Engine(options: LoadCrc64Options = {}): Crc64Engine {
   if (options.forceFallback) {
     selected = { engine: typescriptCrc64, status: { name: 'typescript', reason: 'native engine disabled by option' } };
     return typescriptCrc64;
   }
+  if (!options.lzmaLoader && !options.loader && nativeTurnedOff()) {
+    selected = { engine: typescriptCrc64, status: { name: 'typescript', reason: `the liblzma binding and ${NATIVE_MODULE} ${TURNED_OFF}` } };
+    return typescriptCrc64;
+  }
+  const lzma = options.lzmaLoader ? tryLoadLzma(options.lzmaLoader) : loadLzmaCached();
+  if (lzma.engine) {
+    selected = { engine: lzma.engine, status: { name: 'liblzma', reason: `${LZMA_LABEL} loaded` } };
+    return lzma.engine;
+  }
   const native = options.loader ? tryLoadNative(options.loader) : loadNativeCached();
   selected = native.engine
-    ? { engine: native.engine, status: { name: 'native', reason: `${NATIVE_MODULE} loaded` } }
-    : { engine: typescriptCrc64, status: { name: 'typescript', reason: native.reason } };
+    ? { engine: native.engine, status: { name: 'native', reason: `${NATIVE_MODULE} loaded; ${lzma.reason}` } }
+    : { engine: typescriptCrc64, status: { name: 'typescript', reason: `${lzma.reason}; ${native.reason}` } };
   return selected.engine;
 }
 
-/** COS_UPLOAD_NATIVE_CRC64=0 leaves the addon unloaded, as where it cannot load (diagnosis, tests). */
+const TURNED_OFF = 'turned off by COS_UPLOAD_NATIVE_CRC64=0';
+
+/** COS_UPLOAD_NATIVE_CRC64=0 leaves both compiled engines unloaded, as where they cannot load (diagnosis, tests). */
+function nativeTurnedOff(): boolean {
+  return process.env.COS_UPLOAD_NATIVE_CRC64 === '0';
+}
+
 function loadNativeCached(): NativeLoad {
-  nativeCache ??=
-    process.env.COS_UPLOAD_NATIVE_CRC64 === '0' ? { reason: `${NATIVE_MODULE} turned off by COS_UPLOAD_NATIVE_CRC64=0` } : tryLoadNative(requireNative);
+  nativeCache ??= nativeTurnedOff() ? { reason: `${NATIVE_MODULE} ${TURNED_OFF}` } : tryLoadNative(requireNative);
   return nativeCache;
 }
 
-/** The engine in use, chosen on first call (native when loadable, else TypeScript). */
+function loadLzmaCached(): NativeLoad {
+  lzmaCache ??= nativeTurnedOff() ? { reason: `${LZMA_LABEL} ${TURNED_OFF}` } : tryLoadLzma(() => requireLzmaBinding());
+  return lzmaCache;
+}
+
+/** The engine in use, chosen on first call (liblzma, else crc64-ecma182, else TypeScript). */
 export function getCrc64Engine(): Crc64Engine {
   return selected?.engine ?? loadCrc64Engine();
 }
@@ -251,7 +285,7 @@ export function crc64EngineStatus(): Crc64EngineStatus {
   return { ...(selected as { status: Crc64EngineStatus }).status };
 }
 
-/** The native engine when `crc64-ecma182` loads and passes its self-test; otherwise undefined. */
+/** The crc64-ecma182 engine when the addon loads and passes its self-test; otherwise undefined. */
 export function nativeCrc64(): Crc64Engine | undefined {
   return loadNativeCached().engine;
 }

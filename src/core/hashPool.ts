@@ -58,7 +58,7 @@ export class HashPool {
     for (let i = 0; i < this.size; i++) {
       const worker = new Worker(script);
       worker.on('message', (answer: HashAnswer) => {
-        // The first worker loads the native addon (one thread per process can): its engine is the one reported.
+        // The first worker's engine is the one reported: crc64-ecma182, where liblzma's binding is missing, loads in one thread per process.
         if ('ready' in answer) {
           if (i === 0) this.announce({ ...answer.ready, ...(answer.nice !== undefined ? { nice: answer.nice } : {}) });
           if (this.waiting.size === 0) worker.unref();

@@ -1,8 +1,9 @@
 /**
  * Worker-thread entry: hashes part buffers that live in shared memory, so MD5 and CRC64 of large
  * parts do not block the uploading thread (in VS Code, the extension host every extension shares).
- * The native CRC64 addon is loaded here, not on the main thread: it is not context-aware, so only
- * the first thread of a process that loads it gets it. Where it does not load, WebAssembly hashes.
+ * The compiled CRC64 engines are loaded here, not on the main thread: liblzma's binding loads in
+ * every worker, but crc64-ecma182 is not context-aware, so only the first thread of a process that
+ * loads it gets it. Where neither loads, WebAssembly hashes.
  */
 import { parentPort } from 'node:worker_threads';
 import type { Crc64Engine, Crc64EngineStatus } from './crc64';

@@ -146,7 +146,8 @@ export interface CheckpointStore {
   list(): Promise<Array<{ id: string; checkpoint: Checkpoint }>>;
 }
 
-export type CrcEngineName = 'native' | 'wasm' | 'typescript';
+/** `liblzma`: xz-utils' CRC64 through src/native; `native`: the crc64-ecma182 addon; `wasm`: hash-wasm. */
+export type CrcEngineName = 'liblzma' | 'native' | 'wasm' | 'typescript';
 
 /** What is done on cancel: keep the upload on the server for resuming, or abort it. */
 export type OnCancel = 'keep' | 'abort';

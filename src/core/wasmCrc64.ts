@@ -36,15 +36,15 @@ export function startWasmCrc64(): Promise<Crc64Engine | undefined> {
 }
 
 /**
- * The fastest engine this thread can have, for a hash worker: the native addon, else hash-wasm's
- * WebAssembly, else TypeScript; the status says why when it is not the addon. The packaged
- * extension ships no addon (and in VS Code it would not fit Electron's ABI), so there WebAssembly
- * hashes every large file, at about 2.7 times the TypeScript engine's speed.
+ * The fastest engine this thread can have, for a hash worker and downloads: liblzma or the native
+ * addon, else hash-wasm's WebAssembly, else TypeScript; the status says why when it is not a
+ * compiled one. The packaged extension ships neither (and crc64-ecma182 would not fit Electron's
+ * ABI), so there WebAssembly hashes every large file, at about 2.7 times the TypeScript engine's speed.
  */
 export async function fastestCrc64(): Promise<{ engine: Crc64Engine; status: Crc64EngineStatus }> {
   const engine = getCrc64Engine();
   const status = crc64EngineStatus();
-  if (status.name === 'native') return { engine, status };
+  if (status.name === 'liblzma' || status.name === 'native') return { engine, status };
   const wasm = await startWasmCrc64();
   return wasm ? { engine: wasm, status: { name: 'wasm', reason: `${status.reason}; hash-wasm's WebAssembly instead` } } : { engine, status };
 }

@@ -167,6 +167,8 @@ export async function preload(name: ContenderName): Promise<void> {
 export interface HashSpeeds {
   bytes: number;
   coreEngine: string;
+  /** liblzma's lzma_crc64 through src/native, the engine uploads use where it is built. */
+  crc64LzmaMBps?: number;
   crc64NativeMBps?: number;
   crc64TypescriptMBps: number;
   /** hash-wasm, the engine for small files on the calling thread during a sync. */
@@ -189,11 +191,15 @@ export async function measureHashSpeeds(bytes = 256 * 1024 * 1024, rounds = 3): 
     return bytes / 1e6 / fastest;
   };
   const native = nativeCrc64();
+  const { existsSync } = await import('node:fs');
+  const { builtLzmaBindingPath, builtLzmaEngine } = await import('../lzmaBinding');
+  const lzma = existsSync(builtLzmaBindingPath()) ? builtLzmaEngine() : undefined;
   const { startWasmCrc64 } = await import('../../src/core/wasmCrc64');
   const wasm = await startWasmCrc64();
   return {
     bytes,
     coreEngine: getCrc64Engine().name,
+    ...(lzma ? { crc64LzmaMBps: best(() => crc64(data, lzma)) } : {}),
     ...(native ? { crc64NativeMBps: best(() => crc64(data, native)) } : {}),
     crc64TypescriptMBps: best(() => crc64(data, typescriptCrc64)),
     ...(wasm ? { crc64WasmMBps: best(() => crc64(data, wasm)) } : {}),

@@ -386,6 +386,7 @@ export function renderReport(report: BenchReport, markdown: boolean): string {
       table(
         ['engine', 'MB/s'],
         [
+          ['CRC64 liblzma (lzma_crc64, src/native)', fixed(h.crc64LzmaMBps, 0)],
           ['CRC64 native (crc64-ecma182)', fixed(h.crc64NativeMBps, 0)],
           ['CRC64 WebAssembly (hash-wasm)', fixed(h.crc64WasmMBps, 0)],
           ['CRC64 TypeScript fallback', fixed(h.crc64TypescriptMBps, 0)],

@@ -100,6 +100,8 @@ describe('cos-upload CLI (dist/cli.js)', function () {
     assert.equal(partLines.length, 3);
     for (const line of partLines) assert.match(line, /^part [123]\/3 {2}1\.0 MiB {2}etag="[^"]+" {2}request-id=\S+ {2}crc64=\d+ {2}attempt 1 {2}\d+ ms$/);
     assert.match(result.stdout, /uploaded cos:\/\/.+\/cli\/human\.bin/);
+    // The liblzma binding npm install built, beside the bundle: the fastest CRC64 engine.
+    assert.match(result.stdout, /^uploading 3\.0 MiB .* in 3 parts of 1\.0 MiB, crc64 liblzma$/m);
     // stderr is a pipe here, not a terminal: no progress line.
     assert.ok(!result.stderr.includes('\r'), result.stderr);
   });

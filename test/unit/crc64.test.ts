@@ -12,6 +12,8 @@ import {
   type Crc64Engine,
 } from '../../src/core/crc64';
 import { startWasmCrc64 } from '../../src/core/wasmCrc64';
+import { requireLzmaBinding } from '../../src/core/lzmaCrc64';
+import { builtLzmaBindingPath, builtLzmaEngine } from '../lzmaBinding';
 import { prng } from '../seededRandom';
 
 
@@ -80,7 +82,7 @@ describe('crc64', () => {
     assert.ok(loadedNative, `native engine unavailable: ${crc64EngineStatus().reason}`);
     return loadedNative;
   };
-  const engines: Crc64Engine[] = loadedNative ? [typescriptCrc64, loadedNative] : [typescriptCrc64];
+  const engines: Crc64Engine[] = [typescriptCrc64, ...(loadedNative ? [loadedNative] : []), builtLzmaEngine()];
 
   after(() => {
     // Tests below switch engines; leave the normal choice behind for other files.
@@ -308,9 +310,18 @@ describe('crc64', () => {
       loadCrc64Engine();
     });
 
-    it('uses native when it loads, and says so', () => {
+    const lzmaMissing = (): never => {
+      throw new Error('lzma_crc64.node is not installed here');
+    };
+
+    it('uses the real liblzma binding when it loads, and says so', () => {
+      assert.equal(loadCrc64Engine({ lzmaLoader: () => requireLzmaBinding(builtLzmaBindingPath()) }).name, 'liblzma');
+      assert.deepEqual(crc64EngineStatus(), { name: 'liblzma', reason: 'the liblzma binding loaded' });
+    });
+
+    it('uses native when it loads and liblzma does not, and says so', () => {
       nativeEngine();
-      assert.equal(loadCrc64Engine().name, 'native');
+      assert.equal(loadCrc64Engine({ lzmaLoader: lzmaMissing }).name, 'native');
       assert.equal(getCrc64Engine().name, 'native');
       assert.equal(crc64EngineStatus().name, 'native');
     });
@@ -325,8 +336,26 @@ describe('crc64', () => {
       assert.equal(crc64(ascii('123456789')), 11051210869376104954n);
     });
 
+    it('prefers the liblzma binding to the addon when it loads and passes its self-test', () => {
+      const engine = loadCrc64Engine({ lzmaLoader: () => ({ update: (crc: bigint, data: Uint8Array) => typescriptCrc64.update(crc, data) }) });
+      assert.equal(engine.name, 'liblzma');
+      assert.equal(crc64EngineStatus().name, 'liblzma');
+      assert.equal(crc64(ascii('123456789')), 0x995dc9bbdf1939fan);
+    });
+
+    it('uses the addon when the liblzma binding is missing or wrong, and says why', () => {
+      nativeEngine();
+      assert.equal(loadCrc64Engine({ lzmaLoader: lzmaMissing }).name, 'native');
+      assert.equal(crc64EngineStatus().reason, 'crc64-ecma182 loaded; the liblzma binding could not be loaded: lzma_crc64.node is not installed here');
+      assert.equal(loadCrc64Engine({ lzmaLoader: () => ({ update: () => 0n }) }).name, 'native');
+      assert.match(crc64EngineStatus().reason ?? '', /liblzma binding failed its self-test/);
+      assert.equal(loadCrc64Engine({ lzmaLoader: () => ({}) }).name, 'native');
+      assert.match(crc64EngineStatus().reason ?? '', /liblzma binding could not be loaded: it has no update function/);
+    });
+
     it('falls back to TypeScript and records the load error when the addon cannot load', () => {
       const engine = loadCrc64Engine({
+        lzmaLoader: lzmaMissing,
         loader: () => {
           throw new Error('The module was compiled against a different Node.js version\nRequire stack:\n- /x/y.js');
         },
@@ -334,17 +363,20 @@ describe('crc64', () => {
       assert.equal(engine.name, 'typescript');
       const status = crc64EngineStatus();
       assert.equal(status.name, 'typescript');
-      assert.equal(status.reason, 'crc64-ecma182 could not be loaded: The module was compiled against a different Node.js version');
+      assert.equal(
+        status.reason,
+        'the liblzma binding could not be loaded: lzma_crc64.node is not installed here; crc64-ecma182 could not be loaded: The module was compiled against a different Node.js version',
+      );
     });
 
     it('falls back when the addon loads but computes a wrong CRC', () => {
-      const engine = loadCrc64Engine({ loader: () => ({ crc64: (_data: Buffer, prev?: Buffer) => prev ?? Buffer.alloc(8) }) });
+      const engine = loadCrc64Engine({ lzmaLoader: lzmaMissing, loader: () => ({ crc64: (_data: Buffer, prev?: Buffer) => prev ?? Buffer.alloc(8) }) });
       assert.equal(engine.name, 'typescript');
       assert.match(crc64EngineStatus().reason ?? '', /self-test/);
     });
 
     it('falls back when the module has no crc64 function', () => {
-      assert.equal(loadCrc64Engine({ loader: () => ({}) }).name, 'typescript');
+      assert.equal(loadCrc64Engine({ lzmaLoader: lzmaMissing, loader: () => ({}) }).name, 'typescript');
       assert.match(crc64EngineStatus().reason ?? '', /no crc64 function/);
     });
   });

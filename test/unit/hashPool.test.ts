@@ -26,7 +26,7 @@ describe('hash pool', () => {
   it('reports the engine its worker hashes with', async () => {
     const status = await pool.status();
     assert.equal(status.threaded, pool.threaded);
-    assert.ok(status.name === 'native' || status.name === 'wasm' || status.name === 'typescript', status.name);
+    assert.ok(status.name === 'liblzma' || status.name === 'native' || status.name === 'wasm' || status.name === 'typescript', status.name);
   });
 
   it('on Linux runs its worker at nice 10 and leaves the calling thread alone', async function () {
@@ -121,7 +121,7 @@ describe('hash pool', () => {
       const ready = await status;
       assert.equal(ready.threaded, true);
       assert.equal(ready.name, 'wasm');
-      assert.match(ready.reason ?? '', /^crc64-ecma182 turned off by COS_UPLOAD_NATIVE_CRC64=0; hash-wasm's WebAssembly instead$/);
+      assert.match(ready.reason ?? '', /^the liblzma binding and crc64-ecma182 turned off by COS_UPLOAD_NATIVE_CRC64=0; hash-wasm's WebAssembly instead$/);
       early.forEach((d, i) => assert.deepEqual(d, digestPart(buffers[i], typescriptCrc64), `buffer ${i}`));
       assert.equal((await fresh.digest(Buffer.from('123456789'))).crc64, 11051210869376104954n);
     } finally {

@@ -62,17 +62,17 @@ async function checkCrcEngineLine(ctx: UiTestContext): Promise<void> {
     await editor.click({ timeout: 5_000 }).catch(() => undefined);
     await page.keyboard.press('Control+Home');
     const text = (await page.locator('.part.panel .monaco-editor .view-lines').allInnerTexts()).join('').replace(/\s+/g, '');
-    const name = /(?:crc64Engine=|CRC64engine:)(native|wasm|typescript)/.exec(text)?.[1];
-    if (name === undefined || name === 'native') return name;
+    const name = /(?:crc64Engine=|CRC64engine:)(liblzma|native|wasm|typescript)/.exec(text)?.[1];
+    if (name === undefined || name === 'liblzma' || name === 'native') return name;
     // The reason wraps onto the next screen line, whose element need not follow in the DOM: look for it on its own.
-    const reason = /crc64-ecma182couldnotbeloaded/.exec(text)?.[0];
+    const reason = /liblzmabindingcouldnotbeloaded/.exec(text)?.[0];
     return reason ? `${name}(${reason})` : undefined;
   });
   ctx.log(`CRC64 engine: ${engine}`);
   if (process.env.COS_TEST_VSIX) {
-    assert.match(engine, /^wasm\(crc64-ecma182couldnotbeloaded/, "the package ships no native CRC64: hash-wasm's WebAssembly must be in use, with the reason");
+    assert.match(engine, /^wasm\(liblzmabindingcouldnotbeloaded/, "the package ships no compiled CRC64: hash-wasm's WebAssembly must be in use, with the reason");
   } else {
-    assert.match(engine, /^(native|(wasm|typescript)\(.+\))$/);
+    assert.match(engine, /^(liblzma|native|(wasm|typescript)\(.+\))$/);
   }
 }
 

@@ -70,8 +70,9 @@ export async function sendMissingParts(ctx: UploadContext, session: Session, wri
     if (ctx.request.signal?.aborted) throw abortError(ctx.request.signal);
     throw failure;
   } finally {
-    // Nothing returns or throws before 'start' is out: the caller's events stay in order.
-    await announced;
+    // Nothing returns or throws before 'start' is out, nor before the first checkpoint save has
+    // landed (a later save or a removal must not be overtaken by it).
+    await Promise.all([announced, session.saving?.catch(() => undefined)]);
   }
   // Every part is in: a round-trip check still out must not hold the connection pool open.
   internal.abort(new CosError('ABORTED', 'All parts are uploaded; the round-trip check is no longer needed.'));
@@ -124,6 +125,7 @@ async function uploadOnePart(
     await ctx.file.assertUnchanged();
     throwIfAborted(signal);
     const data = await ctx.file.read(range, buffer);
+    await session.saving;
     // Hashed while it is sent: the sender awaits the digest when it needs it (verifiedSend.ts).
     const digest = ctx.hashes.digest(data, ctx.sender.sendsMd5);
     const headers = partHeaders(ctx.options);

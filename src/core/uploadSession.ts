@@ -13,6 +13,11 @@ export interface Session {
   plan: PartPlan;
   checkpoint: Checkpoint;
   resumedParts: number;
+  /**
+   * A new upload's first checkpoint save, still under way while the first parts are read: no part
+   * is sent before it is done, so a crash during the first part still leaves the uploadId recorded.
+   */
+  saving?: Promise<void>;
 }
 
 type ListedParts = ReadonlyArray<{ partNumber: number; size: number; etag: string }>;
@@ -135,9 +140,11 @@ async function initiate(ctx: UploadContext, id: string | undefined): Promise<Ses
     createdAt: now,
     updatedAt: now,
   };
-  // Saved before any part so even a crash during the first part leaves a record of the uploadId.
-  if (ctx.request.checkpoints && id) await ctx.request.checkpoints.save(id, checkpoint);
-  return { plan, checkpoint, resumedParts: 0 };
+  if (!ctx.request.checkpoints || !id) return { plan, checkpoint, resumedParts: 0 };
+  const saving = ctx.request.checkpoints.save(id, checkpoint);
+  // Awaited before the first send; a failure reaches the upload there, never as an unhandled rejection.
+  saving.catch(() => undefined);
+  return { plan, checkpoint, resumedParts: 0, saving };
 }
 
 /** The recorded parts COS lists with the size and ETag we recorded: trusted with no re-read, no re-hash. */

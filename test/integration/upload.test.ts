@@ -523,6 +523,73 @@ describe('integration: uploadFile against the emulator', function () {
     await assertStored(key, file.sha256);
   });
 
+  /** Records the file positions read through any FileHandle while `during` runs. */
+  async function recordReads<T>(during: (positions: number[]) => Promise<T>): Promise<T> {
+    const probe = await fs.open(__filename, 'r');
+    const proto = Object.getPrototypeOf(probe) as { read: (...args: unknown[]) => Promise<unknown> };
+    await probe.close();
+    const realRead = proto.read;
+    const positions: number[] = [];
+    proto.read = function (this: unknown, ...args: unknown[]) {
+      if (typeof args[3] === 'number') positions.push(args[3]);
+      return realRead.apply(this, args);
+    };
+    try {
+      return await during(positions);
+    } finally {
+      proto.read = realRead;
+    }
+  }
+
+  async function waitFor(what: string, condition: () => boolean): Promise<void> {
+    for (const started = Date.now(); !condition(); await new Promise((r) => setTimeout(r, 10))) {
+      if (Date.now() - started > 5_000) throw new Error(`timed out waiting until ${what}`);
+    }
+  }
+
+  it("reads the first parts while a new upload's checkpoint is being saved, and sends none before it is saved", async () => {
+    const file = await makeFile(4 * MiB);
+    const key = 'resume/slow-first-save.bin';
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let saves = 0;
+    class SlowFirstSave extends FileCheckpointStore {
+      override async save(id: string, checkpoint: Parameters<FileCheckpointStore['save']>[1]): Promise<void> {
+        if (saves++ === 0) await gate;
+        return super.save(id, checkpoint);
+      }
+    }
+    const store = new SlowFirstSave(await tempDir('cos-ckpt-'));
+    await recordReads(async (positions) => {
+      const upload = uploadFile(request(file.path, key, { concurrency: 2 }, { checkpoints: store }));
+      upload.catch(() => undefined);
+      await waitFor('the first part is read', () => positions.includes(0));
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal(logFor(key, 'initiate').length, 1);
+      assert.equal(logFor(key, 'uploadPart').length, 0, 'a part went out before the checkpoint recording its uploadId was saved');
+      release();
+      const result = await upload;
+      assert.equal(result.parts, 4);
+    });
+    await assertStored(key, file.sha256);
+    assert.ok(saves >= 2, `the first save and one per part: ${saves}`);
+    assert.equal((await store.list()).length, 0, 'checkpoint removed after success');
+  });
+
+  it("fails with CHECKPOINT, sending no part, when a new upload's first checkpoint cannot be saved", async () => {
+    const file = await makeFile(3 * MiB);
+    const key = 'resume/first-save-fails.bin';
+    class FailingSave extends FileCheckpointStore {
+      override async save(): Promise<void> {
+        throw new CosError('CHECKPOINT', 'Could not save the checkpoint in /nowhere: ENOSPC');
+      }
+    }
+    const store = new FailingSave(await tempDir('cos-ckpt-'));
+    await assert.rejects(uploadFile(request(file.path, key, {}, { checkpoints: store })), (e: unknown) => CosError.is(e) && e.code === 'CHECKPOINT');
+    assert.equal(logFor(key, 'initiate').length, 1);
+    assert.equal(logFor(key, 'uploadPart').length, 0);
+  });
+
   it('cancels within a second, keeps a checkpoint, and resumes sending only the missing parts', async () => {
     const file = await makeFile(6 * MiB);
     const key = 'resume/cancel.bin';

@@ -1,13 +1,14 @@
 import * as assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import * as path from 'node:path';
 import type { Crc64Engine } from '../src/core/crc64';
-import { lzmaEngine, requireLzmaBinding } from '../src/core/lzmaCrc64';
+import { lzmaBindingPath, lzmaEngine, requireLzmaBinding } from '../src/core/lzmaCrc64';
 import { findRepoRoot } from './repoRoot';
 
-/** Where npm's postinstall (src/native/build.js) leaves the liblzma binding. */
+/** Where npm's postinstall (src/native/build.js) leaves the liblzma binding in this repository. */
 export function builtLzmaBindingPath(): string {
-  return path.join(findRepoRoot(), 'src', 'native', 'build', 'Release', 'lzma_crc64.node');
+  const file = lzmaBindingPath(findRepoRoot());
+  assert.ok(file, 'the repository root has no package.json');
+  return file;
 }
 
 /**

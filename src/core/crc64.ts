@@ -223,7 +223,7 @@ export interface LoadCrc64Options {
   forceFallback?: boolean;
   /** Replaces `require('crc64-ecma182')`, so tests can make loading fail. */
   loader?: NativeCrc64Loader;
-  /** Replaces loading the liblzma binding from beside this module, likewise. */
+  /** Replaces loading the liblzma binding npm install built (lzmaCrc64.ts), likewise. */
   lzmaLoader?: NativeCrc64Loader;
 }
 

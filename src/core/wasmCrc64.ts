@@ -16,9 +16,9 @@ let starting: Promise<Crc64Engine | undefined> | undefined;
 /**
  * Starts compiling hash-wasm's CRC64 (WebAssembly, any thread, about 2.5 times the TypeScript
  * engine's speed) and resolves with it, or undefined when WebAssembly is unavailable. Called by
- * work that hashes many small files on the calling thread (sync), where the native addon cannot
- * run: it belongs to the first hash worker; and by a hash worker where the addon does not load.
- * A single upload never starts it on the calling thread.
+ * work that hashes many small files on the calling thread (sync), where no compiled engine is
+ * loaded (they load on the hash workers); and by a hash worker where neither compiled engine
+ * loads. A single upload never starts it on the calling thread.
  */
 export function startWasmCrc64(): Promise<Crc64Engine | undefined> {
   starting ??= (async () => {

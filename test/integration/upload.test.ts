@@ -18,6 +18,7 @@ import {
 import { sharedHashPool } from '../../src/core/hashPool';
 import { wasmCrc64 } from '../../src/core/wasmCrc64';
 import { startEmulator, type RunningEmulator } from '../../src/emulator';
+import { waitUntil } from '../host/uiTest';
 import { makeFile, MiB, tempDir } from './helpers';
 
 describe('integration: uploadFile against the emulator', function () {
@@ -541,12 +542,6 @@ describe('integration: uploadFile against the emulator', function () {
     }
   }
 
-  async function waitFor(what: string, condition: () => boolean): Promise<void> {
-    for (const started = Date.now(); !condition(); await new Promise((r) => setTimeout(r, 10))) {
-      if (Date.now() - started > 5_000) throw new Error(`timed out waiting until ${what}`);
-    }
-  }
-
   it("reads the first parts while a new upload's checkpoint is being saved, and sends none before it is saved", async () => {
     const file = await makeFile(4 * MiB);
     const key = 'resume/slow-first-save.bin';
@@ -563,7 +558,7 @@ describe('integration: uploadFile against the emulator', function () {
     await recordReads(async (positions) => {
       const upload = uploadFile(request(file.path, key, { concurrency: 2 }, { checkpoints: store }));
       upload.catch(() => undefined);
-      await waitFor('the first part is read', () => positions.includes(0));
+      await waitUntil('the first part to be read', () => positions.includes(0) || undefined, 5_000);
       await new Promise((r) => setTimeout(r, 200));
       assert.equal(logFor(key, 'initiate').length, 1);
       assert.equal(logFor(key, 'uploadPart').length, 0, 'a part went out before the checkpoint recording its uploadId was saved');

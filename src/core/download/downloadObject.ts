@@ -126,7 +126,7 @@ class Download {
   private readonly destPath: string;
   private readonly tempPath: string;
   private readonly headers: Record<string, string>;
-  /** Set by run(): the native addon where it loads on this thread, else WebAssembly, else TypeScript. */
+  /** Set by run(): a compiled engine (liblzma, crc64-ecma182) where one loads on this thread, else WebAssembly, else TypeScript. */
   private engine: Crc64Engine = typescriptCrc64;
   private readonly started = Date.now();
 
